@@ -1,0 +1,124 @@
+//! The engine's one error type, with a stable code per kind of failure.
+
+use std::path::PathBuf;
+
+/// A result whose error is the engine's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while writing, opening, verifying or querying an index.
+///
+/// Every variant names the file it is about, and [`Error::code`] gives a stable, machine-readable
+/// code (the server maps these to HTTP answers; scripts may match on them).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An operating-system error on a file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A file the index needs is not there.
+    #[error("{}: missing; rebuild the index with `folio-ingest build`", path.display())]
+    Missing {
+        /// The file that is missing.
+        path: PathBuf,
+    },
+    /// A file does not start with the bytes its format requires.
+    #[error("{}: not a {expected} file (bad magic bytes); rebuild the index", path.display())]
+    BadMagic {
+        /// The file.
+        path: PathBuf,
+        /// The format it should have been.
+        expected: &'static str,
+    },
+    /// A file was written by a different version of the format.
+    #[error(
+        "{}: format version {found}, this build reads version {expected}; rebuild the index with this version of folio-ingest",
+        path.display()
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version this build understands.
+        expected: u32,
+        /// The version found in the file.
+        found: String,
+    },
+    /// A file's size is not the one the manifest recorded.
+    #[error("{}: {found} bytes, the manifest says {expected}; the index is damaged, rebuild it", path.display())]
+    Size {
+        /// The file.
+        path: PathBuf,
+        /// Size recorded at build time.
+        expected: u64,
+        /// Size now.
+        found: u64,
+    },
+    /// A file's checksum does not match the one recorded when it was written.
+    #[error("{}: checksum {found:016x}, expected {expected:016x}; the file is corrupt, rebuild the index", path.display())]
+    Checksum {
+        /// The file.
+        path: PathBuf,
+        /// Checksum recorded at build time.
+        expected: u64,
+        /// Checksum computed now.
+        found: u64,
+    },
+    /// A file's structure is inconsistent (offsets out of range, unsorted keys, ...).
+    #[error("{}: corrupt: {what}; rebuild the index", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// The dump file no longer matches the one the index was built from.
+    #[error("{}: {what}; the index was built from another version of this file, rebuild it", path.display())]
+    DumpChanged {
+        /// The dump file.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+    },
+    /// The input handed to a writer breaks one of the format's rules.
+    #[error("invalid index input: {0}")]
+    InvalidInput(String),
+}
+
+impl Error {
+    /// A stable code for this kind of error, such as `index_corrupt`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io_error",
+            Error::Missing { .. } => "index_missing",
+            Error::BadMagic { .. } => "index_bad_magic",
+            Error::Version { .. } => "index_version",
+            Error::Size { .. } => "index_size",
+            Error::Checksum { .. } => "index_checksum",
+            Error::Corrupt { .. } => "index_corrupt",
+            Error::DumpChanged { .. } => "dump_changed",
+            Error::InvalidInput(_) => "invalid_input",
+        }
+    }
+
+    /// Wraps an I/O error with the path it happened on; a missing file becomes [`Error::Missing`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::Missing { path }
+        } else {
+            Error::Io { path, source }
+        }
+    }
+
+    /// A [`Error::Corrupt`] for `path`.
+    pub fn corrupt(path: impl Into<PathBuf>, what: impl Into<String>) -> Error {
+        Error::Corrupt {
+            path: path.into(),
+            what: what.into(),
+        }
+    }
+}

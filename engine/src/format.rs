@@ -1,0 +1,174 @@
+//! File names, the format version, and the checksummed writer every index file goes through.
+//!
+//! Each file of an index carries its own magic bytes and version (Arrow's `ARROW1`, NumPy's
+//! `\x93NUMPY` header, the fst crate's header and version); the manifest records the format
+//! version, each file's size and an xxh3-64 checksum computed while the file was written.
+//! [`crate::Index::open`] checks magic, version and sizes only; [`crate::Index::verify`] reads every
+//! byte and checks the checksums.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
+
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::error::{Error, Result};
+
+/// The version of the index layout this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The page table: one row per `<page>`, in dump order (Arrow IPC file).
+pub const PAGES_FILE: &str = "pages.arrow";
+/// Every page's start offset, sorted (NumPy `.npy`, uint64).
+pub const OFFSETS_FILE: &str = "offsets.npy";
+/// Titles to their rank in sorted order (fst map).
+pub const TITLES_FILE: &str = "titles.fst";
+/// Rank in bytewise title order to row (NumPy `.npy`, uint32).
+pub const TITLE_ORDER_FILE: &str = "title_order.npy";
+/// Rank in case-folded title order to row (NumPy `.npy`, uint32).
+pub const FOLDED_ORDER_FILE: &str = "folded_order.npy";
+/// What was built, from what, and the checksums (JSON).
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The decompressed dump, when the index was built from a `.bz2`.
+pub const DUMP_FILE: &str = "dump.xml";
+
+/// Rows per record batch of `pages.arrow`; row `r` is in batch `r / PAGES_BATCH_ROWS`.
+pub const PAGES_BATCH_ROWS: usize = 1 << 20;
+
+/// A writer that counts bytes and computes the xxh3-64 checksum of everything written through it.
+pub struct ChecksumWriter<W> {
+    inner: W,
+    hash: Xxh3,
+    len: u64,
+}
+
+impl<W: Write> ChecksumWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        ChecksumWriter {
+            inner,
+            hash: Xxh3::new(),
+            len: 0,
+        }
+    }
+
+    /// Bytes written so far and their checksum.
+    pub fn summary(&self) -> (u64, u64) {
+        (self.len, self.hash.digest())
+    }
+
+    /// The wrapped writer.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for ChecksumWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Size and checksum of one written file, as recorded in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileSum {
+    /// Length in bytes.
+    pub bytes: u64,
+    /// xxh3-64 of the whole file, as 16 hex digits.
+    #[serde(with = "hex_u64")]
+    pub xxh3: u64,
+}
+
+/// Creates `path`, hands a buffered checksumming writer to `body`, then flushes and fsyncs.
+pub fn write_file(
+    path: &Path,
+    body: impl FnOnce(&mut ChecksumWriter<BufWriter<File>>) -> Result<()>,
+) -> Result<FileSum> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = ChecksumWriter::new(BufWriter::with_capacity(1 << 20, file));
+    body(&mut w)?;
+    w.flush().map_err(|e| Error::io(path, e))?;
+    let (bytes, xxh3) = w.summary();
+    let file = w
+        .into_inner()
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(FileSum { bytes, xxh3 })
+}
+
+/// Reads `path` from start to end and returns its size and checksum.
+pub fn checksum_file(path: &Path) -> Result<FileSum> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hash = Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(FileSum {
+        bytes,
+        xxh3: hash.digest(),
+    })
+}
+
+/// Checks `path` against its recorded size and checksum.
+pub fn verify_file(path: &Path, expected: FileSum) -> Result<()> {
+    let found = checksum_file(path)?;
+    if found.bytes != expected.bytes {
+        return Err(Error::Size {
+            path: path.into(),
+            expected: expected.bytes,
+            found: found.bytes,
+        });
+    }
+    if found.xxh3 != expected.xxh3 {
+        return Err(Error::Checksum {
+            path: path.into(),
+            expected: expected.xxh3,
+            found: found.xxh3,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `path` exists and has the recorded size, without reading it.
+pub fn check_size(path: &Path, expected: u64) -> Result<()> {
+    let found = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if found != expected {
+        return Err(Error::Size {
+            path: path.into(),
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Serde helpers writing a `u64` as 16 hex digits (JSON numbers lose precision above 2^53).
+pub(crate) mod hex_u64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        u64::from_str_radix(&s, 16).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,60 @@
+//! Folio's engine: the on-disk index of a MediaWiki XML dump, and the queries over it.
+//!
+//! An index directory (written by `folio-ingest`) holds a page table ([`PageTable`], Arrow IPC),
+//! the sorted page offsets (`offsets.npy`), an FST of titles ([`Titles`]), two sort orders and a
+//! [`Manifest`]. [`Index::open`] memory-maps them and the dump itself; it checks magic bytes,
+//! versions, sizes and the dump's fingerprint and nothing more, so it takes milliseconds on a
+//! 100 GB dump. [`Index::verify`] reads everything and checks every checksum.
+//!
+//! Queries read the maps in place: [`Index::get`] (exact title), [`Index::prefix`] (sorted prefix
+//! listing with a limit and a cursor, case-sensitive or folded), [`Index::page_bytes`] (a page's
+//! XML as a zero-copy [`MmapSlice`] of the dump) and [`Index::page_at_offset`].
+//!
+//! The engine knows nothing of HTTP or of how dumps are parsed: [`IndexWriter`] takes plain
+//! columns ([`PageColumns`]) and sort orders, and [`publish`] makes a finished directory visible
+//! atomically. The byte layout of every file is in `engine/FORMAT.md`.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use folio_engine::{Case, Index, PrefixQuery};
+//!
+//! let index = Index::open("data/enwiki-sample")?;
+//! if let Some(page) = index.get("Anarchism")? {
+//!     let xml = index.page_bytes(&page)?; // a slice of the mapped dump, no copy
+//!     assert!(xml.starts_with(b"<page>"));
+//! }
+//! let listing = index.prefix(&PrefixQuery { prefix: "ana", case: Case::Insensitive, limit: 10, ..Default::default() })?;
+//! for page in &listing.pages {
+//!     println!("{} at bytes {}-{}", page.title, page.start, page.end);
+//! }
+//! # Ok::<(), folio_engine::Error>(())
+//! ```
+
+pub use columns::{PageColumns, Strings};
+pub use error::{Error, Result};
+pub use fold::{fold, fold_into};
+pub use format::{FORMAT_VERSION, FileSum};
+pub use index::{Index, Page};
+pub use manifest::{Counts, DumpInfo, Manifest, fingerprint};
+pub use mmap::{Mmap, MmapSlice};
+pub use pages::PageTable;
+pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery};
+pub use titles::Titles;
+pub use verify::VerifyReport;
+pub use write::IndexWriter;
+
+mod columns;
+mod error;
+mod fold;
+pub mod format;
+mod index;
+pub mod manifest;
+mod mmap;
+pub mod npy;
+pub mod pages;
+mod prefix;
+pub mod publish;
+mod titles;
+mod verify;
+mod write;

@@ -1,0 +1,318 @@
+//! `pages.arrow`: the page table, one row per `<page>` in dump order, read zero-copy.
+//!
+//! The file is a standard Arrow IPC file (pyarrow, DataFusion and pandas open it as it is) with
+//! the columns of [`schema`], written in record batches of [`PAGES_BATCH_ROWS`] rows so that row
+//! `r` lives in batch `r / PAGES_BATCH_ROWS`. Opening reads only the footer and each batch's
+//! metadata (one small flatbuffer per million rows): the columns themselves stay in the page
+//! cache and are read in place, every access bounds-checked.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema};
+
+use crate::error::{Error, Result};
+use crate::format::{FORMAT_VERSION, PAGES_BATCH_ROWS};
+use crate::mmap::Mmap;
+
+/// Schema metadata key holding the format version.
+pub const VERSION_KEY: &str = "folio.format_version";
+
+/// The schema of `pages.arrow`.
+pub fn schema() -> Schema {
+    let fields = vec![
+        Field::new("page_id", DataType::UInt64, false),
+        Field::new("ns", DataType::Int32, false),
+        Field::new("title", DataType::Utf8, false),
+        Field::new("redirect", DataType::Utf8, true),
+        Field::new("start", DataType::UInt64, false),
+        Field::new("end", DataType::UInt64, false),
+    ];
+    let meta = HashMap::from([(VERSION_KEY.to_string(), FORMAT_VERSION.to_string())]);
+    Schema::new_with_metadata(fields, meta)
+}
+
+/// Byte ranges of one record batch's buffers inside the mapped file.
+#[derive(Debug, Clone)]
+struct Batch {
+    rows: usize,
+    page_id: Range<usize>,
+    ns: Range<usize>,
+    title: StrCol,
+    redirect: StrCol,
+    start: Range<usize>,
+    end: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct StrCol {
+    validity: Option<Range<usize>>,
+    all_null: bool,
+    offsets: Range<usize>,
+    data: Range<usize>,
+}
+
+/// The mapped page table.
+#[derive(Clone)]
+pub struct PageTable {
+    map: Mmap,
+    batches: Arc<[Batch]>,
+    rows: usize,
+    path: PathBuf,
+}
+
+impl PageTable {
+    /// Maps `path` and reads the footer and batch metadata; checks magic, schema and version.
+    pub fn open(path: &Path) -> Result<PageTable> {
+        let map = Mmap::open(path)?;
+        let corrupt = |what: &str| Error::corrupt(path, what.to_string());
+        let n = map.len();
+        if n < 20 || &map[..6] != b"ARROW1" || &map[n - 6..] != b"ARROW1" {
+            return Err(Error::BadMagic {
+                path: path.into(),
+                expected: "Arrow IPC",
+            });
+        }
+        let footer_len = i32::from_le_bytes(map[n - 10..n - 6].try_into().expect("4 bytes"));
+        let footer_start = usize::try_from(footer_len)
+            .ok()
+            .and_then(|l| (n - 10).checked_sub(l))
+            .ok_or_else(|| corrupt("footer length out of range"))?;
+        let footer = arrow_ipc::root_as_footer(&map[footer_start..n - 10])
+            .map_err(|e| Error::corrupt(path, format!("footer: {e}")))?;
+        let fb_schema = footer
+            .schema()
+            .ok_or_else(|| corrupt("footer has no schema"))?;
+        let found = arrow_ipc::convert::fb_to_schema(fb_schema);
+        let version = found
+            .metadata()
+            .get(VERSION_KEY)
+            .cloned()
+            .unwrap_or_else(|| "none".into());
+        if version != FORMAT_VERSION.to_string() {
+            return Err(Error::Version {
+                path: path.into(),
+                expected: FORMAT_VERSION,
+                found: version,
+            });
+        }
+        if found.fields() != schema().fields() {
+            return Err(Error::corrupt(
+                path,
+                format!("unexpected columns: {:?}", found.fields()),
+            ));
+        }
+        let blocks = footer
+            .recordBatches()
+            .ok_or_else(|| corrupt("footer lists no record batches"))?;
+        let mut batches = Vec::with_capacity(blocks.len());
+        for (i, block) in blocks.iter().enumerate() {
+            let batch = read_batch(
+                &map,
+                block.offset(),
+                block.metaDataLength(),
+                block.bodyLength(),
+            )
+            .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
+            let last = i + 1 == blocks.len();
+            if batch.rows != PAGES_BATCH_ROWS && !last || batch.rows > PAGES_BATCH_ROWS {
+                return Err(Error::corrupt(
+                    path,
+                    format!("record batch {i} has {} rows", batch.rows),
+                ));
+            }
+            batches.push(batch);
+        }
+        let rows = batches.iter().map(|b| b.rows).sum();
+        Ok(PageTable {
+            map,
+            batches: batches.into(),
+            rows,
+            path: path.into(),
+        })
+    }
+
+    /// Number of rows (pages).
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The file this table was mapped from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The mapped file (for readers that decode it as Arrow record batches).
+    pub fn map(&self) -> &Mmap {
+        &self.map
+    }
+
+    fn locate(&self, row: usize) -> Result<(&Batch, usize)> {
+        let batch = self
+            .batches
+            .get(row / PAGES_BATCH_ROWS)
+            .filter(|b| row % PAGES_BATCH_ROWS < b.rows)
+            .ok_or_else(|| {
+                Error::corrupt(
+                    &self.path,
+                    format!("row {row} out of range ({} rows)", self.rows),
+                )
+            })?;
+        Ok((batch, row % PAGES_BATCH_ROWS))
+    }
+
+    fn fixed<T: bytemuck::Pod>(&self, range: &Range<usize>, i: usize) -> Result<T> {
+        bytemuck::try_cast_slice::<u8, T>(&self.map[range.clone()])
+            .ok()
+            .and_then(|s| s.get(i).copied())
+            .ok_or_else(|| {
+                Error::corrupt(
+                    &self.path,
+                    format!("fixed-width column too short for row {i}"),
+                )
+            })
+    }
+
+    fn string(&self, col: &StrCol, i: usize) -> Result<Option<&str>> {
+        let valid = if col.all_null {
+            false
+        } else if let Some(v) = &col.validity {
+            let byte = self.map[v.clone()].get(i / 8).copied().unwrap_or(0);
+            byte >> (i % 8) & 1 == 1
+        } else {
+            true
+        };
+        if !valid {
+            return Ok(None);
+        }
+        let bad =
+            |what: &str| Error::corrupt(&self.path, format!("string column, row {i}: {what}"));
+        let offsets: &[i32] =
+            bytemuck::try_cast_slice(&self.map[col.offsets.clone()]).map_err(|_| bad("offsets"))?;
+        let (a, b) = match (offsets.get(i), offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) if 0 <= a && a <= b => (a as usize, b as usize),
+            _ => return Err(bad("offsets out of order")),
+        };
+        let bytes = self.map[col.data.clone()]
+            .get(a..b)
+            .ok_or_else(|| bad("offset past the data"))?;
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| bad("not UTF-8"))
+    }
+
+    /// The `page_id` of `row`.
+    pub fn page_id(&self, row: usize) -> Result<u64> {
+        let (b, i) = self.locate(row)?;
+        self.fixed(&b.page_id, i)
+    }
+
+    /// The namespace of `row`.
+    pub fn ns(&self, row: usize) -> Result<i32> {
+        let (b, i) = self.locate(row)?;
+        self.fixed(&b.ns, i)
+    }
+
+    /// The title of `row`.
+    pub fn title(&self, row: usize) -> Result<&str> {
+        let (b, i) = self.locate(row)?;
+        self.string(&b.title, i)?
+            .ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))
+    }
+
+    /// The redirect target of `row`, if it is a redirect.
+    pub fn redirect(&self, row: usize) -> Result<Option<&str>> {
+        let (b, i) = self.locate(row)?;
+        self.string(&b.redirect, i)
+    }
+
+    /// The byte offset of the `<` of `<page>` of `row`.
+    pub fn start(&self, row: usize) -> Result<u64> {
+        let (b, i) = self.locate(row)?;
+        self.fixed(&b.start, i)
+    }
+
+    /// The byte offset of the `>` of `</page>` of `row` (inclusive).
+    pub fn end(&self, row: usize) -> Result<u64> {
+        let (b, i) = self.locate(row)?;
+        self.fixed(&b.end, i)
+    }
+}
+
+/// Locates one record batch's buffers; errors are plain descriptions.
+fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<Batch, String> {
+    let offset = usize::try_from(offset).map_err(|_| "negative offset")?;
+    let meta_len = usize::try_from(meta_len).map_err(|_| "negative metadata length")?;
+    let body_len = usize::try_from(body_len).map_err(|_| "negative body length")?;
+    let meta = map
+        .get(offset..offset + meta_len)
+        .ok_or("metadata past the end of the file")?;
+    // Encapsulated message: 0xFFFFFFFF continuation, i32 length, flatbuffer, padding.
+    let fb = match meta {
+        [0xff, 0xff, 0xff, 0xff, a, b, c, d, rest @ ..] => {
+            let len = i32::from_le_bytes([*a, *b, *c, *d]) as usize;
+            rest.get(..len).ok_or("message length past the metadata")?
+        }
+        _ => return Err("no continuation marker".into()),
+    };
+    let message = arrow_ipc::root_as_message(fb).map_err(|e| e.to_string())?;
+    let rb = message
+        .header_as_record_batch()
+        .ok_or("message is not a record batch")?;
+    if rb.compression().is_some() {
+        return Err("compressed record batches are not supported".into());
+    }
+    let body = offset + meta_len;
+    if body + body_len > map.len() {
+        return Err("body past the end of the file".into());
+    }
+    let rows = usize::try_from(rb.length()).map_err(|_| "negative row count")?;
+    let nodes: Vec<(i64, i64)> = rb
+        .nodes()
+        .ok_or("no field nodes")?
+        .iter()
+        .map(|n| (n.length(), n.null_count()))
+        .collect();
+    let bufs: Vec<Range<usize>> = rb
+        .buffers()
+        .ok_or("no buffers")?
+        .iter()
+        .map(|b| {
+            let (o, l) = (
+                usize::try_from(b.offset()).ok()?,
+                usize::try_from(b.length()).ok()?,
+            );
+            (o + l <= body_len).then(|| body + o..body + o + l)
+        })
+        .collect::<Option<_>>()
+        .ok_or("buffer outside the body")?;
+    if nodes.len() != 6 || bufs.len() != 14 || nodes.iter().any(|&(len, _)| len as usize != rows) {
+        return Err(format!(
+            "{} nodes and {} buffers for {rows} rows, expected 6 and 14",
+            nodes.len(),
+            bufs.len()
+        ));
+    }
+    let strings = |node: (i64, i64), b: &[Range<usize>]| StrCol {
+        validity: (!b[0].is_empty()).then(|| b[0].clone()),
+        all_null: node.1 as usize == rows && rows > 0,
+        offsets: b[1].clone(),
+        data: b[2].clone(),
+    };
+    Ok(Batch {
+        rows,
+        page_id: bufs[1].clone(),
+        ns: bufs[3].clone(),
+        title: strings(nodes[2], &bufs[4..7]),
+        redirect: strings(nodes[3], &bufs[7..10]),
+        start: bufs[11].clone(),
+        end: bufs[13].clone(),
+    })
+}

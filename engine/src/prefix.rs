@@ -1,0 +1,168 @@
+//! Prefix search in sorted order, case-sensitive or not, with a limit and a start-after cursor.
+//!
+//! Both orders are arrays of rows sorted by a key (the title's bytes, or its case folding) and
+//! then by row. The pages whose key starts with a prefix form one contiguous slice of the
+//! array, found with two lower-bound searches: through the FST for titles, by binary search for
+//! folded titles. Listing `k` hits then costs `k` array reads, whatever the size of the index.
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use crate::error::Result;
+use crate::fold::fold;
+use crate::index::{Index, Page};
+
+/// Whether a prefix matches case-sensitively (bytewise) or after Unicode case folding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Case {
+    /// Bytewise: `Apple` does not match `apple`. Results in bytewise title order.
+    #[default]
+    Sensitive,
+    /// After case folding: `apple` matches `Apple` and `APPLE`. Results in folded-title order.
+    Insensitive,
+}
+
+/// Where a listing resumes: strictly after this page in the listing's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The title of the last page already returned.
+    pub title: String,
+    /// Its row (breaks ties between pages with equal keys).
+    pub row: u32,
+}
+
+/// A prefix listing request.
+#[derive(Debug, Clone, Default)]
+pub struct PrefixQuery<'a> {
+    /// The prefix every title must start with (the empty prefix lists every title).
+    pub prefix: &'a str,
+    /// How to match.
+    pub case: Case,
+    /// Resume after this page.
+    pub after: Option<Cursor>,
+    /// At most this many pages.
+    pub limit: usize,
+}
+
+/// One page of a prefix listing.
+#[derive(Debug, Clone)]
+pub struct PrefixPage<'a> {
+    /// The pages, in the listing's order.
+    pub pages: Vec<Page<'a>>,
+    /// Number of titles with the prefix in all (not only this page of them).
+    pub total: usize,
+    /// Where the next page starts, or `None` when this was the last.
+    pub next: Option<Cursor>,
+}
+
+/// The smallest byte string greater than every string that starts with `prefix`, or `None` when
+/// no such string exists (empty prefix, or all `0xff`).
+fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut s = prefix.to_vec();
+    while let Some(last) = s.pop() {
+        if last < 0xff {
+            s.push(last + 1);
+            return Some(s);
+        }
+    }
+    None
+}
+
+impl Index {
+    /// The sort key of `row` in the order of `case`.
+    fn key(&self, case: Case, row: u32) -> Result<Vec<u8>> {
+        let title = self.pages.title(row as usize)?;
+        Ok(match case {
+            Case::Sensitive => title.as_bytes().to_vec(),
+            Case::Insensitive => fold(title).into_bytes(),
+        })
+    }
+
+    /// First rank in `range` whose `(key, row)` is not less than the target, by binary search.
+    fn partition(
+        &self,
+        case: Case,
+        mut range: Range<usize>,
+        less: impl Fn(&[u8], u32) -> bool,
+    ) -> Result<usize> {
+        let order = self.order(case).as_slice();
+        while !range.is_empty() {
+            let mid = range.start + range.len() / 2;
+            let row = order[mid];
+            if less(&self.key(case, row)?, row) {
+                range.start = mid + 1;
+            } else {
+                range.end = mid;
+            }
+        }
+        Ok(range.start)
+    }
+
+    /// The first rank whose key is `>= key`.
+    fn lower_bound(&self, case: Case, key: &[u8]) -> Result<usize> {
+        let n = self.len();
+        match case {
+            Case::Sensitive => Ok(self.titles.lower_bound(key).map_or(n, |r| r as usize)),
+            Case::Insensitive => self.partition(case, 0..n, |k, _| k < key),
+        }
+    }
+
+    /// The ranks, in the order of `case`, of every page whose title starts with `prefix`.
+    pub fn prefix_ranks(&self, prefix: &str, case: Case) -> Result<Range<usize>> {
+        let key = match case {
+            Case::Sensitive => prefix.as_bytes().to_vec(),
+            Case::Insensitive => fold(prefix).into_bytes(),
+        };
+        let lo = self.lower_bound(case, &key)?;
+        let hi = match successor(&key) {
+            Some(next) => self.lower_bound(case, &next)?,
+            None => self.len(),
+        };
+        Ok(lo..hi.max(lo))
+    }
+
+    /// Lists pages whose title starts with `query.prefix`, in sorted order, `query.limit` at a
+    /// time, resuming after `query.after`.
+    pub fn prefix(&self, query: &PrefixQuery<'_>) -> Result<PrefixPage<'_>> {
+        let case = query.case;
+        let ranks = self.prefix_ranks(query.prefix, case)?;
+        let total = ranks.len();
+        let mut from = ranks.start;
+        if let Some(after) = &query.after {
+            let key = match case {
+                Case::Sensitive => after.title.as_bytes().to_vec(),
+                Case::Insensitive => fold(&after.title).into_bytes(),
+            };
+            from = self.partition(case, ranks.clone(), |k, row| match k.cmp(&key) {
+                Ordering::Less => true,
+                Ordering::Equal => row <= after.row,
+                Ordering::Greater => false,
+            })?;
+        }
+        let to = ranks.end.min(from.saturating_add(query.limit));
+        let pages = (from..to)
+            .map(|rank| self.page_by_rank(case, rank))
+            .collect::<Result<Vec<_>>>()?;
+        let next = match pages.last() {
+            Some(last) if to < ranks.end => Some(Cursor {
+                title: last.title.to_string(),
+                row: last.row,
+            }),
+            _ => None,
+        };
+        Ok(PrefixPage { pages, total, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::successor;
+
+    #[test]
+    fn successor_of_a_prefix() {
+        assert_eq!(successor(b"abc"), Some(b"abd".to_vec()));
+        assert_eq!(successor(b"ab\xff"), Some(b"ac".to_vec()));
+        assert_eq!(successor(b"\xff\xff"), None);
+        assert_eq!(successor(b""), None);
+    }
+}

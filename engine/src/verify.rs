@@ -1,0 +1,149 @@
+//! [`Index::verify`]: reads every byte of the index and checks it against the manifest and the dump.
+
+use std::cmp::Ordering;
+
+use crate::error::{Error, Result};
+use crate::fold::fold;
+use crate::format::{self, verify_file};
+use crate::index::Index;
+
+/// What [`Index::verify`] checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Index files whose checksum matched.
+    pub files: usize,
+    /// Bytes of index files read.
+    pub file_bytes: u64,
+    /// Pages whose row, boundaries in the dump and sort positions were checked.
+    pub pages: usize,
+}
+
+impl Index {
+    /// Checks every file's checksum, then the structure: each row's strings and its `<page>` …
+    /// `</page>` boundaries in the dump, both sort orders, and the FST against the titles.
+    /// Costs a read of the whole index (not of the whole dump); returns the first problem found.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        for (name, sum) in &self.manifest.files {
+            verify_file(&self.dir.join(name), *sum)?;
+            report.files += 1;
+            report.file_bytes += sum.bytes;
+        }
+        self.titles.verify()?;
+        self.verify_rows()?;
+        self.verify_order(crate::Case::Sensitive)?;
+        self.verify_order(crate::Case::Insensitive)?;
+        self.verify_titles()?;
+        report.pages = self.len();
+        Ok(report)
+    }
+
+    fn verify_rows(&self) -> Result<()> {
+        let starts = self.offsets.as_slice();
+        let dump = &self.dump[..];
+        let mut redirects = 0u64;
+        let mut title_bytes = 0u64;
+        for row in 0..self.len() {
+            let page = self.page(row)?;
+            let bad = |what: String| {
+                Error::corrupt(
+                    self.pages.path(),
+                    format!("row {row} ({:?}): {what}", page.title),
+                )
+            };
+            if starts[row] != page.start {
+                return Err(bad(format!(
+                    "start {} but offsets.npy says {}",
+                    page.start, starts[row]
+                )));
+            }
+            if row > 0 && starts[row - 1] >= page.start {
+                return Err(bad("starts are not increasing".into()));
+            }
+            let (s, e) = (page.start as usize, page.end as usize);
+            let ok = e < dump.len()
+                && e >= s + 12
+                && &dump[s..s + 6] == b"<page>"
+                && &dump[e - 6..=e] == b"</page>";
+            if !ok {
+                return Err(bad(format!(
+                    "bytes {s}-{e} of the dump are not a <page> element"
+                )));
+            }
+            redirects += u64::from(page.redirect.is_some());
+            title_bytes += page.title.len() as u64;
+        }
+        let c = &self.manifest.counts;
+        if (redirects, title_bytes) != (c.redirects, c.title_bytes) {
+            let what = format!(
+                "{redirects} redirects and {title_bytes} title bytes, the manifest says {} and {}",
+                c.redirects, c.title_bytes
+            );
+            return Err(Error::corrupt(self.pages.path(), what));
+        }
+        Ok(())
+    }
+
+    /// Checks that an order array is a permutation sorted by `(key, row)`.
+    fn verify_order(&self, case: crate::Case) -> Result<()> {
+        let order = self.order(case);
+        let key = |row: u32| -> Result<String> {
+            let title = self.pages.title(row as usize)?;
+            Ok(if case == crate::Case::Sensitive {
+                title.to_string()
+            } else {
+                fold(title)
+            })
+        };
+        let mut seen = vec![false; self.len()];
+        let mut prev: Option<(String, u32)> = None;
+        for (rank, &row) in order.as_slice().iter().enumerate() {
+            let bad = |what: &str| Error::corrupt(order.path(), format!("rank {rank}: {what}"));
+            match seen.get_mut(row as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err(bad("row out of range or listed twice")),
+            }
+            let cur = (key(row)?, row);
+            if prev.as_ref().is_some_and(|p| p.cmp(&cur) != Ordering::Less) {
+                return Err(bad("not in sorted order"));
+            }
+            prev = Some(cur);
+        }
+        Ok(())
+    }
+
+    /// Checks that the FST holds exactly the distinct titles, each mapped to its first rank.
+    fn verify_titles(&self) -> Result<()> {
+        let order = self.title_order.as_slice();
+        let path = self.dir.join(format::TITLES_FILE);
+        let mut expected_rank = 0usize;
+        self.titles.for_each(|key, rank| {
+            let bad = |what: String| Error::corrupt(&path, what);
+            if rank as usize != expected_rank {
+                return Err(bad(format!(
+                    "{:?} maps to rank {rank}, expected {expected_rank}",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            let mut r = expected_rank;
+            while r < order.len() && self.pages.title(order[r] as usize)?.as_bytes() == key {
+                r += 1;
+            }
+            if r == expected_rank {
+                return Err(bad(format!(
+                    "{:?} is not the title at rank {rank}",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            expected_rank = r;
+            Ok(())
+        })?;
+        if expected_rank != order.len() {
+            return Err(Error::corrupt(
+                &path,
+                format!("titles from rank {expected_rank} on are missing"),
+            ));
+        }
+        Ok(())
+    }
+}

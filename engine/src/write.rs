@@ -1,0 +1,173 @@
+//! [`IndexWriter`]: writes the files of an index into a fresh directory, each checksummed.
+//!
+//! The writer only writes; it never publishes. [`crate::publish`] moves the finished directory
+//! into place atomically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::{ArrayRef, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+
+use crate::columns::{PageColumns, Strings};
+use crate::error::{Error, Result};
+use crate::format::{self, FileSum, PAGES_BATCH_ROWS};
+use crate::manifest::{Counts, DumpInfo, FORMAT_NAME, Manifest};
+use crate::{npy, pages, titles};
+
+/// Writes an index directory file by file. Methods take `&self` so that files can be written
+/// from several threads at once.
+pub struct IndexWriter {
+    dir: PathBuf,
+    files: Mutex<BTreeMap<String, FileSum>>,
+}
+
+impl IndexWriter {
+    /// A writer into `dir`, which must exist and be empty.
+    pub fn new(dir: &Path) -> IndexWriter {
+        IndexWriter {
+            dir: dir.into(),
+            files: Mutex::default(),
+        }
+    }
+
+    fn write(
+        &self,
+        name: &str,
+        body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.dir.join(name);
+        let sum = format::write_file(&path, |w| body(w))?;
+        self.files
+            .lock()
+            .expect("writer lock")
+            .insert(name.to_string(), sum);
+        Ok(())
+    }
+
+    fn write_npy<T: ndarray_npy::WritableElement>(&self, name: &str, values: &[T]) -> Result<()> {
+        let path = self.dir.join(name);
+        let sum = format::write_file(&path, |w| {
+            npy::write(values, w).map_err(|e| Error::io(&path, e))
+        })?;
+        self.files
+            .lock()
+            .expect("writer lock")
+            .insert(name.to_string(), sum);
+        Ok(())
+    }
+
+    /// Writes `pages.arrow` and `offsets.npy`.
+    pub fn write_pages(&self, pages: &PageColumns) -> Result<()> {
+        if pages.start.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::InvalidInput(
+                "page starts are not strictly increasing".into(),
+            ));
+        }
+        let path = self.dir.join(format::PAGES_FILE);
+        let arrow_err = |e: arrow_schema::ArrowError| Error::io(&path, std::io::Error::other(e));
+        self.write(format::PAGES_FILE, |w| {
+            let schema = Arc::new(pages::schema());
+            let mut writer =
+                arrow_ipc::writer::FileWriter::try_new(w, &schema).map_err(arrow_err)?;
+            for lo in (0..pages.len()).step_by(PAGES_BATCH_ROWS) {
+                let rows = lo..pages.len().min(lo + PAGES_BATCH_ROWS);
+                let columns: Vec<ArrayRef> = vec![
+                    Arc::new(UInt64Array::from(pages.page_id[rows.clone()].to_vec())),
+                    Arc::new(Int32Array::from(pages.ns[rows.clone()].to_vec())),
+                    string_array(&pages.title, rows.clone())?,
+                    string_array(&pages.redirect, rows.clone())?,
+                    Arc::new(UInt64Array::from(pages.start[rows.clone()].to_vec())),
+                    Arc::new(UInt64Array::from(pages.end[rows].to_vec())),
+                ];
+                let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow_err)?;
+                writer.write(&batch).map_err(arrow_err)?;
+            }
+            writer.finish().map_err(arrow_err)
+        })?;
+        self.write_npy(format::OFFSETS_FILE, &pages.start)
+    }
+
+    /// Writes `titles.fst` and `title_order.npy` from the titles and the rows sorted by
+    /// `(title, row)`.
+    pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<()> {
+        self.write_npy(format::TITLE_ORDER_FILE, order)?;
+        self.write(format::TITLES_FILE, |w| {
+            let mut last: Option<&str> = None;
+            let distinct = order.iter().enumerate().filter_map(|(rank, &row)| {
+                let title = titles.get(row as usize);
+                (last != Some(title)).then(|| {
+                    last = Some(title);
+                    (title, rank as u64)
+                })
+            });
+            titles::write(w, distinct).map(drop)
+        })
+    }
+
+    /// Writes `folded_order.npy`: the rows sorted by `(fold(title), row)`.
+    pub fn write_folded_order(&self, order: &[u32]) -> Result<()> {
+        self.write_npy(format::FOLDED_ORDER_FILE, order)
+    }
+
+    /// Writes `manifest.json` last and fsyncs the directory; the index is then complete.
+    pub fn finish(
+        self,
+        tool: &str,
+        dump: DumpInfo,
+        counts: Counts,
+        build_seconds: f64,
+    ) -> Result<Manifest> {
+        let files = self.files.into_inner().expect("writer lock");
+        for name in [
+            format::PAGES_FILE,
+            format::OFFSETS_FILE,
+            format::TITLES_FILE,
+            format::TITLE_ORDER_FILE,
+            format::FOLDED_ORDER_FILE,
+        ] {
+            if !files.contains_key(name) {
+                return Err(Error::InvalidInput(format!("{name} was not written")));
+            }
+        }
+        let manifest = Manifest {
+            format: FORMAT_NAME.into(),
+            format_version: format::FORMAT_VERSION,
+            tool: tool.into(),
+            created_unix: crate::manifest::unix_seconds(Ok(std::time::SystemTime::now())),
+            build_seconds,
+            dump,
+            counts,
+            files,
+        };
+        let json = manifest.to_json();
+        format::write_file(&self.dir.join(format::MANIFEST_FILE), |w| {
+            std::io::Write::write_all(w, json.as_bytes())
+                .map_err(|e| Error::io(format::MANIFEST_FILE, e))
+        })?;
+        crate::publish::sync_dir(&self.dir)?;
+        Ok(manifest)
+    }
+}
+
+fn string_array(col: &Strings, rows: std::ops::Range<usize>) -> Result<ArrayRef> {
+    let (data, ends, valid) = col.slice(rows);
+    let too_big = || {
+        Error::InvalidInput(format!(
+            "{} bytes of strings in one record batch",
+            data.len()
+        ))
+    };
+    let offsets: Vec<i32> = std::iter::once(Ok(0))
+        .chain(ends.map(|e| i32::try_from(e).map_err(|_| too_big())))
+        .collect::<Result<_>>()?;
+    let nulls = valid
+        .iter()
+        .any(|v| !v)
+        .then(|| NullBuffer::from(valid.to_vec()));
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    let array = StringArray::try_new(offsets, Buffer::from(data.as_bytes()), nulls)
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    Ok(Arc::new(array))
+}

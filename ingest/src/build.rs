@@ -1,0 +1,217 @@
+//! `folio-ingest build`: dump in, published index directory out.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow};
+use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_into, publish};
+use rayon::prelude::*;
+
+use crate::progress::Progress;
+use crate::{scan, source};
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildConfig {
+    /// The dump: `.xml` or `.xml.bz2`.
+    pub dump: PathBuf,
+    /// The index directory to create or replace.
+    pub out: PathBuf,
+    /// Draw a progress bar (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// The published manifest.
+    pub manifest: Manifest,
+    /// Wall-clock seconds, start to publish.
+    pub seconds: f64,
+}
+
+/// Removes the staging directory unless the build published it.
+struct Staging(Option<PathBuf>);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Builds the index of `config.dump` into `config.out`, atomically replacing what was there.
+pub fn build(config: &BuildConfig) -> Result<BuildReport> {
+    let started = Instant::now();
+    let progress = Progress::new(config.progress);
+    let out = &config.out;
+    let staging_dir = publish::create_staging(out)?;
+    let staging = Staging(Some(staging_dir.clone()));
+
+    let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
+    progress.stage("scan", Some(source.xml.len() as u64));
+    source.xml.advise_sequential();
+    let pages = scan::scan(&source.xml, &|bytes, n| {
+        progress.inc(bytes);
+        progress.add_pages(n);
+    })
+    .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    if u32::try_from(pages.len()).is_err() {
+        return Err(anyhow!(
+            "{}: {} pages; an index holds at most 2^32 - 1",
+            source.name,
+            pages.len()
+        ));
+    }
+
+    progress.stage("write index", None);
+    let writer = IndexWriter::new(&staging_dir);
+    let mut counts = count(&pages);
+    let (written, distinct) = rayon::join(
+        || writer.write_pages(&pages),
+        || write_orders(&writer, &pages.title),
+    );
+    written?;
+    counts.distinct_titles = distinct?;
+    drop(pages);
+
+    let tool = concat!("folio-ingest ", env!("CARGO_PKG_VERSION"));
+    let manifest = writer.finish(tool, source.info, counts, started.elapsed().as_secs_f64())?;
+    drop(source.xml);
+    publish::publish(&staging_dir, out)
+        .with_context(|| format!("{}: publishing the index", out.display()))?;
+    std::mem::forget(staging);
+    progress.finish();
+    Ok(BuildReport {
+        manifest,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn count(pages: &PageColumns) -> Counts {
+    let mut namespaces = BTreeMap::new();
+    for &ns in &pages.ns {
+        *namespaces.entry(ns).or_insert(0) += 1;
+    }
+    Counts {
+        pages: pages.len() as u64,
+        redirects: (0..pages.len())
+            .filter(|&i| pages.redirect.is_valid(i))
+            .count() as u64,
+        distinct_titles: 0,
+        title_bytes: pages.title.data_len() as u64,
+        namespaces,
+    }
+}
+
+/// Sorts the rows by title and by folded title and writes the FST and both orders; returns the
+/// number of distinct titles.
+fn write_orders(writer: &IndexWriter, titles: &Strings) -> folio_engine::Result<u64> {
+    let order = sort_rows(titles);
+    let distinct = 1 + order
+        .windows(2)
+        .filter(|w| titles.get(w[0] as usize) != titles.get(w[1] as usize))
+        .count();
+    let distinct = if order.is_empty() { 0 } else { distinct as u64 };
+    let (fst, folded) = rayon::join(
+        || writer.write_titles(titles, &order),
+        || writer.write_folded_order(&sort_rows(&fold_all(titles))),
+    );
+    fst?;
+    folded?;
+    Ok(distinct)
+}
+
+/// Row numbers sorted by `(value, row)`.
+fn sort_rows(keys: &Strings) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        keys.get(a as usize)
+            .cmp(keys.get(b as usize))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// The case folding of every title.
+fn fold_all(titles: &Strings) -> Strings {
+    const ROWS: usize = 1 << 16;
+    let parts: Vec<Strings> = (0..titles.len().div_ceil(ROWS))
+        .into_par_iter()
+        .map(|c| {
+            let mut part = Strings::new();
+            let mut buf = String::new();
+            for row in c * ROWS..titles.len().min((c + 1) * ROWS) {
+                buf.clear();
+                fold_into(titles.get(row), &mut buf);
+                part.push(&buf);
+            }
+            part
+        })
+        .collect();
+    let mut all = Strings::new();
+    for part in parts {
+        all.extend(&part);
+    }
+    all
+}
+
+/// The one summary line printed at the end of a build.
+pub fn summary_line(report: &BuildReport, out: &Path) -> String {
+    let m = &report.manifest;
+    let gb = m.dump.bytes as f64 / 1e9;
+    format!(
+        "indexed {} pages ({} redirects, {} namespaces) from {:.2} GB of XML in {:.2} s ({:.2} GB/s) into {}",
+        m.counts.pages,
+        m.counts.redirects,
+        m.counts.namespaces.len(),
+        gb,
+        report.seconds,
+        gb / report.seconds.max(1e-9),
+        out.display()
+    )
+}
+
+/// A few lines describing an index from its manifest: what it holds and its files.
+pub fn describe(m: &Manifest, dir: &Path) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let c = &m.counts;
+    let _ = writeln!(
+        s,
+        "index {} (format {}, built by {} in {:.2} s)",
+        dir.display(),
+        m.format_version,
+        m.tool,
+        m.build_seconds
+    );
+    let _ = writeln!(
+        s,
+        "dump  {} ({} bytes, from {})",
+        m.dump_path(dir).display(),
+        m.dump.bytes,
+        m.dump.source.display()
+    );
+    let _ = writeln!(
+        s,
+        "pages {} ({} redirects, {} distinct titles, {} title bytes)",
+        c.pages, c.redirects, c.distinct_titles, c.title_bytes
+    );
+    let ns: Vec<String> = c
+        .namespaces
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let _ = writeln!(s, "namespaces {}", ns.join(", "));
+    for (name, sum) in &m.files {
+        let _ = writeln!(
+            s,
+            "  {name:<18} {:>14} bytes  xxh3 {:016x}",
+            sum.bytes, sum.xxh3
+        );
+    }
+    s.pop();
+    s
+}

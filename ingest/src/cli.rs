@@ -1,0 +1,83 @@
+//! Command-line parsing with clap; everything after this file sees plain config structs.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  # Index the bundled sample (bz2 is decompressed into DIR/dump.xml on the way)
+  folio-ingest build datasets/enwiki-sample.xml.bz2 --out data/enwiki-sample
+
+  # Index a full English Wikipedia dump, mapped in place
+  folio-ingest build enwiki-latest-pages-articles.xml --out /srv/folio/enwiki
+
+  # Check every checksum and page boundary of an index
+  folio-ingest verify data/enwiki-sample
+
+  # Make a 1-million-page synthetic dump (about 4.5 GB) for benchmarks
+  folio-ingest synth --pages 1000000 --out /tmp/synth-1m.xml";
+
+/// Streams a MediaWiki XML dump into a memory-mappable Folio index.
+#[derive(Debug, Parser)]
+#[command(name = "folio-ingest", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Worker threads (default: one per core).
+    #[arg(long, global = true, env = "FOLIO_THREADS", value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short, global = true, env = "FOLIO_QUIET")]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index a dump (.xml or .xml.bz2) into a directory, replacing it atomically.
+    #[command(
+        long_about = "Index a dump (.xml, or .xml.bz2 single- or multi-stream) into DIR.\n\n\
+        DIR gets pages.arrow, offsets.npy, titles.fst, two sort orders and manifest.json (and \
+        dump.xml, the decompressed dump, when the input is bz2). The index is built beside DIR \
+        and moved into place in one atomic step: DIR always holds either the old complete index \
+        or the new one.",
+        after_help = EXAMPLES
+    )]
+    Build {
+        /// The dump: a MediaWiki pages-articles .xml or .xml.bz2 file.
+        dump: PathBuf,
+        /// The index directory to create or replace.
+        #[arg(long, short, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Check every checksum of an index and every page boundary against the dump.
+    Verify {
+        /// The index directory.
+        dir: PathBuf,
+    },
+    /// Print what an index holds (its manifest, summarized).
+    Info {
+        /// The index directory.
+        dir: PathBuf,
+    },
+    /// Write a deterministic synthetic dump for tests and benchmarks.
+    #[command(
+        long_about = "Write a deterministic synthetic dump in the MediaWiki export schema 0.10.\n\n\
+        Titles in many scripts and with &, <, >, \" and ' (escaped), five namespaces, about 40% \
+        redirects, text sizes with a mean near 4 KB and a long tail, and clusters of titles under \
+        common prefixes (\"List of \" holds about 1.6% of pages). About 4.5 KB of XML per page."
+    )]
+    Synth {
+        /// Number of pages.
+        #[arg(long, value_name = "N")]
+        pages: u64,
+        /// The XML file to write.
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+        /// Seed: the same seed and page count give the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
