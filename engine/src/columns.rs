@@ -55,6 +55,11 @@ impl Strings {
         &self.data[self.span(i)]
     }
 
+    /// The bytes of value `i` (empty for a null); panics when `i` is out of range.
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        &self.data.as_bytes()[self.span(i)]
+    }
+
     /// Value `i`, or `None` for a null.
     pub fn get_opt(&self, i: usize) -> Option<&str> {
         self.valid[i].then(|| self.get(i))
@@ -71,26 +76,11 @@ impl Strings {
     }
 
     /// The bytes of rows `rows` and their end offsets relative to the first of them.
-    pub(crate) fn slice(
-        &self,
-        rows: std::ops::Range<usize>,
-    ) -> (&str, impl Iterator<Item = u64> + '_, &[bool]) {
-        let base = if rows.start == 0 {
-            0
-        } else {
-            self.ends[rows.start - 1]
-        };
-        let end = if rows.is_empty() {
-            base
-        } else {
-            self.ends[rows.end - 1]
-        };
+    pub(crate) fn slice(&self, rows: std::ops::Range<usize>) -> (&str, impl Iterator<Item = u64> + '_, &[bool]) {
+        let base = if rows.start == 0 { 0 } else { self.ends[rows.start - 1] };
+        let end = if rows.is_empty() { base } else { self.ends[rows.end - 1] };
         let data = &self.data[base as usize..end as usize];
-        (
-            data,
-            self.ends[rows.clone()].iter().map(move |e| e - base),
-            &self.valid[rows],
-        )
+        (data, self.ends[rows.clone()].iter().map(move |e| e - base), &self.valid[rows])
     }
 
     /// Frees the memory held by the column.

@@ -107,18 +107,11 @@ impl Error {
     /// Wraps an I/O error with the path it happened on; a missing file becomes [`Error::Missing`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         let path = path.into();
-        if source.kind() == std::io::ErrorKind::NotFound {
-            Error::Missing { path }
-        } else {
-            Error::Io { path, source }
-        }
+        if source.kind() == std::io::ErrorKind::NotFound { Error::Missing { path } } else { Error::Io { path, source } }
     }
 
     /// A [`Error::Corrupt`] for `path`.
     pub fn corrupt(path: impl Into<PathBuf>, what: impl Into<String>) -> Error {
-        Error::Corrupt {
-            path: path.into(),
-            what: what.into(),
-        }
+        Error::Corrupt { path: path.into(), what: what.into() }
     }
 }

@@ -45,11 +45,7 @@ pub struct ChecksumWriter<W> {
 impl<W: Write> ChecksumWriter<W> {
     /// Wraps `inner`.
     pub fn new(inner: W) -> Self {
-        ChecksumWriter {
-            inner,
-            hash: Xxh3::new(),
-            len: 0,
-        }
+        ChecksumWriter { inner, hash: Xxh3::new(), len: 0 }
     }
 
     /// Bytes written so far and their checksum.
@@ -96,10 +92,7 @@ pub fn write_file(
     body(&mut w)?;
     w.flush().map_err(|e| Error::io(path, e))?;
     let (bytes, xxh3) = w.summary();
-    let file = w
-        .into_inner()
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
+    let file = w.into_inner().into_inner().map_err(|e| Error::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(path, e))?;
     Ok(FileSum { bytes, xxh3 })
 }
@@ -118,43 +111,26 @@ pub fn checksum_file(path: &Path) -> Result<FileSum> {
         hash.update(&buf[..n]);
         bytes += n as u64;
     }
-    Ok(FileSum {
-        bytes,
-        xxh3: hash.digest(),
-    })
+    Ok(FileSum { bytes, xxh3: hash.digest() })
 }
 
 /// Checks `path` against its recorded size and checksum.
 pub fn verify_file(path: &Path, expected: FileSum) -> Result<()> {
     let found = checksum_file(path)?;
     if found.bytes != expected.bytes {
-        return Err(Error::Size {
-            path: path.into(),
-            expected: expected.bytes,
-            found: found.bytes,
-        });
+        return Err(Error::Size { path: path.into(), expected: expected.bytes, found: found.bytes });
     }
     if found.xxh3 != expected.xxh3 {
-        return Err(Error::Checksum {
-            path: path.into(),
-            expected: expected.xxh3,
-            found: found.xxh3,
-        });
+        return Err(Error::Checksum { path: path.into(), expected: expected.xxh3, found: found.xxh3 });
     }
     Ok(())
 }
 
 /// Checks that `path` exists and has the recorded size, without reading it.
 pub fn check_size(path: &Path, expected: u64) -> Result<()> {
-    let found = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
+    let found = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
     if found != expected {
-        return Err(Error::Size {
-            path: path.into(),
-            expected,
-            found,
-        });
+        return Err(Error::Size { path: path.into(), expected, found });
     }
     Ok(())
 }

@@ -67,12 +67,10 @@ impl Index {
         let manifest = Manifest::read(&dir.join(format::MANIFEST_FILE))?;
         let file = |name: &str| -> Result<PathBuf> {
             let path = dir.join(name);
-            let sum: &FileSum = manifest.files.get(name).ok_or_else(|| {
-                Error::corrupt(
-                    dir.join(format::MANIFEST_FILE),
-                    format!("no entry for {name}"),
-                )
-            })?;
+            let sum: &FileSum = manifest
+                .files
+                .get(name)
+                .ok_or_else(|| Error::corrupt(dir.join(format::MANIFEST_FILE), format!("no entry for {name}")))?;
             format::check_size(&path, sum.bytes)?;
             Ok(path)
         };
@@ -90,53 +88,26 @@ impl Index {
             (folded_order.path(), folded_order.as_slice().len()),
         ] {
             if len != n {
-                return Err(Error::corrupt(
-                    path,
-                    format!("{len} rows, the manifest counts {n} pages"),
-                ));
+                return Err(Error::corrupt(path, format!("{len} rows, the manifest counts {n} pages")));
             }
         }
         if titles.len() as u64 != manifest.counts.distinct_titles {
-            let what = format!(
-                "{} titles, the manifest counts {}",
-                titles.len(),
-                manifest.counts.distinct_titles
-            );
+            let what = format!("{} titles, the manifest counts {}", titles.len(), manifest.counts.distinct_titles);
             return Err(Error::corrupt(dir.join(format::TITLES_FILE), what));
         }
 
         let dump_path = manifest.dump_path(dir);
         let dump = Mmap::open(&dump_path)?;
         if dump.len() as u64 != manifest.dump.bytes {
-            let what = format!(
-                "{} bytes, the index expects {}",
-                dump.len(),
-                manifest.dump.bytes
-            );
-            return Err(Error::DumpChanged {
-                path: dump_path,
-                what,
-            });
+            let what = format!("{} bytes, the index expects {}", dump.len(), manifest.dump.bytes);
+            return Err(Error::DumpChanged { path: dump_path, what });
         }
         if fingerprint(&dump) != manifest.dump.fingerprint {
             let what = "its first or last MiB changed".to_string();
-            return Err(Error::DumpChanged {
-                path: dump_path,
-                what,
-            });
+            return Err(Error::DumpChanged { path: dump_path, what });
         }
         dump.advise_random();
-        Ok(Index {
-            dir: dir.into(),
-            manifest,
-            pages,
-            offsets,
-            titles,
-            title_order,
-            folded_order,
-            dump,
-            dump_path,
-        })
+        Ok(Index { dir: dir.into(), manifest, pages, offsets, titles, title_order, folded_order, dump, dump_path })
     }
 
     /// The index directory.
@@ -192,9 +163,7 @@ impl Index {
     /// than one page, this is the first of them in dump order.
     pub fn get(&self, title: &str) -> Result<Option<Page<'_>>> {
         match self.titles.rank(title.as_bytes()) {
-            Some(rank) => self
-                .page_by_rank(crate::Case::Sensitive, rank as usize)
-                .map(Some),
+            Some(rank) => self.page_by_rank(crate::Case::Sensitive, rank as usize).map(Some),
             None => Ok(None),
         }
     }
@@ -230,22 +199,15 @@ impl Index {
 
     /// The page's XML, exactly the dump's bytes from `<page>` to `</page>`, as a zero-copy slice.
     pub fn page_bytes(&self, page: &Page<'_>) -> Result<MmapSlice> {
-        self.dump_slice(page.start, page.end.saturating_add(1))
-            .ok_or_else(|| {
-                let what = format!(
-                    "page {:?} spans bytes {}-{}, past the end of the dump",
-                    page.title, page.start, page.end
-                );
-                Error::DumpChanged {
-                    path: self.dump_path.clone(),
-                    what,
-                }
-            })
+        self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
+            let what =
+                format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
+            Error::DumpChanged { path: self.dump_path.clone(), what }
+        })
     }
 
     /// Bytes `start..end` (end exclusive) of the dump, or `None` when out of range.
     pub fn dump_slice(&self, start: u64, end: u64) -> Option<MmapSlice> {
-        self.dump
-            .slice(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+        self.dump.slice(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     }
 }

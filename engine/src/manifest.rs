@@ -76,24 +76,16 @@ impl Manifest {
     /// Reads and checks the format name and version of `dir/manifest.json`.
     pub fn read(path: &Path) -> Result<Manifest> {
         let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let value: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| Error::corrupt(path, format!("not valid JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| Error::corrupt(path, format!("not valid JSON: {e}")))?;
         if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_NAME) {
-            return Err(Error::BadMagic {
-                path: path.into(),
-                expected: "folio manifest",
-            });
+            return Err(Error::BadMagic { path: path.into(), expected: "folio manifest" });
         }
         let version = value.get("format_version").cloned().unwrap_or_default();
         if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
-            return Err(Error::Version {
-                path: path.into(),
-                expected: FORMAT_VERSION,
-                found: version.to_string(),
-            });
+            return Err(Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version.to_string() });
         }
-        serde_json::from_value(value)
-            .map_err(|e| Error::corrupt(path, format!("unexpected manifest layout: {e}")))
+        serde_json::from_value(value).map_err(|e| Error::corrupt(path, format!("unexpected manifest layout: {e}")))
     }
 
     /// Serializes the manifest as pretty JSON with a trailing newline.
@@ -105,11 +97,7 @@ impl Manifest {
 
     /// The dump's path, resolved against the index directory `dir`.
     pub fn dump_path(&self, dir: &Path) -> PathBuf {
-        if self.dump.path.is_absolute() {
-            self.dump.path.clone()
-        } else {
-            dir.join(&self.dump.path)
-        }
+        if self.dump.path.is_absolute() { self.dump.path.clone() } else { dir.join(&self.dump.path) }
     }
 }
 
@@ -128,7 +116,5 @@ pub fn fingerprint(bytes: &[u8]) -> u64 {
 
 /// Seconds since the Unix epoch of a file time (0 before the epoch or when unknown).
 pub fn unix_seconds(t: std::io::Result<SystemTime>) -> f64 {
-    t.ok()
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map_or(0.0, |d| d.as_secs_f64())
+    t.ok().and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()).map_or(0.0, |d| d.as_secs_f64())
 }

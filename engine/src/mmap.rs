@@ -53,13 +53,10 @@ impl Mmap {
             // maps is either published immutable by Folio or a dump that the index checks
             // against its manifest (size and fingerprint) before use.
             #[allow(unsafe_code)]
-            let map =
-                unsafe { memmap2::MmapOptions::new().map(file) }.map_err(|e| Error::io(path, e))?;
+            let map = unsafe { memmap2::MmapOptions::new().map(file) }.map_err(|e| Error::io(path, e))?;
             Inner::Map(map)
         };
-        Ok(Mmap {
-            inner: Arc::new(inner),
-        })
+        Ok(Mmap { inner: Arc::new(inner) })
     }
 
     /// Tells the kernel the map will be read front to back (a scan); errors are ignored.
@@ -79,10 +76,7 @@ impl Mmap {
     /// A clone of the map restricted to `range`; `None` when the range is out of bounds.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Option<MmapSlice> {
         if range.start <= range.end && range.end <= self.len() {
-            Some(MmapSlice {
-                map: self.clone(),
-                range,
-            })
+            Some(MmapSlice { map: self.clone(), range })
         } else {
             None
         }

@@ -28,21 +28,12 @@ impl<T: bytemuck::Pod + ViewElement> NpyArray<T> {
     pub fn open(path: &Path) -> Result<NpyArray<T>> {
         let map = Mmap::open(path)?;
         if !map.starts_with(b"\x93NUMPY") {
-            return Err(Error::BadMagic {
-                path: path.into(),
-                expected: "NumPy .npy",
-            });
+            return Err(Error::BadMagic { path: path.into(), expected: "NumPy .npy" });
         }
-        let view =
-            ArrayView1::<T>::view_npy(&map).map_err(|e| Error::corrupt(path, format!("{e}")))?;
+        let view = ArrayView1::<T>::view_npy(&map).map_err(|e| Error::corrupt(path, format!("{e}")))?;
         let start = view.as_ptr() as usize - map.as_ptr() as usize;
         let data = start..start + view.len() * size_of::<T>();
-        Ok(NpyArray {
-            map,
-            data,
-            path: path.into(),
-            _t: PhantomData,
-        })
+        Ok(NpyArray { map, data, path: path.into(), _t: PhantomData })
     }
 
     /// The elements.

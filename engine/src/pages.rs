@@ -70,10 +70,7 @@ impl PageTable {
         let corrupt = |what: &str| Error::corrupt(path, what.to_string());
         let n = map.len();
         if n < 20 || &map[..6] != b"ARROW1" || &map[n - 6..] != b"ARROW1" {
-            return Err(Error::BadMagic {
-                path: path.into(),
-                expected: "Arrow IPC",
-            });
+            return Err(Error::BadMagic { path: path.into(), expected: "Arrow IPC" });
         }
         let footer_len = i32::from_le_bytes(map[n - 10..n - 6].try_into().expect("4 bytes"));
         let footer_start = usize::try_from(footer_len)
@@ -82,56 +79,28 @@ impl PageTable {
             .ok_or_else(|| corrupt("footer length out of range"))?;
         let footer = arrow_ipc::root_as_footer(&map[footer_start..n - 10])
             .map_err(|e| Error::corrupt(path, format!("footer: {e}")))?;
-        let fb_schema = footer
-            .schema()
-            .ok_or_else(|| corrupt("footer has no schema"))?;
+        let fb_schema = footer.schema().ok_or_else(|| corrupt("footer has no schema"))?;
         let found = arrow_ipc::convert::fb_to_schema(fb_schema);
-        let version = found
-            .metadata()
-            .get(VERSION_KEY)
-            .cloned()
-            .unwrap_or_else(|| "none".into());
+        let version = found.metadata().get(VERSION_KEY).cloned().unwrap_or_else(|| "none".into());
         if version != FORMAT_VERSION.to_string() {
-            return Err(Error::Version {
-                path: path.into(),
-                expected: FORMAT_VERSION,
-                found: version,
-            });
+            return Err(Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version });
         }
         if found.fields() != schema().fields() {
-            return Err(Error::corrupt(
-                path,
-                format!("unexpected columns: {:?}", found.fields()),
-            ));
+            return Err(Error::corrupt(path, format!("unexpected columns: {:?}", found.fields())));
         }
-        let blocks = footer
-            .recordBatches()
-            .ok_or_else(|| corrupt("footer lists no record batches"))?;
+        let blocks = footer.recordBatches().ok_or_else(|| corrupt("footer lists no record batches"))?;
         let mut batches = Vec::with_capacity(blocks.len());
         for (i, block) in blocks.iter().enumerate() {
-            let batch = read_batch(
-                &map,
-                block.offset(),
-                block.metaDataLength(),
-                block.bodyLength(),
-            )
-            .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
+            let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength())
+                .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
             let last = i + 1 == blocks.len();
             if batch.rows != PAGES_BATCH_ROWS && !last || batch.rows > PAGES_BATCH_ROWS {
-                return Err(Error::corrupt(
-                    path,
-                    format!("record batch {i} has {} rows", batch.rows),
-                ));
+                return Err(Error::corrupt(path, format!("record batch {i} has {} rows", batch.rows)));
             }
             batches.push(batch);
         }
         let rows = batches.iter().map(|b| b.rows).sum();
-        Ok(PageTable {
-            map,
-            batches: batches.into(),
-            rows,
-            path: path.into(),
-        })
+        Ok(PageTable { map, batches: batches.into(), rows, path: path.into() })
     }
 
     /// Number of rows (pages).
@@ -159,12 +128,7 @@ impl PageTable {
             .batches
             .get(row / PAGES_BATCH_ROWS)
             .filter(|b| row % PAGES_BATCH_ROWS < b.rows)
-            .ok_or_else(|| {
-                Error::corrupt(
-                    &self.path,
-                    format!("row {row} out of range ({} rows)", self.rows),
-                )
-            })?;
+            .ok_or_else(|| Error::corrupt(&self.path, format!("row {row} out of range ({} rows)", self.rows)))?;
         Ok((batch, row % PAGES_BATCH_ROWS))
     }
 
@@ -172,12 +136,7 @@ impl PageTable {
         bytemuck::try_cast_slice::<u8, T>(&self.map[range.clone()])
             .ok()
             .and_then(|s| s.get(i).copied())
-            .ok_or_else(|| {
-                Error::corrupt(
-                    &self.path,
-                    format!("fixed-width column too short for row {i}"),
-                )
-            })
+            .ok_or_else(|| Error::corrupt(&self.path, format!("fixed-width column too short for row {i}")))
     }
 
     fn string(&self, col: &StrCol, i: usize) -> Result<Option<&str>> {
@@ -192,20 +151,14 @@ impl PageTable {
         if !valid {
             return Ok(None);
         }
-        let bad =
-            |what: &str| Error::corrupt(&self.path, format!("string column, row {i}: {what}"));
-        let offsets: &[i32] =
-            bytemuck::try_cast_slice(&self.map[col.offsets.clone()]).map_err(|_| bad("offsets"))?;
+        let bad = |what: &str| Error::corrupt(&self.path, format!("string column, row {i}: {what}"));
+        let offsets: &[i32] = bytemuck::try_cast_slice(&self.map[col.offsets.clone()]).map_err(|_| bad("offsets"))?;
         let (a, b) = match (offsets.get(i), offsets.get(i + 1)) {
             (Some(&a), Some(&b)) if 0 <= a && a <= b => (a as usize, b as usize),
             _ => return Err(bad("offsets out of order")),
         };
-        let bytes = self.map[col.data.clone()]
-            .get(a..b)
-            .ok_or_else(|| bad("offset past the data"))?;
-        std::str::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| bad("not UTF-8"))
+        let bytes = self.map[col.data.clone()].get(a..b).ok_or_else(|| bad("offset past the data"))?;
+        std::str::from_utf8(bytes).map(Some).map_err(|_| bad("not UTF-8"))
     }
 
     /// The `page_id` of `row`.
@@ -223,8 +176,7 @@ impl PageTable {
     /// The title of `row`.
     pub fn title(&self, row: usize) -> Result<&str> {
         let (b, i) = self.locate(row)?;
-        self.string(&b.title, i)?
-            .ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))
+        self.string(&b.title, i)?.ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))
     }
 
     /// The redirect target of `row`, if it is a redirect.
@@ -251,9 +203,7 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<B
     let offset = usize::try_from(offset).map_err(|_| "negative offset")?;
     let meta_len = usize::try_from(meta_len).map_err(|_| "negative metadata length")?;
     let body_len = usize::try_from(body_len).map_err(|_| "negative body length")?;
-    let meta = map
-        .get(offset..offset + meta_len)
-        .ok_or("metadata past the end of the file")?;
+    let meta = map.get(offset..offset + meta_len).ok_or("metadata past the end of the file")?;
     // Encapsulated message: 0xFFFFFFFF continuation, i32 length, flatbuffer, padding.
     let fb = match meta {
         [0xff, 0xff, 0xff, 0xff, a, b, c, d, rest @ ..] => {
@@ -263,9 +213,7 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<B
         _ => return Err("no continuation marker".into()),
     };
     let message = arrow_ipc::root_as_message(fb).map_err(|e| e.to_string())?;
-    let rb = message
-        .header_as_record_batch()
-        .ok_or("message is not a record batch")?;
+    let rb = message.header_as_record_batch().ok_or("message is not a record batch")?;
     if rb.compression().is_some() {
         return Err("compressed record batches are not supported".into());
     }
@@ -274,31 +222,20 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<B
         return Err("body past the end of the file".into());
     }
     let rows = usize::try_from(rb.length()).map_err(|_| "negative row count")?;
-    let nodes: Vec<(i64, i64)> = rb
-        .nodes()
-        .ok_or("no field nodes")?
-        .iter()
-        .map(|n| (n.length(), n.null_count()))
-        .collect();
+    let nodes: Vec<(i64, i64)> =
+        rb.nodes().ok_or("no field nodes")?.iter().map(|n| (n.length(), n.null_count())).collect();
     let bufs: Vec<Range<usize>> = rb
         .buffers()
         .ok_or("no buffers")?
         .iter()
         .map(|b| {
-            let (o, l) = (
-                usize::try_from(b.offset()).ok()?,
-                usize::try_from(b.length()).ok()?,
-            );
+            let (o, l) = (usize::try_from(b.offset()).ok()?, usize::try_from(b.length()).ok()?);
             (o + l <= body_len).then(|| body + o..body + o + l)
         })
         .collect::<Option<_>>()
         .ok_or("buffer outside the body")?;
     if nodes.len() != 6 || bufs.len() != 14 || nodes.iter().any(|&(len, _)| len as usize != rows) {
-        return Err(format!(
-            "{} nodes and {} buffers for {rows} rows, expected 6 and 14",
-            nodes.len(),
-            bufs.len()
-        ));
+        return Err(format!("{} nodes and {} buffers for {rows} rows, expected 6 and 14", nodes.len(), bufs.len()));
     }
     let strings = |node: (i64, i64), b: &[Range<usize>]| StrCol {
         validity: (!b[0].is_empty()).then(|| b[0].clone()),

@@ -79,12 +79,7 @@ impl Index {
     }
 
     /// First rank in `range` whose `(key, row)` is not less than the target, by binary search.
-    fn partition(
-        &self,
-        case: Case,
-        mut range: Range<usize>,
-        less: impl Fn(&[u8], u32) -> bool,
-    ) -> Result<usize> {
+    fn partition(&self, case: Case, mut range: Range<usize>, less: impl Fn(&[u8], u32) -> bool) -> Result<usize> {
         let order = self.order(case).as_slice();
         while !range.is_empty() {
             let mid = range.start + range.len() / 2;
@@ -140,14 +135,9 @@ impl Index {
             })?;
         }
         let to = ranks.end.min(from.saturating_add(query.limit));
-        let pages = (from..to)
-            .map(|rank| self.page_by_rank(case, rank))
-            .collect::<Result<Vec<_>>>()?;
+        let pages = (from..to).map(|rank| self.page_by_rank(case, rank)).collect::<Result<Vec<_>>>()?;
         let next = match pages.last() {
-            Some(last) if to < ranks.end => Some(Cursor {
-                title: last.title.to_string(),
-                row: last.row,
-            }),
+            Some(last) if to < ranks.end => Some(Cursor { title: last.title.to_string(), row: last.row }),
             _ => None,
         };
         Ok(PrefixPage { pages, total, next })

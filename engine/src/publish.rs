@@ -16,9 +16,7 @@ const STAGING_TAG: &str = ".folio-staging-";
 
 /// fsyncs a directory, making the names in it durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
 }
 
 /// Creates a fresh, empty staging directory beside `dest` and removes those left by builds that
@@ -27,14 +25,11 @@ pub fn create_staging(dest: &Path) -> Result<PathBuf> {
     let parent = parent_of(dest);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
     check_replaceable(dest)?;
-    let name = dest
-        .file_name()
-        .ok_or_else(|| Error::InvalidInput(format!("{}: not a directory name", dest.display())))?;
+    let name =
+        dest.file_name().ok_or_else(|| Error::InvalidInput(format!("{}: not a directory name", dest.display())))?;
     let prefix = format!(".{}{STAGING_TAG}", name.to_string_lossy());
     remove_stale_staging(&parent, &prefix);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let staging = parent.join(format!("{prefix}{}-{nanos}", std::process::id()));
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
     Ok(staging)
@@ -75,16 +70,7 @@ pub fn publish(staging: &Path, dest: &Path) -> Result<()> {
                 dest,
                 rustix::fs::RenameFlags::EXCHANGE,
             )
-            .map_err(|x| {
-                Error::io(
-                    dest,
-                    if x == rustix::io::Errno::INVAL {
-                        e
-                    } else {
-                        x.into()
-                    },
-                )
-            })?;
+            .map_err(|x| Error::io(dest, if x == rustix::io::Errno::INVAL { e } else { x.into() }))?;
             sync_dir(&parent)?;
             // `staging` now holds the old index; nothing points at it any more.
             std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;

@@ -4,99 +4,189 @@
 //! title, then by row). So an exact lookup is one FST walk and one array read, and a prefix
 //! listing is two lower-bound walks that give a contiguous slice of `title_order.npy`: no
 //! enumeration of the FST, whatever the number of hits.
+//!
+//! The keys are cut into shards by key range, one fst map each, so that the shards are built in
+//! parallel; a small directory at the head of the file lists each shard's first key, and a
+//! lookup first picks the shard by binary search over those keys. Layout in `engine/FORMAT.md`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
-use crate::mmap::Mmap;
+use crate::mmap::{Mmap, MmapSlice};
+
+/// Magic bytes at the start of `titles.fst`.
+pub const MAGIC: &[u8; 8] = b"FOLIOFST";
+/// Version of the `titles.fst` container.
+pub const VERSION: u32 = 1;
+/// Keys per shard (the last shard may hold fewer).
+pub const SHARD_KEYS: usize = 1 << 16;
+const ENTRY: usize = 32;
+
+struct Shard {
+    first_key: Vec<u8>,
+    first_rank: u64,
+    fst: fst::Map<MmapSlice>,
+}
 
 /// The mapped title FST.
-#[derive(Clone)]
 pub struct Titles {
-    fst: fst::Map<Mmap>,
+    shards: Vec<Shard>,
     path: PathBuf,
 }
 
 impl Titles {
-    /// Maps `path` and checks the fst header (magic and version) and length.
+    /// Maps `path` and reads its shard directory; checks magic and versions (the container's
+    /// and each fst's).
     pub fn open(path: &Path) -> Result<Titles> {
         let map = Mmap::open(path)?;
-        let fst = fst::Map::new(map).map_err(|e| match e {
-            fst::Error::Fst(fst::raw::Error::Version { expected, got }) => Error::Version {
-                path: path.into(),
-                expected: expected as u32,
-                found: got.to_string(),
-            },
-            e => Error::corrupt(path, e.to_string()),
-        })?;
-        Ok(Titles {
-            fst,
-            path: path.into(),
-        })
+        let corrupt = |what: String| Error::corrupt(path, what);
+        if map.len() < 16 || &map[..8] != MAGIC {
+            return Err(Error::BadMagic { path: path.into(), expected: "Folio titles FST" });
+        }
+        let u32_at = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().expect("4 bytes"));
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(Error::Version { path: path.into(), expected: VERSION, found: version.to_string() });
+        }
+        let count = u32_at(12) as usize;
+        let dir_end = count.checked_mul(ENTRY).and_then(|n| n.checked_add(16)).filter(|&e| e <= map.len());
+        let dir_end = dir_end.ok_or_else(|| corrupt(format!("{count} shards do not fit in the file")))?;
+        let mut shards = Vec::with_capacity(count);
+        for i in 0..count {
+            let e = &map[16 + i * ENTRY..16 + (i + 1) * ENTRY];
+            let u64_at = |at: usize| u64::from_le_bytes(e[at..at + 8].try_into().expect("8 bytes"));
+            let (offset, len, first_rank) = (u64_at(0) as usize, u64_at(8) as usize, u64_at(16));
+            let (key_at, key_len) = (u32_at(16 + i * ENTRY + 24) as usize, u32_at(16 + i * ENTRY + 28) as usize);
+            let first_key =
+                map.get(key_at..key_at + key_len).ok_or_else(|| corrupt(format!("shard {i}: key out of range")))?;
+            let bytes =
+                map.slice(offset..offset + len).ok_or_else(|| corrupt(format!("shard {i}: fst out of range")))?;
+            let fst = fst::Map::new(bytes).map_err(|e| match e {
+                fst::Error::Fst(fst::raw::Error::Version { expected, got }) => {
+                    Error::Version { path: path.into(), expected: expected as u32, found: got.to_string() }
+                }
+                e => corrupt(format!("shard {i}: {e}")),
+            })?;
+            shards.push(Shard { first_key: first_key.to_vec(), first_rank, fst });
+        }
+        if shards.windows(2).any(|w| w[0].first_key >= w[1].first_key || w[0].first_rank >= w[1].first_rank) {
+            return Err(corrupt("shard directory is not in key order".into()));
+        }
+        let _ = dir_end;
+        Ok(Titles { shards, path: path.into() })
     }
 
     /// Number of distinct titles.
     pub fn len(&self) -> usize {
-        self.fst.len()
+        self.shards.iter().map(|s| s.fst.len()).sum()
     }
 
     /// True when there are no titles.
     pub fn is_empty(&self) -> bool {
-        self.fst.is_empty()
+        self.shards.is_empty()
+    }
+
+    /// Index of the shard whose key range holds `key`, or `None` when `key` sorts before all.
+    fn shard_of(&self, key: &[u8]) -> Option<usize> {
+        self.shards.partition_point(|s| s.first_key.as_slice() <= key).checked_sub(1)
     }
 
     /// The rank of `title`'s first page, if the title exists.
     pub fn rank(&self, title: &[u8]) -> Option<u64> {
-        self.fst.get(title)
+        self.shards[self.shard_of(title)?].fst.get(title)
     }
 
     /// The rank of the first title that is `>= key` bytewise, or `None` past the last title.
     pub fn lower_bound(&self, key: &[u8]) -> Option<u64> {
         use fst::{IntoStreamer, Streamer};
-        let mut stream = self.fst.range().ge(key).into_stream();
-        stream.next().map(|(_, rank)| rank)
+        let Some(i) = self.shard_of(key) else { return self.shards.first().map(|s| s.first_rank) };
+        let mut stream = self.shards[i].fst.range().ge(key).into_stream();
+        match stream.next() {
+            Some((_, rank)) => Some(rank),
+            None => self.shards.get(i + 1).map(|s| s.first_rank),
+        }
     }
 
-    /// Checks the FST's own checksum and that its values increase with its keys.
+    /// Checks each fst's own checksum, and that ranks increase with keys across all shards and
+    /// each shard starts at its directory entry.
     pub fn verify(&self) -> Result<()> {
-        use fst::Streamer;
-        self.fst
-            .as_fst()
-            .verify()
-            .map_err(|e| Error::corrupt(&self.path, e.to_string()))?;
-        let mut stream = self.fst.stream();
         let mut last: Option<u64> = None;
-        while let Some((key, rank)) = stream.next() {
+        for (i, shard) in self.shards.iter().enumerate() {
+            shard.fst.as_fst().verify().map_err(|e| Error::corrupt(&self.path, format!("shard {i}: {e}")))?;
+            if shard.fst.get(&shard.first_key) != Some(shard.first_rank) {
+                return Err(Error::corrupt(&self.path, format!("shard {i}: first key does not match the directory")));
+            }
+        }
+        self.for_each(|key, rank| {
             if last.is_some_and(|l| rank <= l) {
                 let key = String::from_utf8_lossy(key);
-                return Err(Error::corrupt(
-                    &self.path,
-                    format!("rank of {key:?} does not increase"),
-                ));
+                return Err(Error::corrupt(&self.path, format!("rank of {key:?} does not increase")));
             }
             last = Some(rank);
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Every `(title, rank)` in order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], u64) -> Result<()>) -> Result<()> {
         use fst::Streamer;
-        let mut stream = self.fst.stream();
-        while let Some((key, rank)) = stream.next() {
-            f(key, rank)?;
+        for shard in &self.shards {
+            let mut stream = shard.fst.stream();
+            while let Some((key, rank)) = stream.next() {
+                f(key, rank)?;
+            }
         }
         Ok(())
     }
 }
 
-/// Streams `(title, rank)` pairs, strictly increasing by title, into an FST written to `w`.
-pub fn write<'a, W: Write>(w: W, pairs: impl Iterator<Item = (&'a str, u64)>) -> Result<W> {
+/// Builds `titles.fst` from the distinct titles in increasing order and their ranks
+/// (`key(i)` is the i-th distinct title, `ranks[i]` its rank), one shard per [`SHARD_KEYS`]
+/// keys, the shards in parallel, and writes it to `w`.
+pub fn write<'a, W: Write>(mut w: W, ranks: &[u32], key: impl Fn(usize) -> &'a [u8] + Sync) -> Result<()> {
     let fst_err = |e: fst::Error| Error::InvalidInput(format!("titles FST: {e}"));
-    let mut builder = fst::MapBuilder::new(w).map_err(fst_err)?;
-    for (title, rank) in pairs {
-        builder.insert(title, rank).map_err(fst_err)?;
+    let pieces: Vec<std::ops::Range<usize>> =
+        (0..ranks.len()).step_by(SHARD_KEYS).map(|s| s..ranks.len().min(s + SHARD_KEYS)).collect();
+    let fsts: Vec<Vec<u8>> = pieces
+        .par_iter()
+        .map(|piece| {
+            // About one byte of FST per key byte for unrelated titles: avoids regrowing the buffer.
+            let capacity: usize = piece.clone().map(|i| key(i).len()).sum();
+            let mut builder = fst::MapBuilder::new(Vec::with_capacity(capacity)).map_err(fst_err)?;
+            for i in piece.clone() {
+                builder.insert(key(i), u64::from(ranks[i])).map_err(fst_err)?;
+            }
+            builder.into_inner().map_err(fst_err)
+        })
+        .collect::<Result<_>>()?;
+    let keys: Vec<&[u8]> = pieces.iter().map(|p| key(p.start)).collect();
+    let dir_end = 16 + pieces.len() * ENTRY;
+    let keys_len: usize = keys.iter().map(|k| k.len()).sum();
+    let mut offset = (dir_end + keys_len).next_multiple_of(8);
+    let mut head = Vec::with_capacity(offset);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&VERSION.to_le_bytes());
+    head.extend_from_slice(&(pieces.len() as u32).to_le_bytes());
+    let mut key_at = dir_end;
+    for ((piece, fst), key) in pieces.iter().zip(&fsts).zip(&keys) {
+        head.extend_from_slice(&(offset as u64).to_le_bytes());
+        head.extend_from_slice(&(fst.len() as u64).to_le_bytes());
+        head.extend_from_slice(&u64::from(ranks[piece.start]).to_le_bytes());
+        head.extend_from_slice(&(key_at as u32).to_le_bytes());
+        head.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        key_at += key.len();
+        offset = (offset + fst.len()).next_multiple_of(8);
     }
-    builder.into_inner().map_err(fst_err)
+    keys.iter().for_each(|k| head.extend_from_slice(k));
+    head.resize(head.len().next_multiple_of(8), 0);
+    let io = |e| Error::io("titles.fst", e);
+    w.write_all(&head).map_err(io)?;
+    for fst in &fsts {
+        w.write_all(fst).map_err(io)?;
+        w.write_all(&[0u8; 8][..fst.len().next_multiple_of(8) - fst.len()]).map_err(io)?;
+    }
+    Ok(())
 }

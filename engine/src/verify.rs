@@ -45,30 +45,17 @@ impl Index {
         let mut title_bytes = 0u64;
         for row in 0..self.len() {
             let page = self.page(row)?;
-            let bad = |what: String| {
-                Error::corrupt(
-                    self.pages.path(),
-                    format!("row {row} ({:?}): {what}", page.title),
-                )
-            };
+            let bad = |what: String| Error::corrupt(self.pages.path(), format!("row {row} ({:?}): {what}", page.title));
             if starts[row] != page.start {
-                return Err(bad(format!(
-                    "start {} but offsets.npy says {}",
-                    page.start, starts[row]
-                )));
+                return Err(bad(format!("start {} but offsets.npy says {}", page.start, starts[row])));
             }
             if row > 0 && starts[row - 1] >= page.start {
                 return Err(bad("starts are not increasing".into()));
             }
             let (s, e) = (page.start as usize, page.end as usize);
-            let ok = e < dump.len()
-                && e >= s + 12
-                && &dump[s..s + 6] == b"<page>"
-                && &dump[e - 6..=e] == b"</page>";
+            let ok = e < dump.len() && e >= s + 12 && &dump[s..s + 6] == b"<page>" && &dump[e - 6..=e] == b"</page>";
             if !ok {
-                return Err(bad(format!(
-                    "bytes {s}-{e} of the dump are not a <page> element"
-                )));
+                return Err(bad(format!("bytes {s}-{e} of the dump are not a <page> element")));
             }
             redirects += u64::from(page.redirect.is_some());
             title_bytes += page.title.len() as u64;
@@ -89,11 +76,7 @@ impl Index {
         let order = self.order(case);
         let key = |row: u32| -> Result<String> {
             let title = self.pages.title(row as usize)?;
-            Ok(if case == crate::Case::Sensitive {
-                title.to_string()
-            } else {
-                fold(title)
-            })
+            Ok(if case == crate::Case::Sensitive { title.to_string() } else { fold(title) })
         };
         let mut seen = vec![false; self.len()];
         let mut prev: Option<(String, u32)> = None;
@@ -130,19 +113,13 @@ impl Index {
                 r += 1;
             }
             if r == expected_rank {
-                return Err(bad(format!(
-                    "{:?} is not the title at rank {rank}",
-                    String::from_utf8_lossy(key)
-                )));
+                return Err(bad(format!("{:?} is not the title at rank {rank}", String::from_utf8_lossy(key))));
             }
             expected_rank = r;
             Ok(())
         })?;
         if expected_rank != order.len() {
-            return Err(Error::corrupt(
-                &path,
-                format!("titles from rank {expected_rank} on are missing"),
-            ));
+            return Err(Error::corrupt(&path, format!("titles from rank {expected_rank} on are missing")));
         }
         Ok(())
     }

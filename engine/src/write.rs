@@ -26,51 +26,37 @@ pub struct IndexWriter {
 impl IndexWriter {
     /// A writer into `dir`, which must exist and be empty.
     pub fn new(dir: &Path) -> IndexWriter {
-        IndexWriter {
-            dir: dir.into(),
-            files: Mutex::default(),
-        }
+        IndexWriter { dir: dir.into(), files: Mutex::default() }
     }
 
-    fn write(
-        &self,
-        name: &str,
-        body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
-    ) -> Result<()> {
+    fn write(&self, name: &str, body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
         let path = self.dir.join(name);
+        let t = std::time::Instant::now();
         let sum = format::write_file(&path, |w| body(w))?;
-        self.files
-            .lock()
-            .expect("writer lock")
-            .insert(name.to_string(), sum);
+        if std::env::var_os("FOLIO_TIMINGS").is_some() {
+            eprintln!("timings: {name} {:?}", t.elapsed());
+        }
+        self.files.lock().expect("writer lock").insert(name.to_string(), sum);
         Ok(())
     }
 
     fn write_npy<T: ndarray_npy::WritableElement>(&self, name: &str, values: &[T]) -> Result<()> {
         let path = self.dir.join(name);
-        let sum = format::write_file(&path, |w| {
-            npy::write(values, w).map_err(|e| Error::io(&path, e))
-        })?;
-        self.files
-            .lock()
-            .expect("writer lock")
-            .insert(name.to_string(), sum);
+        let sum = format::write_file(&path, |w| npy::write(values, w).map_err(|e| Error::io(&path, e)))?;
+        self.files.lock().expect("writer lock").insert(name.to_string(), sum);
         Ok(())
     }
 
     /// Writes `pages.arrow` and `offsets.npy`.
     pub fn write_pages(&self, pages: &PageColumns) -> Result<()> {
         if pages.start.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::InvalidInput(
-                "page starts are not strictly increasing".into(),
-            ));
+            return Err(Error::InvalidInput("page starts are not strictly increasing".into()));
         }
         let path = self.dir.join(format::PAGES_FILE);
         let arrow_err = |e: arrow_schema::ArrowError| Error::io(&path, std::io::Error::other(e));
         self.write(format::PAGES_FILE, |w| {
             let schema = Arc::new(pages::schema());
-            let mut writer =
-                arrow_ipc::writer::FileWriter::try_new(w, &schema).map_err(arrow_err)?;
+            let mut writer = arrow_ipc::writer::FileWriter::try_new(w, &schema).map_err(arrow_err)?;
             for lo in (0..pages.len()).step_by(PAGES_BATCH_ROWS) {
                 let rows = lo..pages.len().min(lo + PAGES_BATCH_ROWS);
                 let columns: Vec<ArrayRef> = vec![
@@ -90,20 +76,15 @@ impl IndexWriter {
     }
 
     /// Writes `titles.fst` and `title_order.npy` from the titles and the rows sorted by
-    /// `(title, row)`.
-    pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<()> {
+    /// `(title, row)`. Returns the number of distinct titles.
+    pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<u64> {
         self.write_npy(format::TITLE_ORDER_FILE, order)?;
-        self.write(format::TITLES_FILE, |w| {
-            let mut last: Option<&str> = None;
-            let distinct = order.iter().enumerate().filter_map(|(rank, &row)| {
-                let title = titles.get(row as usize);
-                (last != Some(title)).then(|| {
-                    last = Some(title);
-                    (title, rank as u64)
-                })
-            });
-            titles::write(w, distinct).map(drop)
-        })
+        let key = |rank: usize| titles.bytes(order[rank] as usize);
+        // The rank of each distinct title's first page.
+        let firsts: Vec<u32> =
+            (0..order.len() as u32).filter(|&r| r == 0 || key(r as usize) != key(r as usize - 1)).collect();
+        self.write(format::TITLES_FILE, |w| titles::write(w, &firsts, |i| key(firsts[i] as usize)))?;
+        Ok(firsts.len() as u64)
     }
 
     /// Writes `folded_order.npy`: the rows sorted by `(fold(title), row)`.
@@ -112,13 +93,7 @@ impl IndexWriter {
     }
 
     /// Writes `manifest.json` last and fsyncs the directory; the index is then complete.
-    pub fn finish(
-        self,
-        tool: &str,
-        dump: DumpInfo,
-        counts: Counts,
-        build_seconds: f64,
-    ) -> Result<Manifest> {
+    pub fn finish(self, tool: &str, dump: DumpInfo, counts: Counts, build_seconds: f64) -> Result<Manifest> {
         let files = self.files.into_inner().expect("writer lock");
         for name in [
             format::PAGES_FILE,
@@ -143,8 +118,7 @@ impl IndexWriter {
         };
         let json = manifest.to_json();
         format::write_file(&self.dir.join(format::MANIFEST_FILE), |w| {
-            std::io::Write::write_all(w, json.as_bytes())
-                .map_err(|e| Error::io(format::MANIFEST_FILE, e))
+            std::io::Write::write_all(w, json.as_bytes()).map_err(|e| Error::io(format::MANIFEST_FILE, e))
         })?;
         crate::publish::sync_dir(&self.dir)?;
         Ok(manifest)
@@ -153,19 +127,10 @@ impl IndexWriter {
 
 fn string_array(col: &Strings, rows: std::ops::Range<usize>) -> Result<ArrayRef> {
     let (data, ends, valid) = col.slice(rows);
-    let too_big = || {
-        Error::InvalidInput(format!(
-            "{} bytes of strings in one record batch",
-            data.len()
-        ))
-    };
-    let offsets: Vec<i32> = std::iter::once(Ok(0))
-        .chain(ends.map(|e| i32::try_from(e).map_err(|_| too_big())))
-        .collect::<Result<_>>()?;
-    let nulls = valid
-        .iter()
-        .any(|v| !v)
-        .then(|| NullBuffer::from(valid.to_vec()));
+    let too_big = || Error::InvalidInput(format!("{} bytes of strings in one record batch", data.len()));
+    let offsets: Vec<i32> =
+        std::iter::once(Ok(0)).chain(ends.map(|e| i32::try_from(e).map_err(|_| too_big()))).collect::<Result<_>>()?;
+    let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid.to_vec()));
     let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
     let array = StringArray::try_new(offsets, Buffer::from(data.as_bytes()), nulls)
         .map_err(|e| Error::InvalidInput(e.to_string()))?;

@@ -9,6 +9,7 @@ use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_int
 use rayon::prelude::*;
 
 use crate::progress::Progress;
+use crate::sort::sort_rows;
 use crate::{scan, source};
 
 /// What to build.
@@ -59,35 +60,34 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     })
     .map_err(|e| anyhow!("{}: {e}", source.name))?;
     if u32::try_from(pages.len()).is_err() {
-        return Err(anyhow!(
-            "{}: {} pages; an index holds at most 2^32 - 1",
-            source.name,
-            pages.len()
-        ));
+        return Err(anyhow!("{}: {} pages; an index holds at most 2^32 - 1", source.name, pages.len()));
     }
 
+    let t_scan = started.elapsed();
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
     let mut counts = count(&pages);
-    let (written, distinct) = rayon::join(
-        || writer.write_pages(&pages),
-        || write_orders(&writer, &pages.title),
-    );
+    let (written, distinct) = rayon::join(|| writer.write_pages(&pages), || write_orders(&writer, &pages.title));
     written?;
     counts.distinct_titles = distinct?;
+    let t_write = started.elapsed();
     drop(pages);
 
     let tool = concat!("folio-ingest ", env!("CARGO_PKG_VERSION"));
     let manifest = writer.finish(tool, source.info, counts, started.elapsed().as_secs_f64())?;
     drop(source.xml);
-    publish::publish(&staging_dir, out)
-        .with_context(|| format!("{}: publishing the index", out.display()))?;
+    publish::publish(&staging_dir, out).with_context(|| format!("{}: publishing the index", out.display()))?;
     std::mem::forget(staging);
+    if std::env::var_os("FOLIO_TIMINGS").is_some() {
+        eprintln!(
+            "timings: scan {:?}, write {:?}, publish {:?}",
+            t_scan,
+            t_write - t_scan,
+            started.elapsed() - t_write
+        );
+    }
     progress.finish();
-    Ok(BuildReport {
-        manifest,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(BuildReport { manifest, seconds: started.elapsed().as_secs_f64() })
 }
 
 fn count(pages: &PageColumns) -> Counts {
@@ -97,9 +97,7 @@ fn count(pages: &PageColumns) -> Counts {
     }
     Counts {
         pages: pages.len() as u64,
-        redirects: (0..pages.len())
-            .filter(|&i| pages.redirect.is_valid(i))
-            .count() as u64,
+        redirects: (0..pages.len()).filter(|&i| pages.redirect.is_valid(i)).count() as u64,
         distinct_titles: 0,
         title_bytes: pages.title.data_len() as u64,
         namespaces,
@@ -110,10 +108,7 @@ fn count(pages: &PageColumns) -> Counts {
 /// number of distinct titles.
 fn write_orders(writer: &IndexWriter, titles: &Strings) -> folio_engine::Result<u64> {
     let order = sort_rows(titles);
-    let distinct = 1 + order
-        .windows(2)
-        .filter(|w| titles.get(w[0] as usize) != titles.get(w[1] as usize))
-        .count();
+    let distinct = 1 + order.windows(2).filter(|w| titles.get(w[0] as usize) != titles.get(w[1] as usize)).count();
     let distinct = if order.is_empty() { 0 } else { distinct as u64 };
     let (fst, folded) = rayon::join(
         || writer.write_titles(titles, &order),
@@ -122,17 +117,6 @@ fn write_orders(writer: &IndexWriter, titles: &Strings) -> folio_engine::Result<
     fst?;
     folded?;
     Ok(distinct)
-}
-
-/// Row numbers sorted by `(value, row)`.
-fn sort_rows(keys: &Strings) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        keys.get(a as usize)
-            .cmp(keys.get(b as usize))
-            .then(a.cmp(&b))
-    });
-    order
 }
 
 /// The case folding of every title.
@@ -187,30 +171,17 @@ pub fn describe(m: &Manifest, dir: &Path) -> String {
         m.tool,
         m.build_seconds
     );
-    let _ = writeln!(
-        s,
-        "dump  {} ({} bytes, from {})",
-        m.dump_path(dir).display(),
-        m.dump.bytes,
-        m.dump.source.display()
-    );
+    let _ =
+        writeln!(s, "dump  {} ({} bytes, from {})", m.dump_path(dir).display(), m.dump.bytes, m.dump.source.display());
     let _ = writeln!(
         s,
         "pages {} ({} redirects, {} distinct titles, {} title bytes)",
         c.pages, c.redirects, c.distinct_titles, c.title_bytes
     );
-    let ns: Vec<String> = c
-        .namespaces
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
+    let ns: Vec<String> = c.namespaces.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     let _ = writeln!(s, "namespaces {}", ns.join(", "));
     for (name, sum) in &m.files {
-        let _ = writeln!(
-            s,
-            "  {name:<18} {:>14} bytes  xxh3 {:016x}",
-            sum.bytes, sum.xxh3
-        );
+        let _ = writeln!(s, "  {name:<18} {:>14} bytes  xxh3 {:016x}", sum.bytes, sum.xxh3);
     }
     s.pop();
     s

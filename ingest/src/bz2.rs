@@ -50,12 +50,7 @@ fn jobs(data: &[u8], target: usize) -> Vec<Range<usize>> {
 
 /// Decompresses `data` (the bytes of `name`) into `out`; calls `progress` with compressed bytes
 /// done. Returns the number of bytes written.
-pub fn decompress(
-    name: &str,
-    data: &[u8],
-    out: &mut impl Write,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<u64> {
+pub fn decompress(name: &str, data: &[u8], out: &mut impl Write, progress: &(dyn Fn(u64) + Sync)) -> Result<u64> {
     let jobs = jobs(data, 8 << 20);
     let window = rayon::current_num_threads() * 2;
     let mut written = 0u64;
@@ -70,8 +65,7 @@ pub fn decompress(
             .collect();
         for part in decoded {
             let part = part?;
-            out.write_all(&part)
-                .context("writing the decompressed dump")?;
+            out.write_all(&part).context("writing the decompressed dump")?;
             written += part.len() as u64;
         }
     }
@@ -83,21 +77,14 @@ fn decode(name: &str, data: &[u8], range: Range<usize>) -> Result<Vec<u8>> {
     let mut decoder = bzip2::read::MultiBzDecoder::new(&data[range.clone()]);
     match decoder.read_to_end(&mut out) {
         Ok(_) => Ok(out),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::UnexpectedEof
-                || range.end == data.len() && out.is_empty() =>
-        {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || range.end == data.len() && out.is_empty() => {
             bail!(
                 "{name}: byte {}: the bz2 data ends early, in the stream(s) starting at byte {}: the file is truncated (an interrupted download?)",
                 range.end,
                 range.start
             )
         }
-        Err(e) => bail!(
-            "{name}: bytes {}-{}: corrupt bz2 data: {e}",
-            range.start,
-            range.end
-        ),
+        Err(e) => bail!("{name}: bytes {}-{}: corrupt bz2 data: {e}", range.start, range.end),
     }
 }
 
@@ -113,9 +100,7 @@ mod tests {
 
     #[test]
     fn decodes_multistream_in_order() {
-        let parts: Vec<Vec<u8>> = (0..50)
-            .map(|i| format!("stream {i} ").repeat(1000).into_bytes())
-            .collect();
+        let parts: Vec<Vec<u8>> = (0..50).map(|i| format!("stream {i} ").repeat(1000).into_bytes()).collect();
         let data: Vec<u8> = parts.iter().flat_map(|p| compress(p)).collect();
         assert_eq!(stream_starts(&data).len(), 50);
         let mut out = Vec::new();
@@ -131,9 +116,7 @@ mod tests {
     fn truncated_stream_is_an_error() {
         let data = compress(&b"hello world ".repeat(10_000));
         let cut = &data[..data.len() / 2];
-        let e = decompress("x.bz2", cut, &mut Vec::new(), &|_| {})
-            .unwrap_err()
-            .to_string();
+        let e = decompress("x.bz2", cut, &mut Vec::new(), &|_| {}).unwrap_err().to_string();
         assert!(e.contains("ends early"), "{e}");
     }
 }

@@ -63,12 +63,10 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Write a deterministic synthetic dump for tests and benchmarks.
-    #[command(
-        long_about = "Write a deterministic synthetic dump in the MediaWiki export schema 0.10.\n\n\
+    #[command(long_about = "Write a deterministic synthetic dump in the MediaWiki export schema 0.10.\n\n\
         Titles in many scripts and with &, <, >, \" and ' (escaped), five namespaces, about 40% \
         redirects, text sizes with a mean near 4 KB and a long tail, and clusters of titles under \
-        common prefixes (\"List of \" holds about 1.6% of pages). About 4.5 KB of XML per page."
-    )]
+        common prefixes (\"List of \" holds about 1.6% of pages). About 4.5 KB of XML per page.")]
     Synth {
         /// Number of pages.
         #[arg(long, value_name = "N")]

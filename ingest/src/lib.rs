@@ -25,6 +25,7 @@ pub mod bz2;
 pub mod cli;
 pub mod progress;
 pub mod scan;
+pub mod sort;
 pub mod source;
 pub mod synth;
 mod synth_words;

@@ -23,27 +23,17 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn run(cli: Cli) -> Result<()> {
     if let Some(n) = cli.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .context("starting the thread pool")?;
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("starting the thread pool")?;
     }
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Command::Build { dump, out } => {
-            let report = build(&BuildConfig {
-                dump,
-                out: out.clone(),
-                progress: !cli.quiet,
-            })?;
+            let report = build(&BuildConfig { dump, out: out.clone(), progress: !cli.quiet })?;
             writeln!(stdout, "{}", summary_line(&report, &out))?;
         }
         Command::Verify { dir } => {
@@ -66,8 +56,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Synth { pages, out, seed } => {
             let progress = Progress::new(!cli.quiet);
             progress.stage("synth", None);
-            let file = std::fs::File::create(&out)
-                .with_context(|| format!("{}: cannot create", out.display()))?;
+            let file = std::fs::File::create(&out).with_context(|| format!("{}: cannot create", out.display()))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             let started = std::time::Instant::now();
             let bytes = generate(SynthConfig { pages, seed }, &mut w, &|b, n| {
@@ -80,11 +69,7 @@ fn run(cli: Cli) -> Result<()> {
             .with_context(|| format!("{}: writing the dump", out.display()))?;
             progress.finish();
             let secs = started.elapsed().as_secs_f64();
-            writeln!(
-                stdout,
-                "wrote {pages} pages, {bytes} bytes of XML to {} in {secs:.2} s",
-                out.display()
-            )?;
+            writeln!(stdout, "wrote {pages} pages, {bytes} bytes of XML to {} in {secs:.2} s", out.display())?;
         }
     }
     Ok(())

@@ -17,39 +17,27 @@ pub struct Progress {
 impl Progress {
     /// A bar drawn on stderr when `enabled` and stderr is a terminal.
     pub fn new(enabled: bool) -> Progress {
-        let target = if enabled {
-            ProgressDrawTarget::stderr_with_hz(8)
-        } else {
-            ProgressDrawTarget::hidden()
-        };
+        let target = if enabled { ProgressDrawTarget::stderr_with_hz(8) } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(None, target);
-        Progress {
-            bar,
-            pages: Arc::default(),
-        }
+        Progress { bar, pages: Arc::default() }
     }
 
     /// Starts a stage of `total` bytes (`None` for a stage without a known size: a spinner).
     pub fn stage(&self, label: &'static str, total: Option<u64>) {
         let pages = self.pages.clone();
         let template = match total {
-            Some(_) => {
-                "{prefix:>12.bold} [{bar:32}] {bytes}/{total_bytes} {pages} {bytes_per_sec} ETA {eta}"
-            }
+            Some(_) => "{prefix:>12.bold} [{bar:32}] {bytes}/{total_bytes} {pages} {bytes_per_sec} ETA {eta}",
             None => "{prefix:>12.bold} {spinner} {pages} {elapsed}",
         };
-        let style = ProgressStyle::with_template(template)
-            .expect("a valid template")
-            .progress_chars("=> ")
-            .with_key(
-                "pages",
-                move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let n = pages.load(Ordering::Relaxed);
-                    if n > 0 {
-                        let _ = write!(w, "{n} pages");
-                    }
-                },
-            );
+        let style = ProgressStyle::with_template(template).expect("a valid template").progress_chars("=> ").with_key(
+            "pages",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let n = pages.load(Ordering::Relaxed);
+                if n > 0 {
+                    let _ = write!(w, "{n} pages");
+                }
+            },
+        );
         self.bar.set_style(style);
         self.bar.set_prefix(label);
         self.bar.reset();

@@ -25,10 +25,7 @@ pub struct ScanError {
 }
 
 fn err<T>(offset: usize, what: impl Into<String>) -> Result<T, ScanError> {
-    Err(ScanError {
-        offset: offset as u64,
-        what: what.into(),
-    })
+    Err(ScanError { offset: offset as u64, what: what.into() })
 }
 
 /// Target size of one chunk scanned by one task.
@@ -49,10 +46,7 @@ pub fn scan(dump: &[u8], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<PageCol
         })
         .collect();
     let mut out = PageColumns::default();
-    let total: usize = parts
-        .iter()
-        .map(|p| p.as_ref().map_or(0, |c| c.len()))
-        .sum();
+    let total: usize = parts.iter().map(|p| p.as_ref().map_or(0, |c| c.len())).sum();
     out.page_id.reserve_exact(total);
     out.ns.reserve_exact(total);
     out.start.reserve_exact(total);
@@ -75,57 +69,32 @@ fn check_prolog(dump: &[u8]) -> Result<usize, ScanError> {
             );
         }
         [0x1f, 0x8b, ..] => {
-            return err(
-                0,
-                "the file is gzip-compressed; decompress it first (or use the .bz2 dump)",
-            );
+            return err(0, "the file is gzip-compressed; decompress it first (or use the .bz2 dump)");
         }
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => {
-            return err(
-                0,
-                "the file is xz-compressed; decompress it first (or use the .bz2 dump)",
-            );
+            return err(0, "the file is xz-compressed; decompress it first (or use the .bz2 dump)");
         }
         [b'7', b'z', 0xbc, 0xaf, ..] => {
-            return err(
-                0,
-                "the file is a 7z archive; extract it first (or use the .bz2 dump)",
-            );
+            return err(0, "the file is a 7z archive; extract it first (or use the .bz2 dump)");
         }
         _ => {}
     }
-    let mut pos = if dump.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    pos += dump[pos..]
-        .iter()
-        .take_while(|b| b.is_ascii_whitespace())
-        .count();
+    let mut pos = if dump.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    pos += dump[pos..].iter().take_while(|b| b.is_ascii_whitespace()).count();
     if dump.get(pos) != Some(&b'<') {
         let found = String::from_utf8_lossy(&dump[pos..dump.len().min(pos + 16)]).into_owned();
-        return err(
-            pos,
-            format!("not an XML file: expected '<', found {found:?}"),
-        );
+        return err(pos, format!("not an XML file: expected '<', found {found:?}"));
     }
     let window = &dump[..dump.len().min(1 << 16)];
     let Some(root) = memchr::memmem::find(window, b"<mediawiki") else {
-        return err(
-            pos,
-            "no <mediawiki> root element in the first 64 KiB: this is XML, but not a MediaWiki dump",
-        );
+        return err(pos, "no <mediawiki> root element in the first 64 KiB: this is XML, but not a MediaWiki dump");
     };
     if let Some(page) = memchr::memmem::find(&dump[root..], b"<page>") {
         return Ok(root + page);
     }
     match memchr::memmem::find(&dump[root..], b"</mediawiki>") {
         Some(end) => Ok(root + end),
-        None => err(
-            dump.len(),
-            "the dump ends before its first <page> and has no </mediawiki>: it is truncated",
-        ),
+        None => err(dump.len(), "the dump ends before its first <page> and has no </mediawiki>: it is truncated"),
     }
 }
 
@@ -147,10 +116,29 @@ fn split(dump: &[u8], body: usize) -> Vec<Range<usize>> {
     starts.iter().zip(ends).map(|(&s, e)| s..e).collect()
 }
 
+/// An opening tag, its closing tag, and the finders for both.
+struct Tag {
+    name: &'static str,
+    open: Finder<'static>,
+    close: Finder<'static>,
+}
+
+impl Tag {
+    fn new(name: &'static str, open: &'static [u8], close: &'static [u8]) -> Tag {
+        Tag { name, open: Finder::new(open), close: Finder::new(close) }
+    }
+}
+
+/// The finders a chunk's scan uses, built once per chunk.
 struct Scanner<'a> {
     dump: &'a [u8],
     page: Finder<'static>,
     revision: Finder<'static>,
+    title: Tag,
+    ns: Tag,
+    id: Tag,
+    redirect: Finder<'static>,
+    redirect_title: Finder<'static>,
 }
 
 impl<'a> Scanner<'a> {
@@ -159,6 +147,11 @@ impl<'a> Scanner<'a> {
             dump,
             page: Finder::new(b"page>"),
             revision: Finder::new(b"<revision"),
+            title: Tag::new("title", b"<title>", b"</title>"),
+            ns: Tag::new("ns", b"<ns>", b"</ns>"),
+            id: Tag::new("id", b"<id>", b"</id>"),
+            redirect: Finder::new(b"<redirect"),
+            redirect_title: Finder::new(b"title=\""),
         }
     }
 
@@ -167,16 +160,10 @@ impl<'a> Scanner<'a> {
         let mut cols = PageColumns::default();
         let mut pos = range.start;
         loop {
-            pos += dump[pos..]
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
+            pos += dump[pos..].iter().take_while(|b| b.is_ascii_whitespace()).count();
             if pos >= range.end {
                 if last {
-                    return err(
-                        dump.len(),
-                        "the dump ends without </mediawiki>: it is truncated",
-                    );
+                    return err(dump.len(), "the dump ends without </mediawiki>: it is truncated");
                 }
                 return Ok(cols);
             }
@@ -193,10 +180,7 @@ impl<'a> Scanner<'a> {
                 return Ok(cols);
             } else {
                 let found = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
-                return err(
-                    pos,
-                    format!("expected <page> or </mediawiki>, found {found:?}"),
-                );
+                return err(pos, format!("expected <page> or </mediawiki>, found {found:?}"));
             }
         }
     }
@@ -214,13 +198,7 @@ impl<'a> Scanner<'a> {
                 return Ok(at + b"page".len());
             }
             if dump[..at].ends_with(b"<") {
-                return err(
-                    start,
-                    format!(
-                        "this <page> has no </page>: another <page> starts at byte {}",
-                        at - 1
-                    ),
-                );
+                return err(start, format!("this <page> has no </page>: another <page> starts at byte {}", at - 1));
             }
             from = at + b"page>".len();
         }
@@ -230,46 +208,38 @@ impl<'a> Scanner<'a> {
     fn header(&self, start: usize, end: usize, cols: &mut PageColumns) -> Result<(), ScanError> {
         let page = &self.dump[start..=end];
         let head = &page[..self.revision.find(page).unwrap_or(page.len())];
-        let field = |open: &[u8], close: &[u8]| -> Result<(usize, &[u8]), ScanError> {
-            let name = String::from_utf8_lossy(&open[1..open.len() - 1]).into_owned();
-            let Some(a) = memchr::memmem::find(head, open).map(|a| a + open.len()) else {
+        let field = |tag: &Tag| -> Result<(usize, &[u8]), ScanError> {
+            let name = tag.name;
+            let Some(a) = tag.open.find(head).map(|a| a + name.len() + 2) else {
                 return err(start, format!("page has no <{name}> before <revision>"));
             };
-            let Some(len) = memchr::memmem::find(&head[a..], close) else {
+            let Some(len) = tag.close.find(&head[a..]) else {
                 return err(start + a, format!("<{name}> is not closed"));
             };
             Ok((start + a, &head[a..a + len]))
         };
-        let (at, raw) = field(b"<title>", b"</title>")?;
-        let title = unescape(raw).map_err(|e| ScanError {
-            offset: (at + e.offset) as u64,
-            what: format!("in <title>: {}", e.what),
-        })?;
+        let (at, raw) = field(&self.title)?;
+        let title = unescape(raw)
+            .map_err(|e| ScanError { offset: (at + e.offset) as u64, what: format!("in <title>: {}", e.what) })?;
         if title.trim().is_empty() {
             return err(at, "empty <title>");
         }
-        let (at, raw) = field(b"<ns>", b"</ns>")?;
-        let ns = parse(raw).ok_or_else(|| ScanError {
-            offset: at as u64,
-            what: "<ns> is not an integer".into(),
-        })?;
-        let (at, raw) = field(b"<id>", b"</id>")?;
-        let id = parse(raw).ok_or_else(|| ScanError {
-            offset: at as u64,
-            what: "<id> is not a non-negative integer".into(),
-        })?;
-        match memchr::memmem::find(head, b"<redirect") {
+        let (at, raw) = field(&self.ns)?;
+        let ns = parse(raw).ok_or_else(|| ScanError { offset: at as u64, what: "<ns> is not an integer".into() })?;
+        let (at, raw) = field(&self.id)?;
+        let id = parse(raw)
+            .ok_or_else(|| ScanError { offset: at as u64, what: "<id> is not a non-negative integer".into() })?;
+        match self.redirect.find(head) {
             Some(r) => {
                 let tag_end = memchr::memchr(b'>', &head[r..]).map_or(head.len(), |e| r + e);
                 let tag = &head[r..tag_end];
-                let target = match memchr::memmem::find(tag, b"title=\"") {
+                let target = match self.redirect_title.find(tag) {
                     Some(t) => {
                         let v = r + t + b"title=\"".len();
-                        let len =
-                            memchr::memchr(b'"', &head[v..tag_end]).ok_or_else(|| ScanError {
-                                offset: (start + v) as u64,
-                                what: "<redirect title=\"...\"> has no closing quote".into(),
-                            })?;
+                        let len = memchr::memchr(b'"', &head[v..tag_end]).ok_or_else(|| ScanError {
+                            offset: (start + v) as u64,
+                            what: "<redirect title=\"...\"> has no closing quote".into(),
+                        })?;
                         unescape(&head[v..v + len]).map_err(|e| ScanError {
                             offset: (start + v + e.offset) as u64,
                             what: format!("in <redirect title>: {}", e.what),

@@ -166,19 +166,11 @@ fn page(i: u64, cfg: SynthConfig, out: &mut Vec<u8>) {
     if text.is_empty() {
         out.extend_from_slice(b"      <text bytes=\"0\" xml:space=\"preserve\" />\n");
     } else {
-        let _ = write!(
-            out,
-            "      <text bytes=\"{}\" xml:space=\"preserve\">",
-            text.len()
-        );
+        let _ = write!(out, "      <text bytes=\"{}\" xml:space=\"preserve\">", text.len());
         out.extend_from_slice(&text);
         out.extend_from_slice(b"</text>\n");
     }
-    let _ = writeln!(
-        out,
-        "      <sha1>{:031x}</sha1>\n    </revision>\n  </page>",
-        rng.next() >> 4
-    );
+    let _ = writeln!(out, "      <sha1>{:031x}</sha1>\n    </revision>\n  </page>", rng.next() >> 4);
 }
 
 fn title_of_other(i: u64, cfg: SynthConfig, rng: &mut Rng) -> String {
@@ -194,15 +186,11 @@ fn body(rng: &mut Rng, size: usize, out: &mut Vec<u8>) {
     let start = out.len();
     while out.len() - start < size {
         match rng.below(60) {
-            0 => out.extend_from_slice(
-                b"&lt;ref&gt;{{cite web |title=Synthetic &amp; true}}&lt;/ref&gt; ",
-            ),
+            0 => out.extend_from_slice(b"&lt;ref&gt;{{cite web |title=Synthetic &amp; true}}&lt;/ref&gt; "),
             1 => out.extend_from_slice(b"\n\n== Section ==\n"),
             2 => out.extend_from_slice(b"[[Link|&quot;quoted&quot; page]] "),
             _ => {
-                out.extend_from_slice(
-                    TEXT_WORDS[rng.below(TEXT_WORDS.len() as u64) as usize].as_bytes(),
-                );
+                out.extend_from_slice(TEXT_WORDS[rng.below(TEXT_WORDS.len() as u64) as usize].as_bytes());
                 out.push(b' ');
             }
         }
@@ -228,11 +216,7 @@ const HEADER: &str = r#"<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.
 
 /// Writes a dump of `cfg.pages` pages to `out`; calls `progress(bytes, pages)` as it goes.
 /// Returns the number of bytes written.
-pub fn generate(
-    cfg: SynthConfig,
-    out: &mut impl Write,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> std::io::Result<u64> {
+pub fn generate(cfg: SynthConfig, out: &mut impl Write, progress: &(dyn Fn(u64, u64) + Sync)) -> std::io::Result<u64> {
     const BATCH: u64 = 2048;
     let mut written = HEADER.len() as u64;
     out.write_all(HEADER.as_bytes())?;

@@ -3,13 +3,8 @@
 use std::sync::LazyLock;
 
 /// Namespace numbers and their title prefixes, as in English Wikipedia.
-pub const NAMESPACES: [(i32, &str); 5] = [
-    (0, ""),
-    (1, "Talk:"),
-    (4, "Wikipedia:"),
-    (10, "Template:"),
-    (14, "Category:"),
-];
+pub const NAMESPACES: [(i32, &str); 5] =
+    [(0, ""), (1, "Talk:"), (4, "Wikipedia:"), (10, "Template:"), (14, "Category:")];
 
 /// Common title prefixes and their share of pages, per mille: the clusters a type-ahead search
 /// meets (`List of ` holds about 1.6% of pages, some 16,000 titles in a million).
@@ -78,10 +73,8 @@ const SPECIAL: &[&str] = &[
     "Ⅻ",
 ];
 
-const ONSETS: [&str; 20] = [
-    "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "st",
-    "tr",
-];
+const ONSETS: [&str; 20] =
+    ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "st", "tr"];
 const NUCLEI: [&str; 6] = ["a", "e", "i", "o", "u", "ai"];
 
 /// Title words: the special words, then two-syllable Latin words, 601 in all.
@@ -90,10 +83,7 @@ pub static TITLE_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
     'outer: for o1 in ONSETS {
         for n1 in NUCLEI {
             for o2 in ONSETS {
-                let w = format!(
-                    "{o1}{n1}{o2}{}",
-                    NUCLEI[(o1.len() + o2.len() + n1.len()) % NUCLEI.len()]
-                );
+                let w = format!("{o1}{n1}{o2}{}", NUCLEI[(o1.len() + o2.len() + n1.len()) % NUCLEI.len()]);
                 // Words of the prefixes would make a title ambiguous.
                 if !words.contains(&w) && !["list", "of", "in"].contains(&w.as_str()) {
                     words.push(w);

@@ -29,13 +29,10 @@ pub fn unescape(bytes: &[u8]) -> Result<Cow<'_, str>, UnescapeError> {
         out.push_str(&rest[..amp]);
         offset += amp;
         rest = &rest[amp..];
-        let semi = rest
-            .find(';')
-            .filter(|&s| s <= 12)
-            .ok_or_else(|| UnescapeError {
-                offset,
-                what: "'&' that does not start an entity (write it as &amp;)".into(),
-            })?;
+        let semi = rest.find(';').filter(|&s| s <= 12).ok_or_else(|| UnescapeError {
+            offset,
+            what: "'&' that does not start an entity (write it as &amp;)".into(),
+        })?;
         let name = &rest[1..semi];
         let c = match name {
             "amp" => '&',
@@ -43,10 +40,7 @@ pub fn unescape(bytes: &[u8]) -> Result<Cow<'_, str>, UnescapeError> {
             "gt" => '>',
             "quot" => '"',
             "apos" => '\'',
-            _ => numeric(name).ok_or_else(|| UnescapeError {
-                offset,
-                what: format!("unknown entity &{name};"),
-            })?,
+            _ => numeric(name).ok_or_else(|| UnescapeError { offset, what: format!("unknown entity &{name};") })?,
         };
         out.push(c);
         offset += semi + 1;
@@ -73,18 +67,9 @@ mod tests {
     #[test]
     fn unescapes_entities() {
         assert_eq!(unescape(b"AT&amp;T").unwrap(), "AT&T");
-        assert_eq!(
-            unescape(b"Say &quot;hi&quot; &#039;x&#x27; &lt;&gt;&apos;").unwrap(),
-            "Say \"hi\" 'x' <>'"
-        );
-        assert!(matches!(
-            unescape(b"plain").unwrap(),
-            Cow::Borrowed("plain")
-        ));
-        assert_eq!(
-            unescape("Zürich &#x1F600;".as_bytes()).unwrap(),
-            "Zürich 😀"
-        );
+        assert_eq!(unescape(b"Say &quot;hi&quot; &#039;x&#x27; &lt;&gt;&apos;").unwrap(), "Say \"hi\" 'x' <>'");
+        assert!(matches!(unescape(b"plain").unwrap(), Cow::Borrowed("plain")));
+        assert_eq!(unescape("Zürich &#x1F600;".as_bytes()).unwrap(), "Zürich 😀");
     }
 
     #[test]
