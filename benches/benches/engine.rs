@@ -1,1 +1,73 @@
-fn main() {}
+//! Criterion benchmarks of the engine's queries and of the dump scanner.
+//!
+//! `FOLIO_BENCH_PAGES` sets the size of the synthetic dump (default 200,000 pages, about 0.8 GB);
+//! the fixture is built once and cached in `target/bench-fixtures/`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use folio_engine::{Case, Index, PrefixQuery};
+
+fn pages() -> u64 {
+    std::env::var("FOLIO_BENCH_PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000)
+}
+
+fn queries(c: &mut Criterion) {
+    let (_, dir) = folio_benches::synthetic_index(pages());
+    let index = Index::open(&dir).expect("open the fixture");
+    let titles: Vec<String> = (0..index.len()).step_by(97).map(|r| index.page(r).unwrap().title.to_string()).collect();
+
+    let mut g = c.benchmark_group("engine");
+    g.bench_function("open", |b| b.iter(|| Index::open(black_box(&dir)).unwrap()));
+    let mut i = 0;
+    g.bench_function("exact_lookup", |b| {
+        b.iter(|| {
+            i = (i + 1) % titles.len();
+            index.get(black_box(&titles[i])).unwrap().unwrap().row
+        })
+    });
+    let mut i = 0;
+    g.bench_function("exact_lookup_and_page_slice", |b| {
+        b.iter(|| {
+            i = (i + 1) % titles.len();
+            let page = index.get(&titles[i]).unwrap().unwrap();
+            index.page_bytes(&page).unwrap().len()
+        })
+    });
+    for (name, prefix, case, limit) in [
+        ("prefix_small_10", "Battle of ab", Case::Sensitive, 10),
+        ("prefix_first_10_of_list_of", "List of ", Case::Sensitive, 10),
+        ("prefix_16000_hits", "", Case::Sensitive, 16_000),
+        ("prefix_insensitive_10", "list of ab", Case::Insensitive, 10),
+        ("prefix_insensitive_16000_hits", "", Case::Insensitive, 16_000),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let q = PrefixQuery { prefix, case, limit, after: None };
+                index.prefix(black_box(&q)).unwrap().pages.len()
+            })
+        });
+    }
+    let mut off = 0u64;
+    let size = index.dump().len() as u64;
+    g.bench_function("page_at_offset", |b| {
+        b.iter(|| {
+            off = (off + 7_919_993) % size;
+            index.page_at_offset(black_box(off)).unwrap().map(|p| p.row)
+        })
+    });
+    g.finish();
+}
+
+fn scan(c: &mut Criterion) {
+    let (dump, _) = folio_benches::synthetic_index(pages());
+    let map = folio_engine::Mmap::open(&dump).unwrap();
+    let mut g = c.benchmark_group("ingest");
+    g.throughput(Throughput::Bytes(map.len() as u64));
+    g.sample_size(10);
+    g.bench_function("scan", |b| b.iter(|| folio_ingest::scan::scan(black_box(&map), &|_, _| {}).unwrap().len()));
+    g.finish();
+}
+
+criterion_group!(benches, queries, scan);
+criterion_main!(benches);

@@ -1,1 +1,8 @@
+//! Integration tests of folio-ingest and the index it builds; one binary, helpers in `util`.
 
+mod bad_input;
+mod cli;
+mod crash;
+mod props;
+mod real_dumps;
+mod util;

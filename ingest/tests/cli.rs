@@ -1,0 +1,153 @@
+//! The command line: help, synth, verify, info, rebuilds, and what `open` refuses.
+
+use folio_engine::{Error, Index};
+
+use crate::util::*;
+
+#[test]
+fn help_has_examples() {
+    for args in [&["--help"][..], &["build", "--help"], &["synth", "--help"]] {
+        let o = run(args);
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Examples:") || args[0] == "synth", "{}", stdout(&o));
+    }
+    assert!(stdout(&run(&["build", "--help"])).contains("atomic"));
+}
+
+#[test]
+fn synth_is_deterministic_and_realistic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    for (name, seed) in [("a.xml", "7"), ("b.xml", "7"), ("c.xml", "8")] {
+        let o = run(&["synth", "--pages", "4000", "--seed", seed, "--out", &path(name), "--quiet"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let a = std::fs::read(path("a.xml")).unwrap();
+    assert_eq!(a, std::fs::read(path("b.xml")).unwrap(), "same seed, same bytes");
+    assert_ne!(a, std::fs::read(path("c.xml")).unwrap(), "another seed, another dump");
+
+    let pages = naive_pages(&a);
+    assert_eq!(pages.len(), 4000);
+    let redirects = pages.iter().filter(|p| p.redirect.is_some()).count();
+    assert!((1400..=1800).contains(&redirects), "about 40% redirects: {redirects}");
+    let namespaces: std::collections::BTreeSet<i32> = pages.iter().map(|p| p.ns).collect();
+    assert_eq!(namespaces.into_iter().collect::<Vec<_>>(), vec![0, 1, 4, 10, 14]);
+    let mean = pages.iter().map(|p| p.end - p.start + 1).sum::<u64>() / 4000;
+    assert!((3000..=6000).contains(&mean), "pages of about 4 KB on average: {mean}");
+    let largest = pages.iter().map(|p| p.end - p.start).max().unwrap();
+    assert!(largest > 40_000, "a long tail: {largest}");
+    let titles: std::collections::HashSet<&str> = pages.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles.len(), 4000, "titles are unique");
+    for needle in ["&", "<", "\"", "'"] {
+        assert!(titles.iter().any(|t| t.contains(needle)), "a title with {needle}");
+    }
+    assert!(titles.iter().any(|t| !t.is_ascii()), "non-ASCII titles");
+    let list = titles.iter().filter(|t| t.starts_with("List of ")).count();
+    assert!((30..=110).contains(&list), "a cluster under 'List of ': {list}");
+    // Every redirect points at a page of the dump.
+    assert!(pages.iter().filter_map(|p| p.redirect.as_deref()).all(|r| titles.contains(r)));
+    // Empty texts are written as real dumps write them.
+    assert!(String::from_utf8_lossy(&a).contains("<text bytes=\"0\" xml:space=\"preserve\" />"));
+
+    let out = tmp.path().join("idx");
+    build_ok(&tmp.path().join("a.xml"), &out);
+    let o = run(&["verify", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("4000 pages checked"), "{}", stdout(&o));
+}
+
+#[test]
+fn build_prints_one_summary_line_and_info_describes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("idx");
+    let o = run(&["build", sample_bz2().to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success());
+    let line = stdout(&o);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.contains("indexed 206 pages (100 redirects") && line.contains("GB/s"), "{line}");
+    assert_eq!(stderr(&o), "", "--quiet draws no bar");
+    let info = stdout(&run(&["info", out.to_str().unwrap()]));
+    assert!(info.contains("pages 206 (100 redirects") && info.contains("pages.arrow"), "{info}");
+}
+
+#[test]
+fn verify_finds_a_flipped_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("idx");
+    build_ok(&sample_bz2(), &out);
+    for name in ["pages.arrow", "titles.fst", "offsets.npy", "folded_order.npy"] {
+        let path = out.join(name);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        let at = bad.len() * 2 / 3;
+        bad[at] ^= 0x20;
+        std::fs::write(&path, &bad).unwrap();
+        let o = run(&["verify", out.to_str().unwrap()]);
+        assert!(!o.status.success(), "{name}: a flipped byte fails verify");
+        let err = stderr(&o);
+        assert!(err.contains(name) && err.contains("checksum"), "{err}");
+        std::fs::write(&path, &good).unwrap();
+    }
+    assert!(run(&["verify", out.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn open_refuses_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("d.xml");
+    std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
+    let out = tmp.path().join("idx");
+    build_ok(&dump, &out);
+    let manifest = out.join("manifest.json");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+
+    std::fs::write(&manifest, good.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert!(matches!(e, Error::Version { .. }) && e.to_string().contains("manifest.json"), "{e}");
+    std::fs::write(&manifest, &good).unwrap();
+
+    let fst = std::fs::read(out.join("titles.fst")).unwrap();
+    std::fs::remove_file(out.join("titles.fst")).unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert_eq!(e.code(), "index_missing");
+    assert!(e.to_string().contains("titles.fst"), "{e}");
+    std::fs::write(out.join("titles.fst"), &fst[..fst.len() - 1]).unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert_eq!(e.code(), "index_size", "{e}");
+    std::fs::write(out.join("titles.fst"), &fst).unwrap();
+
+    let arrow = std::fs::read(out.join("pages.arrow")).unwrap();
+    let mut bad = arrow.clone();
+    bad[..6].copy_from_slice(b"PARQ1!");
+    std::fs::write(out.join("pages.arrow"), &bad).unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert_eq!(e.code(), "index_bad_magic", "{e}");
+    std::fs::write(out.join("pages.arrow"), &arrow).unwrap();
+    Index::open(&out).unwrap();
+
+    // The dump changes under the index.
+    let mut xml = std::fs::read(&dump).unwrap();
+    xml.extend_from_slice(b"\n");
+    std::fs::write(&dump, &xml).unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert_eq!(e.code(), "dump_changed", "{e}");
+    assert!(e.to_string().contains("d.xml"), "{e}");
+    xml.pop();
+    let n = xml.len();
+    xml[n - 20] = b'X';
+    std::fs::write(&dump, &xml).unwrap();
+    assert_eq!(Index::open(&out).err().unwrap().code(), "dump_changed");
+}
+
+#[test]
+fn rebuild_replaces_the_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("idx");
+    build_ok(&sample_bz2(), &out);
+    assert_eq!(Index::open(&out).unwrap().len(), 206);
+    build_ok(&shared_data("enwiki-10k.xml"), &out);
+    let index = Index::open(&out).unwrap();
+    assert_eq!(index.len(), 196);
+    assert!(!out.join("dump.xml").exists(), "the old decompressed dump went with the old index");
+    assert_eq!(entries(tmp.path()), vec!["idx".to_string()]);
+}
