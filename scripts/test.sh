@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of Folio: the Rust workspace (unit, integration, property, crash and CLI tests,
+# doc tests) and the Python checks that the public files open with pyarrow, numpy and json alone.
+# Sets up what it needs: a Python venv with the pinned packages in tests/python/requirements.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
+VENV="${FOLIO_VENV:-$HOME/.cache/folio-venv}"
+
+echo "== cargo test (workspace)"
+cargo test --workspace --locked
+
+echo "== python: the public files"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/python/requirements.txt "$VENV/requirements.txt"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+  cp tests/python/requirements.txt "$VENV/requirements.txt"
+fi
+index="$(mktemp -d)/sample"
+trap 'rm -rf "$(dirname "$index")"' EXIT
+"$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet
+FOLIO_TEST_INDEX="$index" "$VENV/bin/python" -m pytest -q tests/python
+echo "== all tests passed"

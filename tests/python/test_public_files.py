@@ -1,0 +1,73 @@
+"""pages.arrow, offsets.npy and manifest.json open with pyarrow, numpy and json alone.
+
+The index to check is named by FOLIO_TEST_INDEX (built by scripts/test.sh from the bundled
+sample); its dump is read here with plain byte searches to cross-check the columns.
+"""
+
+import json
+import os
+import pathlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc
+
+INDEX = pathlib.Path(os.environ["FOLIO_TEST_INDEX"])
+
+
+def manifest():
+    return json.loads((INDEX / "manifest.json").read_text())
+
+
+def pages():
+    with pa.memory_map(str(INDEX / "pages.arrow")) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def dump_bytes():
+    m = manifest()
+    path = pathlib.Path(m["dump"]["path"])
+    return (path if path.is_absolute() else INDEX / path).read_bytes()
+
+
+def test_manifest_is_plain_json():
+    m = manifest()
+    assert m["format"] == "folio-index"
+    assert m["format_version"] == 1
+    assert m["counts"]["pages"] == 206
+    assert m["counts"]["redirects"] == 100
+    assert sum(m["counts"]["namespaces"].values()) == 206
+    assert m["dump"]["bytes"] == len(dump_bytes())
+    for name in ["pages.arrow", "offsets.npy", "titles.fst", "title_order.npy", "folded_order.npy"]:
+        assert (INDEX / name).stat().st_size == m["files"][name]["bytes"]
+        assert len(m["files"][name]["xxh3"]) == 16
+
+
+def test_pages_arrow_schema_and_rows():
+    t = pages()
+    assert t.schema.names == ["page_id", "ns", "title", "redirect", "start", "end"]
+    assert [str(f.type) for f in t.schema] == ["uint64", "int32", "string", "string", "uint64", "uint64"]
+    assert t.schema.field("redirect").nullable and not t.schema.field("title").nullable
+    assert t.num_rows == manifest()["counts"]["pages"]
+    assert t.column("redirect").null_count == 206 - 100
+    dump = dump_bytes()
+    starts, ends, titles = t.column("start").to_pylist(), t.column("end").to_pylist(), t.column("title").to_pylist()
+    for s, e, title in zip(starts, ends, titles):
+        page = dump[s : e + 1]
+        assert page.startswith(b"<page>") and page.endswith(b"</page>")
+        escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        assert b"<title>" + escaped.encode() + b"</title>" in page
+
+
+def test_offsets_npy_is_the_sorted_start_column():
+    offsets = np.load(INDEX / "offsets.npy", mmap_mode="r")
+    assert offsets.dtype == np.uint64 and offsets.ndim == 1
+    assert np.all(offsets[1:] > offsets[:-1])
+    assert offsets.tolist() == pages().column("start").to_pylist()
+    # From any byte offset, searchsorted finds the page that holds it.
+    t = pages()
+    ends = t.column("end").to_pylist()
+    for row in [0, 17, 205]:
+        start, end = int(offsets[row]), ends[row]
+        for off in [start, (start + end) // 2, end]:
+            assert np.searchsorted(offsets, off, side="right") - 1 == row
