@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The bundled and shared sample data.
+/// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// A file of the bundled reference data in `datasets/`.
 pub fn shared_data(name: &str) -> PathBuf {
-    let p = repo().join("../shared/data").join(name);
-    if p.exists() { p } else { repo().join("datasets").join(name) }
+    repo().join("datasets").join(name)
 }
 
 pub fn sample_bz2() -> PathBuf {

@@ -1,0 +1,44 @@
+//! Indexes written by earlier versions of the format keep opening and answering the same.
+
+use folio_engine::{Case, Index, PrefixQuery};
+
+fn fixture(version: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(version)
+}
+
+#[test]
+fn format_v1_opens_verifies_and_answers() {
+    let index = Index::open(fixture("v1")).unwrap();
+    index.verify().unwrap();
+    assert_eq!(index.len(), 6);
+    assert_eq!(index.manifest().counts.distinct_titles, 5);
+
+    // A duplicate title: the exact lookup gives the first page in dump order.
+    let att = index.get("AT&T").unwrap().unwrap();
+    assert_eq!((att.row, att.page_id), (0, 1));
+    let xml = index.page_bytes(&att).unwrap();
+    assert!(xml.starts_with(b"<page>\n    <title>AT&amp;T</title>") && xml.ends_with(b"</page>"));
+
+    let quote = index.get("Say \"hi\"").unwrap().unwrap();
+    assert_eq!(quote.redirect, Some("AT&T"));
+    assert_eq!(index.get("Talk:東京").unwrap().unwrap().ns, 1);
+    assert_eq!(index.get("at&t").unwrap(), None);
+
+    let titles = |prefix: &str, case: Case| -> Vec<(String, u32)> {
+        let q = PrefixQuery { prefix, case, after: None, limit: 100 };
+        index.prefix(&q).unwrap().pages.iter().map(|p| (p.title.to_string(), p.row)).collect()
+    };
+    let owned = |v: &[(&str, u32)]| v.iter().map(|(t, r)| (t.to_string(), *r)).collect::<Vec<_>>();
+    assert_eq!(titles("AT", Case::Sensitive), owned(&[("AT&T", 0), ("AT&T", 5)]));
+    assert_eq!(titles("STR", Case::Sensitive), owned(&[("STRASSE", 3)]));
+    // Case folding: ß folds to ss, so Straße and STRASSE share a key; ties go by row.
+    assert_eq!(titles("strass", Case::Insensitive), owned(&[("Straße", 1), ("STRASSE", 3)]));
+    assert_eq!(titles("STRAß", Case::Insensitive), owned(&[("Straße", 1), ("STRASSE", 3)]));
+    assert_eq!(titles("", Case::Sensitive).len(), 6);
+
+    let offsets_row = |off| index.page_at_offset(off).unwrap().map(|p| p.row);
+    assert_eq!(offsets_row(0), None);
+    assert_eq!(offsets_row(att.start), Some(0));
+    assert_eq!(offsets_row(att.end), Some(0));
+    assert_eq!(offsets_row(att.end + 1), None, "whitespace between pages");
+}
