@@ -12,7 +12,11 @@ cargo test --workspace --locked
 
 echo "== python: the public files"
 if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/python/requirements.txt "$VENV/requirements.txt"; then
-  python3 -m venv "$VENV"
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    # Debian's python3 ships venv separately.
+    apt-get update -qq && apt-get install -y -qq python3-venv python3-pip
+    python3 -m venv "$VENV"
+  fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
   cp tests/python/requirements.txt "$VENV/requirements.txt"
 fi
