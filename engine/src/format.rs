@@ -82,7 +82,9 @@ pub struct FileSum {
     pub xxh3: u64,
 }
 
-/// Creates `path`, hands a buffered checksumming writer to `body`, then flushes and fsyncs.
+/// Creates `path`, hands a buffered checksumming writer to `body`, and flushes. The data is not
+/// yet durable: call [`sync_file`] before publishing (the index writer syncs all its files at
+/// once, in parallel, when it finishes).
 pub fn write_file(
     path: &Path,
     body: impl FnOnce(&mut ChecksumWriter<BufWriter<File>>) -> Result<()>,
@@ -92,9 +94,12 @@ pub fn write_file(
     body(&mut w)?;
     w.flush().map_err(|e| Error::io(path, e))?;
     let (bytes, xxh3) = w.summary();
-    let file = w.into_inner().into_inner().map_err(|e| Error::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(path, e))?;
     Ok(FileSum { bytes, xxh3 })
+}
+
+/// fsyncs the file at `path`.
+pub fn sync_file(path: &Path) -> Result<()> {
+    File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::io(path, e))
 }
 
 /// Reads `path` from start to end and returns its size and checksum.

@@ -147,16 +147,7 @@ impl Index {
 
     /// The page in row `row` (dump order).
     pub fn page(&self, row: usize) -> Result<Page<'_>> {
-        let p = &self.pages;
-        Ok(Page {
-            row: row as u32,
-            page_id: p.page_id(row)?,
-            ns: p.ns(row)?,
-            title: p.title(row)?,
-            redirect: p.redirect(row)?,
-            start: p.start(row)?,
-            end: p.end(row)?,
-        })
+        self.pages.page(row)
     }
 
     /// The page titled exactly `title` (bytewise, case-sensitive). When a title occurs on more

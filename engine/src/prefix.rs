@@ -135,7 +135,12 @@ impl Index {
             })?;
         }
         let to = ranks.end.min(from.saturating_add(query.limit));
-        let pages = (from..to).map(|rank| self.page_by_rank(case, rank)).collect::<Result<Vec<_>>>()?;
+        let order = self.order(case);
+        let rows = order
+            .as_slice()
+            .get(from..to)
+            .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {from}..{to} out of range")))?;
+        let pages = self.pages.pages(rows)?;
         let next = match pages.last() {
             Some(last) if to < ranks.end => Some(Cursor { title: last.title.to_string(), row: last.row }),
             _ => None,

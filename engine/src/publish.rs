@@ -72,8 +72,11 @@ pub fn publish(staging: &Path, dest: &Path) -> Result<()> {
             )
             .map_err(|x| Error::io(dest, if x == rustix::io::Errno::INVAL { e } else { x.into() }))?;
             sync_dir(&parent)?;
-            // `staging` now holds the old index; nothing points at it any more.
+            // `staging` now holds the old index; nothing points at it any more. Its removal need
+            // not be durable: if a crash undoes it, the next build removes it as a stale staging
+            // directory.
             std::fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+            return Ok(());
         }
         Err(e) => return Err(Error::io(dest, e)),
     }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::{ArrayRef, Int32Array, RecordBatch, StringArray, UInt64Array};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use rayon::prelude::*;
 
 use crate::columns::{PageColumns, Strings};
 use crate::error::{Error, Result};
@@ -21,21 +22,30 @@ use crate::{npy, pages, titles};
 pub struct IndexWriter {
     dir: PathBuf,
     files: Mutex<BTreeMap<String, FileSum>>,
+    /// fsyncs in flight: each written file is synced on a thread of its own while the next
+    /// files are computed, and [`IndexWriter::finish`] waits for them all.
+    syncs: Mutex<Vec<std::thread::JoinHandle<Result<()>>>>,
 }
 
 impl IndexWriter {
     /// A writer into `dir`, which must exist and be empty.
     pub fn new(dir: &Path) -> IndexWriter {
-        IndexWriter { dir: dir.into(), files: Mutex::default() }
+        IndexWriter { dir: dir.into(), files: Mutex::default(), syncs: Mutex::default() }
     }
 
     fn write(&self, name: &str, body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
         let path = self.dir.join(name);
-        let t = std::time::Instant::now();
         let sum = format::write_file(&path, |w| body(w))?;
-        if std::env::var_os("FOLIO_TIMINGS").is_some() {
-            eprintln!("timings: {name} {:?}", t.elapsed());
-        }
+        self.written(name, sum)
+    }
+
+    fn written(&self, name: &str, sum: FileSum) -> Result<()> {
+        let path = self.dir.join(name);
+        let sync = std::thread::Builder::new()
+            .name("folio-fsync".into())
+            .spawn(move || format::sync_file(&path))
+            .map_err(|e| Error::io(self.dir.join(name), e))?;
+        self.syncs.lock().expect("writer lock").push(sync);
         self.files.lock().expect("writer lock").insert(name.to_string(), sum);
         Ok(())
     }
@@ -43,8 +53,7 @@ impl IndexWriter {
     fn write_npy<T: ndarray_npy::WritableElement>(&self, name: &str, values: &[T]) -> Result<()> {
         let path = self.dir.join(name);
         let sum = format::write_file(&path, |w| npy::write(values, w).map_err(|e| Error::io(&path, e)))?;
-        self.files.lock().expect("writer lock").insert(name.to_string(), sum);
-        Ok(())
+        self.written(name, sum)
     }
 
     /// Writes `pages.arrow` and `offsets.npy`.
@@ -78,12 +87,18 @@ impl IndexWriter {
     /// Writes `titles.fst` and `title_order.npy` from the titles and the rows sorted by
     /// `(title, row)`. Returns the number of distinct titles.
     pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<u64> {
-        self.write_npy(format::TITLE_ORDER_FILE, order)?;
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
-        let firsts: Vec<u32> =
-            (0..order.len() as u32).filter(|&r| r == 0 || key(r as usize) != key(r as usize - 1)).collect();
-        self.write(format::TITLES_FILE, |w| titles::write(w, &firsts, |i| key(firsts[i] as usize)))?;
+        let firsts: Vec<u32> = (0..order.len() as u32)
+            .into_par_iter()
+            .filter(|&r| r == 0 || key(r as usize) != key(r as usize - 1))
+            .collect();
+        let (npy, fst) = rayon::join(
+            || self.write_npy(format::TITLE_ORDER_FILE, order),
+            || self.write(format::TITLES_FILE, |w| titles::write(w, &firsts, |i| key(firsts[i] as usize))),
+        );
+        npy?;
+        fst?;
         Ok(firsts.len() as u64)
     }
 
@@ -92,8 +107,12 @@ impl IndexWriter {
         self.write_npy(format::FOLDED_ORDER_FILE, order)
     }
 
-    /// Writes `manifest.json` last and fsyncs the directory; the index is then complete.
+    /// Waits for every file to be durable, then writes and fsyncs `manifest.json`; the index is
+    /// then complete. [`crate::publish::publish`] syncs the directory itself as it publishes it.
     pub fn finish(self, tool: &str, dump: DumpInfo, counts: Counts, build_seconds: f64) -> Result<Manifest> {
+        for sync in self.syncs.into_inner().expect("writer lock") {
+            sync.join().map_err(|_| Error::InvalidInput("an fsync thread panicked".into()))??;
+        }
         let files = self.files.into_inner().expect("writer lock");
         for name in [
             format::PAGES_FILE,
@@ -117,10 +136,9 @@ impl IndexWriter {
             files,
         };
         let json = manifest.to_json();
-        format::write_file(&self.dir.join(format::MANIFEST_FILE), |w| {
-            std::io::Write::write_all(w, json.as_bytes()).map_err(|e| Error::io(format::MANIFEST_FILE, e))
-        })?;
-        crate::publish::sync_dir(&self.dir)?;
+        let path = self.dir.join(format::MANIFEST_FILE);
+        format::write_file(&path, |w| std::io::Write::write_all(w, json.as_bytes()).map_err(|e| Error::io(&path, e)))?;
+        format::sync_file(&path)?;
         Ok(manifest)
     }
 }
