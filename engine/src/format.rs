@@ -21,10 +21,12 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const PAGES_FILE: &str = "pages.arrow";
 /// Every page's start offset, sorted (NumPy `.npy`, uint64).
 pub const OFFSETS_FILE: &str = "offsets.npy";
-/// Titles to their rank in sorted order (fst map).
+/// Titles to the row of their first page (fst maps).
 pub const TITLES_FILE: &str = "titles.fst";
 /// Rank in bytewise title order to row (NumPy `.npy`, uint32).
 pub const TITLE_ORDER_FILE: &str = "title_order.npy";
+/// Row to rank in bytewise title order: the inverse of `title_order.npy` (NumPy `.npy`, uint32).
+pub const TITLE_RANK_FILE: &str = "title_rank.npy";
 /// Rank in case-folded title order to row (NumPy `.npy`, uint32).
 pub const FOLDED_ORDER_FILE: &str = "folded_order.npy";
 /// What was built, from what, and the checksums (JSON).

@@ -52,6 +52,7 @@ pub struct Index {
     pub(crate) offsets: NpyArray<u64>,
     pub(crate) titles: Titles,
     pub(crate) title_order: NpyArray<u32>,
+    pub(crate) title_rank: NpyArray<u32>,
     pub(crate) folded_order: NpyArray<u32>,
     pub(crate) dump: Mmap,
     pub(crate) dump_path: PathBuf,
@@ -78,6 +79,7 @@ impl Index {
         let offsets = NpyArray::<u64>::open(&file(format::OFFSETS_FILE)?)?;
         let titles = Titles::open(&file(format::TITLES_FILE)?)?;
         let title_order = NpyArray::<u32>::open(&file(format::TITLE_ORDER_FILE)?)?;
+        let title_rank = NpyArray::<u32>::open(&file(format::TITLE_RANK_FILE)?)?;
         let folded_order = NpyArray::<u32>::open(&file(format::FOLDED_ORDER_FILE)?)?;
 
         let n = manifest.counts.pages as usize;
@@ -85,6 +87,7 @@ impl Index {
             (pages.path(), pages.len()),
             (offsets.path(), offsets.as_slice().len()),
             (title_order.path(), title_order.as_slice().len()),
+            (title_rank.path(), title_rank.as_slice().len()),
             (folded_order.path(), folded_order.as_slice().len()),
         ] {
             if len != n {
@@ -107,7 +110,18 @@ impl Index {
             return Err(Error::DumpChanged { path: dump_path, what });
         }
         dump.advise_random();
-        Ok(Index { dir: dir.into(), manifest, pages, offsets, titles, title_order, folded_order, dump, dump_path })
+        Ok(Index {
+            dir: dir.into(),
+            manifest,
+            pages,
+            offsets,
+            titles,
+            title_order,
+            title_rank,
+            folded_order,
+            dump,
+            dump_path,
+        })
     }
 
     /// The index directory.
@@ -153,8 +167,8 @@ impl Index {
     /// The page titled exactly `title` (bytewise, case-sensitive). When a title occurs on more
     /// than one page, this is the first of them in dump order.
     pub fn get(&self, title: &str) -> Result<Option<Page<'_>>> {
-        match self.titles.rank(title.as_bytes()) {
-            Some(rank) => self.page_by_rank(crate::Case::Sensitive, rank as usize).map(Some),
+        match self.titles.get(title.as_bytes()) {
+            Some(row) => self.page(row as usize).map(Some),
             None => Ok(None),
         }
     }
@@ -167,6 +181,13 @@ impl Index {
             .get(rank)
             .ok_or_else(|| Error::corrupt(order.path(), format!("rank {rank} out of range")))?;
         self.page(row as usize)
+    }
+
+    /// The rank in title order of `row`.
+    pub(crate) fn title_rank(&self, row: u64) -> Result<usize> {
+        let ranks = &self.title_rank;
+        let rank = usize::try_from(row).ok().and_then(|r| ranks.as_slice().get(r));
+        rank.map(|&r| r as usize).ok_or_else(|| Error::corrupt(ranks.path(), format!("row {row} out of range")))
     }
 
     pub(crate) fn order(&self, case: crate::Case) -> &NpyArray<u32> {

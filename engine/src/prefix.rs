@@ -97,7 +97,7 @@ impl Index {
     fn lower_bound(&self, case: Case, key: &[u8]) -> Result<usize> {
         let n = self.len();
         match case {
-            Case::Sensitive => Ok(self.titles.lower_bound(key).map_or(n, |r| r as usize)),
+            Case::Sensitive => self.titles.lower_bound(key).map_or(Ok(n), |row| self.title_rank(row)),
             Case::Insensitive => self.partition(case, 0..n, |k, _| k < key),
         }
     }

@@ -1,9 +1,9 @@
-//! `titles.fst`: every distinct title, mapped to its rank in bytewise title order.
+//! `titles.fst`: every distinct title, mapped to the row of its page in `pages.arrow`.
 //!
-//! The value of a title is the position of its first page in `title_order.npy` (rows sorted by
-//! title, then by row). So an exact lookup is one FST walk and one array read, and a prefix
-//! listing is two lower-bound walks that give a contiguous slice of `title_order.npy`: no
-//! enumeration of the FST, whatever the number of hits.
+//! When a title occurs on several pages, its value is the first of them in dump order. An exact
+//! lookup is one FST walk. A prefix listing is two lower-bound walks whose rows `title_rank.npy`
+//! turns into positions in `title_order.npy` (rows sorted by title, then row): the hits are the
+//! slice between them, with no enumeration of the FST whatever their number.
 //!
 //! The keys are cut into shards by key range, one fst map each, so that the shards are built in
 //! parallel; a small directory at the head of the file lists each shard's first key, and a
@@ -27,7 +27,7 @@ const ENTRY: usize = 32;
 
 struct Shard {
     first_key: Vec<u8>,
-    first_rank: u64,
+    first_row: u64,
     fst: fst::Map<MmapSlice>,
 }
 
@@ -58,7 +58,7 @@ impl Titles {
         for i in 0..count {
             let e = &map[16 + i * ENTRY..16 + (i + 1) * ENTRY];
             let u64_at = |at: usize| u64::from_le_bytes(e[at..at + 8].try_into().expect("8 bytes"));
-            let (offset, len, first_rank) = (u64_at(0) as usize, u64_at(8) as usize, u64_at(16));
+            let (offset, len, first_row) = (u64_at(0) as usize, u64_at(8) as usize, u64_at(16));
             let (key_at, key_len) = (u32_at(16 + i * ENTRY + 24) as usize, u32_at(16 + i * ENTRY + 28) as usize);
             let first_key =
                 map.get(key_at..key_at + key_len).ok_or_else(|| corrupt(format!("shard {i}: key out of range")))?;
@@ -70,9 +70,9 @@ impl Titles {
                 }
                 e => corrupt(format!("shard {i}: {e}")),
             })?;
-            shards.push(Shard { first_key: first_key.to_vec(), first_rank, fst });
+            shards.push(Shard { first_key: first_key.to_vec(), first_row, fst });
         }
-        if shards.windows(2).any(|w| w[0].first_key >= w[1].first_key || w[0].first_rank >= w[1].first_rank) {
+        if shards.windows(2).any(|w| w[0].first_key >= w[1].first_key) {
             return Err(corrupt("shard directory is not in key order".into()));
         }
         let _ = dir_end;
@@ -94,62 +94,54 @@ impl Titles {
         self.shards.partition_point(|s| s.first_key.as_slice() <= key).checked_sub(1)
     }
 
-    /// The rank of `title`'s first page, if the title exists.
-    pub fn rank(&self, title: &[u8]) -> Option<u64> {
+    /// The row of `title`'s first page, if the title exists.
+    pub fn get(&self, title: &[u8]) -> Option<u64> {
         self.shards[self.shard_of(title)?].fst.get(title)
     }
 
-    /// The rank of the first title that is `>= key` bytewise, or `None` past the last title.
+    /// The row of the first title that is `>= key` bytewise, or `None` past the last title.
     pub fn lower_bound(&self, key: &[u8]) -> Option<u64> {
         use fst::{IntoStreamer, Streamer};
-        let Some(i) = self.shard_of(key) else { return self.shards.first().map(|s| s.first_rank) };
+        let Some(i) = self.shard_of(key) else { return self.shards.first().map(|s| s.first_row) };
         let mut stream = self.shards[i].fst.range().ge(key).into_stream();
         match stream.next() {
-            Some((_, rank)) => Some(rank),
-            None => self.shards.get(i + 1).map(|s| s.first_rank),
+            Some((_, row)) => Some(row),
+            None => self.shards.get(i + 1).map(|s| s.first_row),
         }
     }
 
-    /// Checks each fst's own checksum, and that ranks increase with keys across all shards and
-    /// each shard starts at its directory entry.
+    /// Checks each fst's own checksum and that each shard starts at its directory entry; keys
+    /// increasing across shards is checked by [`Titles::for_each`]'s callers.
     pub fn verify(&self) -> Result<()> {
-        let mut last: Option<u64> = None;
         for (i, shard) in self.shards.iter().enumerate() {
             shard.fst.as_fst().verify().map_err(|e| Error::corrupt(&self.path, format!("shard {i}: {e}")))?;
-            if shard.fst.get(&shard.first_key) != Some(shard.first_rank) {
+            if shard.fst.get(&shard.first_key) != Some(shard.first_row) {
                 return Err(Error::corrupt(&self.path, format!("shard {i}: first key does not match the directory")));
             }
         }
-        self.for_each(|key, rank| {
-            if last.is_some_and(|l| rank <= l) {
-                let key = String::from_utf8_lossy(key);
-                return Err(Error::corrupt(&self.path, format!("rank of {key:?} does not increase")));
-            }
-            last = Some(rank);
-            Ok(())
-        })
+        Ok(())
     }
 
-    /// Every `(title, rank)` in order.
+    /// Every `(title, row)` in title order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], u64) -> Result<()>) -> Result<()> {
         use fst::Streamer;
         for shard in &self.shards {
             let mut stream = shard.fst.stream();
-            while let Some((key, rank)) = stream.next() {
-                f(key, rank)?;
+            while let Some((key, row)) = stream.next() {
+                f(key, row)?;
             }
         }
         Ok(())
     }
 }
 
-/// Builds `titles.fst` from the distinct titles in increasing order and their ranks
-/// (`key(i)` is the i-th distinct title, `ranks[i]` its rank), one shard per [`SHARD_KEYS`]
-/// keys, the shards in parallel, and writes it to `w`.
-pub fn write<'a, W: Write>(mut w: W, ranks: &[u32], key: impl Fn(usize) -> &'a [u8] + Sync) -> Result<()> {
+/// Builds `titles.fst` from the distinct titles in increasing order and their rows
+/// (`key(i)` is the i-th distinct title, `rows[i]` the row of its first page), one shard per
+/// [`SHARD_KEYS`] keys, the shards in parallel, and writes it to `w`.
+pub fn write<'a, W: Write>(mut w: W, rows: &[u32], key: impl Fn(usize) -> &'a [u8] + Sync) -> Result<()> {
     let fst_err = |e: fst::Error| Error::InvalidInput(format!("titles FST: {e}"));
     let pieces: Vec<std::ops::Range<usize>> =
-        (0..ranks.len()).step_by(SHARD_KEYS).map(|s| s..ranks.len().min(s + SHARD_KEYS)).collect();
+        (0..rows.len()).step_by(SHARD_KEYS).map(|s| s..rows.len().min(s + SHARD_KEYS)).collect();
     let fsts: Vec<Vec<u8>> = pieces
         .par_iter()
         .map(|piece| {
@@ -157,7 +149,7 @@ pub fn write<'a, W: Write>(mut w: W, ranks: &[u32], key: impl Fn(usize) -> &'a [
             let capacity: usize = piece.clone().map(|i| key(i).len()).sum();
             let mut builder = fst::MapBuilder::new(Vec::with_capacity(capacity)).map_err(fst_err)?;
             for i in piece.clone() {
-                builder.insert(key(i), u64::from(ranks[i])).map_err(fst_err)?;
+                builder.insert(key(i), u64::from(rows[i])).map_err(fst_err)?;
             }
             builder.into_inner().map_err(fst_err)
         })
@@ -174,7 +166,7 @@ pub fn write<'a, W: Write>(mut w: W, ranks: &[u32], key: impl Fn(usize) -> &'a [
     for ((piece, fst), key) in pieces.iter().zip(&fsts).zip(&keys) {
         head.extend_from_slice(&(offset as u64).to_le_bytes());
         head.extend_from_slice(&(fst.len() as u64).to_le_bytes());
-        head.extend_from_slice(&u64::from(ranks[piece.start]).to_le_bytes());
+        head.extend_from_slice(&u64::from(rows[piece.start]).to_le_bytes());
         head.extend_from_slice(&(key_at as u32).to_le_bytes());
         head.extend_from_slice(&(key.len() as u32).to_le_bytes());
         key_at += key.len();

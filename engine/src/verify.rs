@@ -95,31 +95,36 @@ impl Index {
         Ok(())
     }
 
-    /// Checks that the FST holds exactly the distinct titles, each mapped to its first rank.
+    /// Checks that the FST holds exactly the distinct titles, each mapped to the row of its
+    /// first page, and that `title_rank.npy` is the inverse of `title_order.npy`.
     fn verify_titles(&self) -> Result<()> {
         let order = self.title_order.as_slice();
+        let ranks = self.title_rank.as_slice();
+        if let Some(rank) = (0..order.len()).find(|&r| ranks.get(order[r] as usize) != Some(&(r as u32))) {
+            return Err(Error::corrupt(
+                self.title_rank.path(),
+                format!("not the inverse of title_order at rank {rank}"),
+            ));
+        }
         let path = self.dir.join(format::TITLES_FILE);
-        let mut expected_rank = 0usize;
-        self.titles.for_each(|key, rank| {
-            let bad = |what: String| Error::corrupt(&path, what);
-            if rank as usize != expected_rank {
-                return Err(bad(format!(
-                    "{:?} maps to rank {rank}, expected {expected_rank}",
-                    String::from_utf8_lossy(key)
-                )));
+        let mut rank = 0usize;
+        self.titles.for_each(|key, row| {
+            let bad = |what: String| Error::corrupt(&path, format!("{:?}: {what}", String::from_utf8_lossy(key)));
+            if order.get(rank).map(|&r| u64::from(r)) != Some(row) {
+                return Err(bad(format!("maps to row {row}, expected the row at rank {rank}")));
             }
-            let mut r = expected_rank;
-            while r < order.len() && self.pages.title(order[r] as usize)?.as_bytes() == key {
-                r += 1;
+            let mut next = rank;
+            while next < order.len() && self.pages.title(order[next] as usize)?.as_bytes() == key {
+                next += 1;
             }
-            if r == expected_rank {
-                return Err(bad(format!("{:?} is not the title at rank {rank}", String::from_utf8_lossy(key))));
+            if next == rank {
+                return Err(bad(format!("is not the title at rank {rank}")));
             }
-            expected_rank = r;
+            rank = next;
             Ok(())
         })?;
-        if expected_rank != order.len() {
-            return Err(Error::corrupt(&path, format!("titles from rank {expected_rank} on are missing")));
+        if rank != order.len() {
+            return Err(Error::corrupt(&path, format!("titles from rank {rank} on are missing")));
         }
         Ok(())
     }

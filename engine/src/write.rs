@@ -84,8 +84,8 @@ impl IndexWriter {
         self.write_npy(format::OFFSETS_FILE, &pages.start)
     }
 
-    /// Writes `titles.fst` and `title_order.npy` from the titles and the rows sorted by
-    /// `(title, row)`. Returns the number of distinct titles.
+    /// Writes `titles.fst`, `title_order.npy` and `title_rank.npy` from the titles and the rows
+    /// sorted by `(title, row)`. Returns the number of distinct titles.
     pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<u64> {
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
@@ -93,11 +93,19 @@ impl IndexWriter {
             .into_par_iter()
             .filter(|&r| r == 0 || key(r as usize) != key(r as usize - 1))
             .collect();
-        let (npy, fst) = rayon::join(
-            || self.write_npy(format::TITLE_ORDER_FILE, order),
-            || self.write(format::TITLES_FILE, |w| titles::write(w, &firsts, |i| key(firsts[i] as usize))),
+        let values: Vec<u32> = firsts.par_iter().map(|&rank| order[rank as usize]).collect();
+        let (npys, fst) = rayon::join(
+            || {
+                self.write_npy(format::TITLE_ORDER_FILE, order)?;
+                let mut rank_of = vec![0u32; order.len()];
+                for (rank, &row) in order.iter().enumerate() {
+                    rank_of[row as usize] = rank as u32;
+                }
+                self.write_npy(format::TITLE_RANK_FILE, &rank_of)
+            },
+            || self.write(format::TITLES_FILE, |w| titles::write(w, &values, |i| key(firsts[i] as usize))),
         );
-        npy?;
+        npys?;
         fst?;
         Ok(firsts.len() as u64)
     }
@@ -119,6 +127,7 @@ impl IndexWriter {
             format::OFFSETS_FILE,
             format::TITLES_FILE,
             format::TITLE_ORDER_FILE,
+            format::TITLE_RANK_FILE,
             format::FOLDED_ORDER_FILE,
         ] {
             if !files.contains_key(name) {
