@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest speed and memory, measured side by side with `grep -c '<title>'` on the same file.
 #
-#   benches/ingest.sh [PAGES] [RUNS]      (default 400000 pages = 1.62 GB of XML, 5 runs)
+#   benches/ingest.sh [PAGES] [RUNS]      (default 370000 pages = 1.61 GB of XML, 5 runs)
 #
 # Builds folio-ingest in release, writes a synthetic dump with `folio-ingest synth`, warms the
 # page cache, then alternates grep and `folio-ingest build` RUNS times each and prints the
@@ -9,7 +9,7 @@
 # dump's page cache is RssFile and does not count) and the index file sizes, as Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PAGES="${1:-400000}"
+PAGES="${1:-370000}"
 RUNS="${2:-5}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 cargo build --release --locked -p folio-ingest >&2
@@ -35,13 +35,15 @@ peak_anon() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-g=(); b=()
+g=(); b=(); b1=()
 for _ in $(seq "$RUNS"); do
   g+=("$(seconds grep -c '<title>' "$DUMP")")
   b+=("$(seconds "$BIN" build "$DUMP" --out "$OUT" --quiet)")
+  b1+=("$(seconds "$BIN" build "$DUMP" --out "$OUT" --quiet --threads 1)")
 done
 G=$(printf '%s\n' "${g[@]}" | median)
 B=$(printf '%s\n' "${b[@]}" | median)
+B1=$(printf '%s\n' "${b1[@]}" | median)
 ANON=$(peak_anon "$BIN" build "$DUMP" --out "$OUT" --quiet)
 manifest="$OUT/manifest.json"
 read -r NPAGES TITLE_BYTES XML_BYTES < <(python3 -c "import json,sys; m=json.load(open('$manifest')); print(m['counts']['pages'], m['counts']['title_bytes'], m['dump']['bytes'])")
@@ -56,6 +58,7 @@ cat <<MD
 | \`grep -c '<title>'\`, median of $RUNS | ${G} s |
 | \`folio-ingest build\`, median of $RUNS | ${B} s |
 | build / grep | $(calc "$B / $G") x |
+| \`folio-ingest build --threads 1\`, median of $RUNS | ${B1} s ($(calc "$B1 / $B") x the time on all cores) |
 | runs (grep) | ${g[*]} |
 | runs (build) | ${b[*]} |
 | peak RssAnon of a build | $ANON KiB (budget 1.5 x $TITLE_BYTES title bytes + 64 B x pages + 256 MiB = $BUDGET KiB) |

@@ -48,19 +48,39 @@ fn jobs(data: &[u8], target: usize) -> Vec<Range<usize>> {
     jobs
 }
 
+/// Jobs above this many compressed bytes (one huge stream: a single-stream dump) are decoded
+/// straight into the output rather than into memory.
+const STREAM_ALONE: usize = 64 << 20;
+
 /// Decompresses `data` (the bytes of `name`) into `out`; calls `progress` with compressed bytes
-/// done. Returns the number of bytes written.
+/// as they are consumed. Returns the number of bytes written.
 pub fn decompress(name: &str, data: &[u8], out: &mut impl Write, progress: &(dyn Fn(u64) + Sync)) -> Result<u64> {
+    decompress_jobs(name, data, out, progress, STREAM_ALONE)
+}
+
+fn decompress_jobs(
+    name: &str,
+    data: &[u8],
+    out: &mut impl Write,
+    progress: &(dyn Fn(u64) + Sync),
+    stream_alone: usize,
+) -> Result<u64> {
     let jobs = jobs(data, 8 << 20);
     let window = rayon::current_num_threads() * 2;
     let mut written = 0u64;
-    for group in jobs.chunks(window) {
-        let decoded: Vec<Result<Vec<u8>>> = group
+    let mut i = 0;
+    while i < jobs.len() {
+        if jobs[i].len() > stream_alone {
+            written += decode_into(name, data, jobs[i].clone(), out, progress)?;
+            i += 1;
+            continue;
+        }
+        let n = jobs[i..].iter().take(window).take_while(|j| j.len() <= stream_alone).count();
+        let decoded: Vec<Result<Vec<u8>>> = jobs[i..i + n]
             .par_iter()
             .map(|range| {
-                let r = decode(name, data, range.clone());
-                progress(range.len() as u64);
-                r
+                let mut buf = Vec::with_capacity(range.len() * 5);
+                decode_into(name, data, range.clone(), &mut buf, progress).map(|_| buf)
             })
             .collect();
         for part in decoded {
@@ -68,23 +88,52 @@ pub fn decompress(name: &str, data: &[u8], out: &mut impl Write, progress: &(dyn
             out.write_all(&part).context("writing the decompressed dump")?;
             written += part.len() as u64;
         }
+        i += n;
     }
     Ok(written)
 }
 
-fn decode(name: &str, data: &[u8], range: Range<usize>) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(range.len() * 5);
-    let mut decoder = bzip2::read::MultiBzDecoder::new(&data[range.clone()]);
-    match decoder.read_to_end(&mut out) {
-        Ok(_) => Ok(out),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || range.end == data.len() && out.is_empty() => {
-            bail!(
-                "{name}: byte {}: the bz2 data ends early, in the stream(s) starting at byte {}: the file is truncated (an interrupted download?)",
-                range.end,
-                range.start
-            )
-        }
-        Err(e) => bail!("{name}: bytes {}-{}: corrupt bz2 data: {e}", range.start, range.end),
+/// A reader that reports how many bytes were read from it.
+struct Counted<'a> {
+    inner: &'a [u8],
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
+/// Decodes the streams in `data[range]` into `out`, returning the bytes written.
+fn decode_into(
+    name: &str,
+    data: &[u8],
+    range: Range<usize>,
+    out: &mut impl Write,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
+    let input = Counted { inner: &data[range.clone()], progress };
+    let mut decoder = bzip2::read::MultiBzDecoder::new(std::io::BufReader::with_capacity(1 << 16, input));
+    let mut buf = vec![0u8; 1 << 20];
+    let mut written = 0u64;
+    loop {
+        let n = match decoder.read(&mut buf) {
+            Ok(0) => return Ok(written),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || range.end == data.len() && written == 0 => {
+                bail!(
+                    "{name}: byte {}: the bz2 data ends early, in the stream(s) starting at byte {}: the file is truncated (an interrupted download?)",
+                    range.end,
+                    range.start
+                )
+            }
+            Err(e) => bail!("{name}: bytes {}-{}: corrupt bz2 data: {e}", range.start, range.end),
+        };
+        out.write_all(&buf[..n]).context("writing the decompressed dump")?;
+        written += n as u64;
     }
 }
 
@@ -110,6 +159,21 @@ mod tests {
         // Small jobs too: every stream on its own.
         let small = jobs(&data, 1);
         assert_eq!(small.len(), 50);
+    }
+
+    #[test]
+    fn one_huge_stream_is_decoded_without_a_copy_in_memory() {
+        let text = b"0123456789abcdef".repeat(1 << 22); // 64 MiB, compresses to a few hundred bytes
+        let data = compress(&text);
+        let seen = std::sync::atomic::AtomicU64::new(0);
+        let mut out = Vec::new();
+        let count = |b| {
+            seen.fetch_add(b, std::sync::atomic::Ordering::Relaxed);
+        };
+        // Every job counts as huge: decoded in 1 MiB pieces straight into `out`.
+        let n = decompress_jobs("x.bz2", &data, &mut out, &count, 0).unwrap();
+        assert_eq!((n as usize, out == text), (text.len(), true));
+        assert_eq!(seen.into_inner(), data.len() as u64, "progress counts every compressed byte");
     }
 
     #[test]

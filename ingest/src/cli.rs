@@ -15,7 +15,7 @@ Examples:
   # Check every checksum and page boundary of an index
   folio-ingest verify data/enwiki-sample
 
-  # Make a 1-million-page synthetic dump (about 4.5 GB) for benchmarks
+  # Make a 1-million-page synthetic dump (about 4.4 GB) for benchmarks
   folio-ingest synth --pages 1000000 --out /tmp/synth-1m.xml";
 
 /// Streams a MediaWiki XML dump into a memory-mappable Folio index.
@@ -66,7 +66,7 @@ pub enum Command {
     #[command(long_about = "Write a deterministic synthetic dump in the MediaWiki export schema 0.10.\n\n\
         Titles in many scripts and with &, <, >, \" and ' (escaped), five namespaces, about 40% \
         redirects, text sizes with a mean near 4 KB and a long tail, and clusters of titles under \
-        common prefixes (\"List of \" holds about 1.6% of pages). About 4.5 KB of XML per page.")]
+        common prefixes (\"List of \" holds about 1.6% of pages). About 4.4 KB of XML per page.")]
     Synth {
         /// Number of pages.
         #[arg(long, value_name = "N")]

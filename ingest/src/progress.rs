@@ -1,25 +1,27 @@
 //! The progress bar on stderr: bytes, pages, MB/s and ETA; hidden when stderr is not a terminal
 //! or with `--quiet`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-/// A progress bar shared by the stages of one command.
-#[derive(Clone)]
+/// A progress bar shared by the stages of one command: each stage gets a fresh bar.
 pub struct Progress {
-    bar: ProgressBar,
+    bar: Mutex<ProgressBar>,
+    enabled: bool,
     pages: Arc<AtomicU64>,
 }
 
 impl Progress {
     /// A bar drawn on stderr when `enabled` and stderr is a terminal.
     pub fn new(enabled: bool) -> Progress {
-        let target = if enabled { ProgressDrawTarget::stderr_with_hz(8) } else { ProgressDrawTarget::hidden() };
-        let bar = ProgressBar::with_draw_target(None, target);
-        Progress { bar, pages: Arc::default() }
+        Progress { bar: Mutex::new(ProgressBar::hidden()), enabled, pages: Arc::default() }
+    }
+
+    fn bar(&self) -> ProgressBar {
+        self.bar.lock().expect("progress lock").clone()
     }
 
     /// Starts a stage of `total` bytes (`None` for a stage without a known size: a spinner).
@@ -38,21 +40,18 @@ impl Progress {
                 }
             },
         );
-        self.bar.set_style(style);
-        self.bar.set_prefix(label);
-        self.bar.reset();
-        self.bar.set_position(0);
-        self.bar.set_length(total.unwrap_or(0));
+        let target = if self.enabled { ProgressDrawTarget::stderr_with_hz(8) } else { ProgressDrawTarget::hidden() };
+        let bar = ProgressBar::with_draw_target(total, target).with_style(style).with_prefix(label);
         if total.is_none() {
-            self.bar.enable_steady_tick(Duration::from_millis(120));
-        } else {
-            self.bar.disable_steady_tick();
+            bar.enable_steady_tick(Duration::from_millis(120));
         }
+        let old = std::mem::replace(&mut *self.bar.lock().expect("progress lock"), bar);
+        old.finish_and_clear();
     }
 
-    /// Adds scanned bytes.
+    /// Adds bytes done.
     pub fn inc(&self, bytes: u64) {
-        self.bar.inc(bytes);
+        self.bar().inc(bytes);
     }
 
     /// Adds pages found.
@@ -62,6 +61,6 @@ impl Progress {
 
     /// Removes the bar from the terminal.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        self.bar().finish_and_clear();
     }
 }

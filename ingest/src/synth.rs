@@ -149,8 +149,10 @@ fn page(i: u64, cfg: SynthConfig, out: &mut Vec<u8>) {
         escape(&target, &mut text, false);
         text.extend_from_slice(b"]]");
     } else if rng.below(200) != 0 {
-        // Log-normal: mean exp(mu + sigma^2 / 2) = 6.5 KB for articles, about 4 KB over all pages.
-        let size = (8.06 + 1.1 * rng.normal()).exp().min(2.0e6) as usize;
+        // Log-normal: mean exp(mu + sigma^2 / 2) = 6.4 KB of text per article, so about 3.9 KB
+        // of text and 4.4 KB of XML per page over all pages, as in English Wikipedia (110 GB of
+        // XML for 25 million pages).
+        let size = (8.16 + 1.1 * rng.normal()).exp().min(2.0e6) as usize;
         body(&mut rng, size, &mut text);
     }
     let rev = 1_000_000 + i * 7;

@@ -151,3 +151,30 @@ fn rebuild_replaces_the_index() {
     assert!(!out.join("dump.xml").exists(), "the old decompressed dump went with the old index");
     assert_eq!(entries(tmp.path()), vec!["idx".to_string()]);
 }
+
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("idx");
+    let on_a_terminal = |extra: &str| {
+        // `script` runs the command with a pseudo-terminal as its stdout and stderr.
+        let cmd = format!(
+            "{} build {} --out {} {extra}",
+            env!("CARGO_BIN_EXE_folio-ingest"),
+            sample_bz2().display(),
+            out.display()
+        );
+        let o = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script runs");
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let shown = on_a_terminal("");
+    for needle in ["decompress", "scan", "MiB/s", "ETA", "206 pages", "indexed 206 pages"] {
+        assert!(shown.contains(needle), "{needle:?} missing from:\n{shown}");
+    }
+    let quiet = on_a_terminal("--quiet");
+    assert!(!quiet.contains("ETA") && quiet.contains("indexed 206 pages"), "{quiet}");
+    // Not a terminal: no bar, even without --quiet.
+    let o = run(&["build", sample_bz2().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success() && stderr(&o).is_empty(), "{}", stderr(&o));
+}
