@@ -43,7 +43,7 @@ fn queries(c: &mut Criterion) {
     ] {
         g.bench_function(name, |b| {
             b.iter(|| {
-                let q = PrefixQuery { prefix, case, limit, after: None };
+                let q = PrefixQuery { prefix, case, limit, after: None, ns: None };
                 index.prefix(black_box(&q)).unwrap().pages.len()
             })
         });

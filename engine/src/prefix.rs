@@ -42,6 +42,8 @@ pub struct PrefixQuery<'a> {
     pub after: Option<Cursor>,
     /// At most this many pages.
     pub limit: usize,
+    /// Only pages of this namespace.
+    pub ns: Option<i32>,
 }
 
 /// One page of a prefix listing.
@@ -49,7 +51,8 @@ pub struct PrefixQuery<'a> {
 pub struct PrefixPage<'a> {
     /// The pages, in the listing's order.
     pub pages: Vec<Page<'a>>,
-    /// Number of titles with the prefix in all (not only this page of them).
+    /// Number of pages with the prefix in all (not only this page of them; not narrowed by a
+    /// namespace filter).
     pub total: usize,
     /// Where the next page starts, or `None` when this was the last.
     pub next: Option<Cursor>,
@@ -134,15 +137,37 @@ impl Index {
                 Ordering::Greater => false,
             })?;
         }
-        let to = ranks.end.min(from.saturating_add(query.limit));
         let order = self.order(case);
         let rows = order
             .as_slice()
-            .get(from..to)
-            .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {from}..{to} out of range")))?;
-        let pages = self.pages.pages(rows)?;
+            .get(from..ranks.end)
+            .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {from}..{} out of range", ranks.end)))?;
+        let (rows, more) = match query.ns {
+            None => {
+                let n = rows.len().min(query.limit);
+                (rows[..n].to_vec(), n < rows.len())
+            }
+            Some(ns) => {
+                // Scan in order, keeping pages of the namespace, up to one past the limit to
+                // know whether there are more.
+                let mut kept = Vec::with_capacity(query.limit.min(rows.len()).min(1 << 16));
+                let mut more = false;
+                for &row in rows {
+                    if self.pages.ns(row as usize)? != ns {
+                        continue;
+                    }
+                    if kept.len() == query.limit {
+                        more = true;
+                        break;
+                    }
+                    kept.push(row);
+                }
+                (kept, more)
+            }
+        };
+        let pages = self.pages.pages(&rows)?;
         let next = match pages.last() {
-            Some(last) if to < ranks.end => Some(Cursor { title: last.title.to_string(), row: last.row }),
+            Some(last) if more => Some(Cursor { title: last.title.to_string(), row: last.row }),
             _ => None,
         };
         Ok(PrefixPage { pages, total, next })

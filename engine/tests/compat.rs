@@ -25,7 +25,7 @@ fn format_v1_opens_verifies_and_answers() {
     assert_eq!(index.get("at&t").unwrap(), None);
 
     let titles = |prefix: &str, case: Case| -> Vec<(String, u32)> {
-        let q = PrefixQuery { prefix, case, after: None, limit: 100 };
+        let q = PrefixQuery { prefix, case, after: None, limit: 100, ns: None };
         index.prefix(&q).unwrap().pages.iter().map(|p| (p.title.to_string(), p.row)).collect()
     };
     let owned = |v: &[(&str, u32)]| v.iter().map(|(t, r)| (t.to_string(), *r)).collect::<Vec<_>>();

@@ -141,7 +141,7 @@ proptest! {
         for prefix in &prefixes {
             for case in [Case::Sensitive, Case::Insensitive] {
                 let want = expected(&pages, prefix, case);
-                let all = index.prefix(&PrefixQuery { prefix, case, after: None, limit: usize::MAX }).unwrap();
+                let all = index.prefix(&PrefixQuery { prefix, case, after: None, limit: usize::MAX, ns: None }).unwrap();
                 prop_assert_eq!(all.total, want.len());
                 prop_assert_eq!(all.pages.iter().map(|p| p.row).collect::<Vec<_>>(), want.clone(), "{:?} {:?}", prefix, case);
                 prop_assert!(all.next.is_none());
@@ -149,7 +149,7 @@ proptest! {
                 let mut paged = Vec::new();
                 let mut after: Option<Cursor> = None;
                 loop {
-                    let page = index.prefix(&PrefixQuery { prefix, case, after: after.clone(), limit }).unwrap();
+                    let page = index.prefix(&PrefixQuery { prefix, case, after: after.clone(), limit, ns: None }).unwrap();
                     prop_assert!(page.pages.len() <= limit);
                     paged.extend(page.pages.iter().map(|p| p.row));
                     match page.next {

@@ -101,7 +101,7 @@ fn prefix_listing_on_real_titles() {
             };
             let mut expected: Vec<&String> = titles.iter().filter(|t| key(t).starts_with(&key(prefix))).collect();
             expected.sort_by_key(|t| key(t));
-            let got = index.prefix(&PrefixQuery { prefix, case, limit: 1000, after: None }).unwrap();
+            let got = index.prefix(&PrefixQuery { prefix, case, limit: 1000, after: None, ns: None }).unwrap();
             let got: Vec<&str> = got.pages.iter().map(|p| p.title).collect();
             assert_eq!(got, expected.iter().map(|s| s.as_str()).collect::<Vec<_>>(), "{prefix:?} {case:?}");
         }

@@ -1,0 +1,74 @@
+//! Which index to serve: a given index directory, a dump to index first if needed, or the
+//! embedded default dataset (the English Wikipedia sample in `datasets/`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use folio_engine::Index;
+use folio_ingest::build::{BuildConfig, build};
+
+/// The default dataset, embedded in the binary so that `folio-server` runs anywhere.
+const SAMPLE: &[u8] = include_bytes!("../../datasets/enwiki-sample.xml.bz2");
+/// File name of the embedded sample once written out.
+const SAMPLE_NAME: &str = "enwiki-sample.xml.bz2";
+/// Where the default dataset's index goes unless `--data` says otherwise.
+pub const DEFAULT_DATA: &str = "data/enwiki-sample";
+
+/// Where the index comes from.
+#[derive(Debug, Clone)]
+pub struct DatasetConfig {
+    /// An index directory (`--data`).
+    pub data: Option<PathBuf>,
+    /// A dump to serve, indexed into `data` (or `data/<name>`) when needed (`--dump`).
+    pub dump: Option<PathBuf>,
+    /// Draw progress bars while indexing.
+    pub progress: bool,
+}
+
+/// Opens the index to serve, building it first when it is missing or stale.
+pub fn prepare(config: &DatasetConfig) -> Result<Index> {
+    match (&config.dump, &config.data) {
+        (Some(dump), data) => {
+            let data = data.clone().unwrap_or_else(|| default_dir_for(dump));
+            open_or_build(dump, &data, config.progress)
+        }
+        (None, Some(data)) => Index::open(data).with_context(|| {
+            format!("{}: cannot serve this index; build it with `folio-ingest build DUMP --out {0}` or pass --dump", data.display())
+        }),
+        (None, None) => {
+            let data = PathBuf::from(DEFAULT_DATA);
+            let source = data.with_file_name(SAMPLE_NAME);
+            if std::fs::read(&source).ok().as_deref() != Some(SAMPLE) {
+                std::fs::create_dir_all(data.parent().unwrap_or(Path::new(".")))?;
+                let partial = source.with_extension("bz2.partial");
+                std::fs::write(&partial, SAMPLE).with_context(|| format!("{}: writing the sample", partial.display()))?;
+                std::fs::rename(&partial, &source)?;
+            }
+            open_or_build(&source, &data, config.progress)
+        }
+    }
+}
+
+/// `data/<file name without .xml/.bz2>` for a dump.
+fn default_dir_for(dump: &Path) -> PathBuf {
+    let name = dump.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.trim_end_matches(".bz2").trim_end_matches(".xml");
+    Path::new("data").join(if stem.is_empty() { "index" } else { stem })
+}
+
+/// Opens the index of `dump` in `data` if it is current, else builds it there first.
+fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
+    let source = dump.canonicalize().with_context(|| format!("{}: cannot read the dump", dump.display()))?;
+    if let Ok(index) = Index::open(data)
+        && index.manifest().dump.source == source
+    {
+        return Ok(index);
+    }
+    if !source.is_file() {
+        bail!("{}: not a file", dump.display());
+    }
+    eprintln!("folio-server: indexing {} into {} ...", dump.display(), data.display());
+    let report = build(&BuildConfig { dump: dump.to_path_buf(), out: data.to_path_buf(), progress })?;
+    eprintln!("folio-server: {}", folio_ingest::build::summary_line(&report, data));
+    Ok(Index::open(data)?)
+}

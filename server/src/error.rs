@@ -1,0 +1,108 @@
+//! The one table of API errors: a stable code, an HTTP status and a message for each.
+//!
+//! Every error answer is JSON: `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $name:ident => $status:ident, $code:literal;)*) => {
+        /// Every kind of error the API answers with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Code {
+            /// The HTTP status of this error.
+            pub fn status(self) -> StatusCode {
+                match self { $(Code::$name => StatusCode::$status,)* }
+            }
+
+            /// The stable code string of this error.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$name => $code,)* }
+            }
+
+            /// Every code, for the OpenAPI document and the docs.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+        }
+    };
+}
+
+error_codes! {
+    /// No page has this title.
+    PageNotFound => NOT_FOUND, "page_not_found";
+    /// No route has this path.
+    RouteNotFound => NOT_FOUND, "route_not_found";
+    /// The route exists but not for this method.
+    MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed";
+    /// A prefix of fewer than 3 characters.
+    NameTooShort => BAD_REQUEST, "name_too_short";
+    /// A path that is not valid percent-encoded UTF-8, or a bad query parameter.
+    BadRequest => BAD_REQUEST, "bad_request";
+    /// `/xml` without a range.
+    RangeRequired => BAD_REQUEST, "range_required";
+    /// A `Range` that does not parse.
+    BadRange => BAD_REQUEST, "bad_range";
+    /// More ranges than one answer carries.
+    TooManyRanges => BAD_REQUEST, "too_many_ranges";
+    /// A range that lies past the end of the dump.
+    RangeNotSatisfiable => RANGE_NOT_SATISFIABLE, "range_not_satisfiable";
+    /// A listing cursor that does not decode.
+    BadCursor => BAD_REQUEST, "bad_cursor";
+    /// An answer larger than the configured limit.
+    TooManyResults => BAD_REQUEST, "too_many_results";
+    /// Redirects that loop or chain more than 5 times.
+    RedirectLoop => LOOP_DETECTED, "redirect_loop";
+    /// The CPU-heavy work queue is full.
+    Overloaded => SERVICE_UNAVAILABLE, "overloaded";
+    /// The index or the dump is damaged or changed.
+    IndexError => INTERNAL_SERVER_ERROR, "index_error";
+}
+
+/// An error answer: a code, a message, and any extra headers it needs.
+#[derive(Debug)]
+pub struct ApiError {
+    /// What kind of error.
+    pub code: Code,
+    /// What went wrong, for a person.
+    pub message: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// An error of kind `code`.
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into(), headers: Vec::new() }
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ApiError {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl From<folio_engine::Error> for ApiError {
+    fn from(e: folio_engine::Error) -> ApiError {
+        ApiError::new(Code::IndexError, format!("{} ({})", e, e.code()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code.as_str(), "message": self.message}});
+        let mut response = (self.code.status(), axum::Json(body)).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        if self.code == Code::Overloaded {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// The result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

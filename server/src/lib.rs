@@ -1,0 +1,64 @@
+//! `folio-server`: the multicore HTTP API over a Folio index and its memory-mapped dump.
+//!
+//! [`app`] builds the [`axum::Router`] over an [`AppState`] (one shared `Arc<Index>`); the binary
+//! (`main.rs`) picks the dataset, binds, and serves it on a multi-threaded tokio runtime with
+//! graceful shutdown. Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
+//! and page bytes go out as zero-copy slices of the map. Errors come from one table
+//! ([`error::Code`]) and are always JSON.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use folio_server::{AppState, Limits, app};
+//!
+//! # async fn run() -> anyhow::Result<()> {
+//! let index = folio_engine::Index::open("data/enwiki-sample")?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app(AppState::new(index, Limits::default()))).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod dataset;
+pub mod error;
+pub mod range;
+pub mod routes;
+pub mod state;
+pub mod title;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::get;
+
+pub use error::{ApiError, Code};
+pub use state::{AppState, Limits};
+
+/// The value of the `Server` header.
+pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
+
+/// The router of every route, over `state`.
+pub fn app(state: AppState) -> Router {
+    use routes::{hello, tfb, titles, wiki, xml};
+    Router::new()
+        .route("/wiki/{*title}", get(wiki::page))
+        .route("/pages/{*title}", get(wiki::meta))
+        .route("/offsets/", get(titles::offsets_empty))
+        .route("/offsets/{*prefix}", get(titles::offsets))
+        .route("/title/", get(titles::offsets_empty))
+        .route("/title/{*prefix}", get(titles::title))
+        .route("/titles", get(titles::list))
+        .route("/xml", get(xml::ranges))
+        .route("/hello", get(hello::hello))
+        .route("/hello/{*args}", get(hello::hello))
+        .route("/json", get(tfb::json))
+        .route("/plaintext", get(tfb::plaintext))
+        .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
+        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD") })
+        .layer(axum::middleware::map_response(server_header))
+        .with_state(state)
+}
+
+async fn server_header(mut response: Response) -> Response {
+    response.headers_mut().insert(header::SERVER, HeaderValue::from_static(SERVER));
+    response
+}

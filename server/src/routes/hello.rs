@@ -1,0 +1,16 @@
+//! `/hello/{args...}?k=v`: echoes its arguments, as PyParallel's demo did.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query};
+use serde_json::{Value, json};
+
+/// `GET /hello/{args...}`: `{"args": [...], "kwds": {...}}`.
+pub async fn hello(path: Option<Path<String>>, Query(kwds): Query<BTreeMap<String, String>>) -> Json<Value> {
+    let args: Vec<String> = match path {
+        Some(Path(p)) => p.split('/').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+        None => Vec::new(),
+    };
+    Json(json!({"args": args, "kwds": kwds}))
+}

@@ -1,0 +1,26 @@
+//! Handlers, one file per URL family.
+
+pub mod hello;
+pub mod tfb;
+pub mod titles;
+pub mod wiki;
+pub mod xml;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::error::{ApiError, ApiResult, Code};
+
+/// The percent-decoded path parameter, or a JSON 400 naming the problem.
+pub(crate) fn path_param(path: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    path.map(|Path(p)| p).map_err(|e| ApiError::new(Code::BadRequest, format!("bad path: {}", e.body_text())))
+}
+
+/// Characters escaped when a title goes into a header or a URL path.
+const PATH: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
+
+/// `title` as a URL path segment (and a header-safe string: only ASCII comes out).
+pub(crate) fn encode_title(title: &str) -> String {
+    utf8_percent_encode(&title.replace(' ', "_"), PATH).to_string()
+}

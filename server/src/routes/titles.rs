@@ -1,0 +1,127 @@
+//! Prefix listings: `/offsets/{prefix}` and `/title/{prefix}` (PyParallel's routes, bugs fixed)
+//! and the paginated `/titles`.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use folio_engine::{Case, Cursor, Index, PrefixQuery};
+use serde::Deserialize;
+
+use super::path_param;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::state::AppState;
+use crate::title::normalize_prefix;
+
+/// Prefixes shorter than this many characters are refused by `/offsets` and `/title`.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+fn json(body: Vec<u8>) -> Response {
+    let mut r = Response::new(body.into());
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// Every page whose title starts with the normalized `raw` prefix, as `(title, start, end)`, in
+/// bytewise title order; refuses short prefixes and listings over the limit.
+fn listing(index: &Index, raw: &str, max: usize) -> ApiResult<Vec<(String, u64, u64)>> {
+    let prefix = normalize_prefix(raw);
+    if prefix.chars().count() < MIN_PREFIX_CHARS {
+        return Err(ApiError::new(Code::NameTooShort, "Name too short (< 3 chars)"));
+    }
+    let ranks = index.prefix_ranks(&prefix, Case::Sensitive)?;
+    if ranks.len() > max {
+        let what = format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
+        return Err(ApiError::new(Code::TooManyResults, what));
+    }
+    let q = PrefixQuery { prefix: &prefix, limit: max, ..Default::default() };
+    let pages = index.prefix(&q)?.pages;
+    Ok(pages.into_iter().map(|p| (p.title.to_string(), p.start, p.end)).collect())
+}
+
+/// `GET /offsets/{prefix}`: `[[title, start, end], ...]`, `end` inclusive.
+pub async fn offsets(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let raw = path_param(path)?;
+    let max = state.limits.max_listing;
+    state
+        .heavy(move |index| {
+            let rows = listing(index, &raw, max)?;
+            Ok(json(serde_json::to_vec(&rows).expect("titles serialize")))
+        })
+        .await
+}
+
+/// `GET /offsets/` (an empty prefix): the same refusal as any short prefix.
+pub async fn offsets_empty() -> ApiError {
+    ApiError::new(Code::NameTooShort, "Name too short (< 3 chars)")
+}
+
+/// `GET /title/{prefix}`: `[[title, [start]], ...]`, the shape PyParallel's route answered.
+pub async fn title(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let raw = path_param(path)?;
+    let max = state.limits.max_listing;
+    state
+        .heavy(move |index| {
+            let rows = listing(index, &raw, max)?;
+            let shaped: Vec<(&str, [u64; 1])> = rows.iter().map(|(t, s, _)| (t.as_str(), [*s])).collect();
+            Ok(json(serde_json::to_vec(&shaped).expect("titles serialize")))
+        })
+        .await
+}
+
+/// Query of `/titles`.
+#[derive(Debug, Deserialize)]
+pub struct TitlesQuery {
+    prefix: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+    case: Option<String>,
+    ns: Option<String>,
+}
+
+/// A cursor as it travels in URLs: `ROW:TITLE`.
+fn encode_cursor(c: &Cursor) -> String {
+    format!("{}:{}", c.row, c.title)
+}
+
+fn decode_cursor(s: &str) -> ApiResult<Cursor> {
+    let bad = || ApiError::new(Code::BadCursor, format!("after={s:?} is not a cursor from a previous answer's \"next\""));
+    let (row, title) = s.split_once(':').ok_or_else(bad)?;
+    Ok(Cursor { row: row.parse().map_err(|_| bad())?, title: title.to_string() })
+}
+
+/// `GET /titles?prefix=&limit=&after=&case=&ns=`: one page of a sorted listing and the cursor of
+/// the next.
+pub async fn list(State(state): State<AppState>, query: Result<Query<TitlesQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))?;
+    let max = state.limits.max_page;
+    let limit = match q.limit.as_deref() {
+        None | Some("") => 100,
+        Some(l) => l.parse::<usize>().ok().filter(|&n| (1..=max).contains(&n)).ok_or_else(|| {
+            ApiError::new(Code::BadRequest, format!("limit={l:?}: give a number from 1 to {max}"))
+        })?,
+    };
+    let case = match q.case.as_deref() {
+        None | Some("") | Some("sensitive") => Case::Sensitive,
+        Some("insensitive") => Case::Insensitive,
+        Some(c) => return Err(ApiError::new(Code::BadRequest, format!("case={c:?}: use sensitive or insensitive"))),
+    };
+    let ns = match q.ns.as_deref() {
+        None | Some("") => None,
+        Some(n) => Some(n.parse::<i32>().map_err(|_| ApiError::new(Code::BadRequest, format!("ns={n:?} is not a namespace number")))?),
+    };
+    let after = q.after.as_deref().filter(|a| !a.is_empty()).map(decode_cursor).transpose()?;
+    let prefix = q.prefix.as_deref().map(normalize_prefix).unwrap_or_default();
+    state
+        .heavy(move |index| {
+            let page = index.prefix(&PrefixQuery { prefix: &prefix, case, after, limit, ns })?;
+            let items: Vec<serde_json::Value> = page
+                .pages
+                .iter()
+                .map(|p| serde_json::json!({"title": p.title, "page_id": p.page_id, "ns": p.ns, "redirect": p.redirect, "start": p.start, "end": p.end}))
+                .collect();
+            let body = serde_json::json!({"items": items, "next": page.next.as_ref().map(encode_cursor)});
+            Ok(axum::Json(body).into_response())
+        })
+        .await
+}

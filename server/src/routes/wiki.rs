@@ -1,0 +1,119 @@
+//! `/wiki/{title}`: a page's XML, straight from the map; `/pages/{title}`: its metadata.
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use folio_engine::{Index, Page};
+use serde::Deserialize;
+
+use super::{encode_title, path_param};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::state::AppState;
+use crate::title::normalize;
+
+/// Redirect hops `?redirect=follow` takes at most.
+pub const MAX_HOPS: usize = 5;
+
+/// Query of `/wiki/{title}`.
+#[derive(Debug, Deserialize)]
+pub struct WikiQuery {
+    /// `follow` to serve the page a redirect points to.
+    redirect: Option<String>,
+}
+
+/// Finds the page titled `raw` (normalized; tried as given when normalizing changed it).
+pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
+    let title = normalize(raw);
+    if let Some(page) = index.get(&title)? {
+        return Ok(page);
+    }
+    if title != raw
+        && let Some(page) = index.get(raw)?
+    {
+        return Ok(page);
+    }
+    Err(ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
+}
+
+/// Follows redirects from `page`: at most [`MAX_HOPS`], refusing loops. A redirect whose target
+/// does not exist is served itself.
+fn follow<'a>(index: &'a Index, mut page: Page<'a>) -> ApiResult<Page<'a>> {
+    let mut seen = vec![page.row];
+    for _ in 0..MAX_HOPS {
+        let Some(target) = page.redirect else { break };
+        let target = target.split('#').next().unwrap_or(target);
+        let Ok(next) = find(index, target) else { break };
+        if seen.contains(&next.row) {
+            let chain: Vec<&str> = seen.iter().map(|&r| index.page(r as usize).map_or("?", |p| p.title)).collect();
+            return Err(ApiError::new(Code::RedirectLoop, format!("redirects loop: {}", chain.join(" -> "))));
+        }
+        seen.push(next.row);
+        page = next;
+    }
+    Ok(page)
+}
+
+fn etag(state: &AppState, page: &Page<'_>) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}-{}\"", state.etag_base, page.row)).expect("an ASCII etag")
+}
+
+/// True when `If-None-Match` lists `tag` (weak comparison, as RFC 9110 asks for this header).
+fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+    let tag = tag.to_str().unwrap_or_default();
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
+        let t = t.trim();
+        t == "*" || t.trim_start_matches("W/") == tag
+    })
+}
+
+/// `GET /wiki/{title}`: 200 with exactly the dump's bytes from `<page>` to `</page>`.
+pub async fn page(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    Query(query): Query<WikiQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let raw = path_param(path)?;
+    let index = &state.index;
+    let first = find(index, &raw)?;
+    let page = match query.redirect.as_deref() {
+        Some("follow") => follow(index, first)?,
+        None | Some("") | Some("no") => first,
+        Some(other) => {
+            return Err(ApiError::new(Code::BadRequest, format!("redirect={other:?}: use redirect=follow")));
+        }
+    };
+    let tag = etag(&state, &page);
+    let served = HeaderValue::from_str(&encode_title(page.title)).expect("percent-encoded");
+    let location = HeaderValue::from_str(&format!("/wiki/{}", encode_title(page.title))).expect("percent-encoded");
+    let mut response = if not_modified(&headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let bytes = index.page_bytes(&page)?;
+        let mut r = Response::new(Body::from(Bytes::from_owner(bytes)));
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, tag);
+    h.insert("x-folio-title", served);
+    h.insert(header::CONTENT_LOCATION, location);
+    if page.row != first.row {
+        h.insert("x-folio-redirected-from", HeaderValue::from_str(&encode_title(first.title)).expect("percent-encoded"));
+    }
+    Ok(response)
+}
+
+/// `GET /pages/{title}`: one page's metadata.
+pub async fn meta(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let raw = path_param(path)?;
+    let p = find(&state.index, &raw)?;
+    let body = serde_json::json!({
+        "title": p.title, "page_id": p.page_id, "ns": p.ns, "redirect": p.redirect,
+        "start": p.start, "end": p.end, "bytes": p.len(),
+    });
+    Ok(axum::Json(body).into_response())
+}

@@ -1,0 +1,85 @@
+//! `/xml`: byte ranges of the dump, single (206) or several (`multipart/byteranges`).
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult, Code};
+use crate::range::{RangeError, parse};
+use crate::state::AppState;
+
+const XML: &str = "application/xml; charset=utf-8";
+const BOUNDARY: &str = "folio-byteranges-3d6b6a416f9d";
+
+/// Query of `/xml`.
+#[derive(Debug, Deserialize)]
+pub struct XmlQuery {
+    /// `a-b` or `bytes=a-b,...`: the same as a `Range` header.
+    range: Option<String>,
+}
+
+/// `GET /xml` with `Range: bytes=...` or `?range=...`.
+pub async fn ranges(
+    State(state): State<AppState>,
+    query: Result<Query<XmlQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let Query(query) = query.map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))?;
+    let from_query = query.range.map(|r| if r.contains('=') { r } else { format!("bytes={r}") });
+    let spec = match headers.get(header::RANGE) {
+        Some(v) => v.to_str().map_err(|_| ApiError::new(Code::BadRange, "the Range header is not ASCII"))?.to_string(),
+        None => from_query.ok_or_else(|| ApiError::new(Code::RangeRequired, "Ranged-request required."))?,
+    };
+    let dump = state.index.dump();
+    let size = dump.len() as u64;
+    let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
+        RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
+        RangeError::TooMany(n) => {
+            ApiError::new(Code::TooManyRanges, format!("{n} ranges; one answer carries at most {}", state.limits.max_ranges))
+        }
+        RangeError::Unsatisfiable => ApiError::new(Code::RangeNotSatisfiable, format!("the dump has {size} bytes"))
+            .with_header(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("ASCII")),
+    })?;
+    let slice = |r: &std::ops::RangeInclusive<u64>| {
+        let bytes = state.index.dump_slice(*r.start(), r.end() + 1).expect("parse clamps ranges to the dump");
+        Bytes::from_owner(bytes)
+    };
+    let mut response = if let [one] = ranges.as_slice() {
+        let mut r = Response::new(Body::from(slice(one)));
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XML));
+        let content_range = format!("bytes {}-{}/{size}", one.start(), one.end());
+        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&content_range).expect("ASCII"));
+        r
+    } else {
+        // RFC 9110 §14.6: each part with its own Content-Type and Content-Range, the data as
+        // zero-copy slices of the map between small header chunks.
+        let mut parts: Vec<Bytes> = Vec::with_capacity(ranges.len() * 3 + 1);
+        for r in &ranges {
+            let head = format!(
+                "--{BOUNDARY}\r\nContent-Type: {XML}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
+                r.start(),
+                r.end()
+            );
+            parts.push(Bytes::from(head));
+            parts.push(slice(r));
+            parts.push(Bytes::from_static(b"\r\n"));
+        }
+        parts.push(Bytes::from(format!("--{BOUNDARY}--\r\n")));
+        let len: usize = parts.iter().map(Bytes::len).sum();
+        let stream = futures_util::stream::iter(parts.into_iter().map(Ok::<_, std::convert::Infallible>));
+        let mut r = Response::new(Body::from_stream(stream));
+        let h = r.headers_mut();
+        let ct = format!("multipart/byteranges; boundary={BOUNDARY}");
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).expect("ASCII"));
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        r
+    };
+    *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    response.headers_mut().insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    Ok(response)
+}

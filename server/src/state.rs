@@ -1,0 +1,64 @@
+//! [`AppState`]: what every handler shares: the index, limits, and the bounded pool for CPU-heavy
+//! work.
+
+use std::sync::Arc;
+
+use folio_engine::Index;
+use tokio::sync::Semaphore;
+
+use crate::error::{ApiError, ApiResult, Code};
+
+/// Limits and knobs of the API.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Most pages one `/offsets` or `/title` answer lists.
+    pub max_listing: usize,
+    /// Most items a `/titles` page holds.
+    pub max_page: usize,
+    /// Most ranges one `/xml` answer carries.
+    pub max_ranges: usize,
+    /// Most CPU-heavy requests running or waiting at once; more get 503.
+    pub heavy_queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_listing: 1_000_000, max_page: 10_000, max_ranges: 16, heavy_queue: 64 }
+    }
+}
+
+/// The state shared by all handlers (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// The open index.
+    pub index: Arc<Index>,
+    /// Limits of the API.
+    pub limits: Arc<Limits>,
+    /// Part of every ETag: changes when the index is rebuilt from another dump.
+    pub etag_base: Arc<str>,
+    heavy: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// State over `index` with `limits`.
+    pub fn new(index: Index, limits: Limits) -> AppState {
+        let etag_base = format!("{:016x}", index.manifest().dump.fingerprint).into();
+        let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
+        AppState { index: Arc::new(index), limits: Arc::new(limits), etag_base, heavy }
+    }
+
+    /// Runs CPU-heavy `work` on a blocking thread, never on an async worker. When the bounded
+    /// queue is full, answers 503 at once (with `Retry-After`) instead of queueing without bound.
+    pub async fn heavy<T: Send + 'static>(&self, work: impl FnOnce(&Index) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+        let permit = self.heavy.clone().try_acquire_owned().map_err(|_| {
+            ApiError::new(Code::Overloaded, "too many listings in progress; retry in a second")
+        })?;
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&index)
+        })
+        .await
+        .map_err(|e| ApiError::new(Code::IndexError, format!("listing task failed: {e}")))?
+    }
+}
