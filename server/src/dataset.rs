@@ -33,7 +33,10 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
             open_or_build(dump, &data, config.progress)
         }
         (None, Some(data)) => Index::open(data).with_context(|| {
-            format!("{}: cannot serve this index; build it with `folio-ingest build DUMP --out {0}` or pass --dump", data.display())
+            format!(
+                "{}: cannot serve this index; build it with `folio-ingest build DUMP --out {0}` or pass --dump",
+                data.display()
+            )
         }),
         (None, None) => {
             let data = PathBuf::from(DEFAULT_DATA);
@@ -41,7 +44,8 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
             if std::fs::read(&source).ok().as_deref() != Some(SAMPLE) {
                 std::fs::create_dir_all(data.parent().unwrap_or(Path::new(".")))?;
                 let partial = source.with_extension("bz2.partial");
-                std::fs::write(&partial, SAMPLE).with_context(|| format!("{}: writing the sample", partial.display()))?;
+                std::fs::write(&partial, SAMPLE)
+                    .with_context(|| format!("{}: writing the sample", partial.display()))?;
                 std::fs::rename(&partial, &source)?;
             }
             open_or_build(&source, &data, config.progress)

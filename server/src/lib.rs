@@ -53,7 +53,9 @@ pub fn app(state: AppState) -> Router {
         .route("/json", get(tfb::json))
         .route("/plaintext", get(tfb::plaintext))
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
-        .method_not_allowed_fallback(|| async { ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD")
+        })
         .layer(axum::middleware::map_response(server_header))
         .with_state(state)
 }

@@ -18,7 +18,9 @@ pub enum RangeError {
 /// clamped to the resource, in the order given; unsatisfiable members are dropped, and if none
 /// is left the set is [`RangeError::Unsatisfiable`].
 pub fn parse(spec: &str, size: u64, max: usize) -> Result<Vec<RangeInclusive<u64>>, RangeError> {
-    let bad = |what: &str| RangeError::Malformed(format!("{what} in range {spec:?}; expected bytes=FIRST-LAST, FIRST- or -SUFFIX"));
+    let bad = |what: &str| {
+        RangeError::Malformed(format!("{what} in range {spec:?}; expected bytes=FIRST-LAST, FIRST- or -SUFFIX"))
+    };
     let (unit, set) = spec.trim().split_once('=').ok_or_else(|| bad("no '='"))?;
     if !unit.trim().eq_ignore_ascii_case("bytes") {
         return Err(bad("unit is not bytes"));
@@ -77,7 +79,18 @@ mod tests {
         assert_eq!(parse("bytes=-0", 10, 16), Err(RangeError::Unsatisfiable));
         assert_eq!(parse("bytes=0-0", 0, 16), Err(RangeError::Unsatisfiable));
         assert_eq!(parse("bytes=0-1,2-3,4-5", 10, 2), Err(RangeError::TooMany(3)));
-        for bad in ["", "bytes", "bytes=", "items=0-1", "bytes=a-b", "bytes=5-2", "bytes=1", "bytes=--1", "bytes=+1-2", "bytes=99999999999999999999-"] {
+        for bad in [
+            "",
+            "bytes",
+            "bytes=",
+            "items=0-1",
+            "bytes=a-b",
+            "bytes=5-2",
+            "bytes=1",
+            "bytes=--1",
+            "bytes=+1-2",
+            "bytes=99999999999999999999-",
+        ] {
             assert!(matches!(parse(bad, 10, 16), Err(RangeError::Malformed(_))), "{bad:?}");
         }
     }

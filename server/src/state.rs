@@ -49,10 +49,15 @@ impl AppState {
 
     /// Runs CPU-heavy `work` on a blocking thread, never on an async worker. When the bounded
     /// queue is full, answers 503 at once (with `Retry-After`) instead of queueing without bound.
-    pub async fn heavy<T: Send + 'static>(&self, work: impl FnOnce(&Index) -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
-        let permit = self.heavy.clone().try_acquire_owned().map_err(|_| {
-            ApiError::new(Code::Overloaded, "too many listings in progress; retry in a second")
-        })?;
+    pub async fn heavy<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Index) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let permit = self
+            .heavy
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::new(Code::Overloaded, "too many listings in progress; retry in a second"))?;
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -6,8 +6,8 @@ pub mod titles;
 pub mod wiki;
 pub mod xml;
 
-use axum::extract::rejection::PathRejection;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::error::{ApiError, ApiResult, Code};
@@ -18,7 +18,8 @@ pub(crate) fn path_param(path: Result<Path<String>, PathRejection>) -> ApiResult
 }
 
 /// Characters escaped when a title goes into a header or a URL path.
-const PATH: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
+const PATH: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
 
 /// `title` as a URL path segment (and a header-safe string: only ASCII comes out).
 pub(crate) fn encode_title(title: &str) -> String {

@@ -31,7 +31,8 @@ fn listing(index: &Index, raw: &str, max: usize) -> ApiResult<Vec<(String, u64, 
     }
     let ranks = index.prefix_ranks(&prefix, Case::Sensitive)?;
     if ranks.len() > max {
-        let what = format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
+        let what =
+            format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
         return Err(ApiError::new(Code::TooManyResults, what));
     }
     let q = PrefixQuery { prefix: &prefix, limit: max, ..Default::default() };
@@ -85,22 +86,27 @@ fn encode_cursor(c: &Cursor) -> String {
 }
 
 fn decode_cursor(s: &str) -> ApiResult<Cursor> {
-    let bad = || ApiError::new(Code::BadCursor, format!("after={s:?} is not a cursor from a previous answer's \"next\""));
+    let bad =
+        || ApiError::new(Code::BadCursor, format!("after={s:?} is not a cursor from a previous answer's \"next\""));
     let (row, title) = s.split_once(':').ok_or_else(bad)?;
     Ok(Cursor { row: row.parse().map_err(|_| bad())?, title: title.to_string() })
 }
 
 /// `GET /titles?prefix=&limit=&after=&case=&ns=`: one page of a sorted listing and the cursor of
 /// the next.
-pub async fn list(State(state): State<AppState>, query: Result<Query<TitlesQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<TitlesQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
     let Query(q) = query.map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))?;
     let max = state.limits.max_page;
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 100,
-        Some(l) => l.parse::<usize>().ok().filter(|&n| (1..=max).contains(&n)).ok_or_else(|| {
-            ApiError::new(Code::BadRequest, format!("limit={l:?}: give a number from 1 to {max}"))
-        })?,
-    };
+    let limit =
+        match q.limit.as_deref() {
+            None | Some("") => 100,
+            Some(l) => l.parse::<usize>().ok().filter(|&n| (1..=max).contains(&n)).ok_or_else(|| {
+                ApiError::new(Code::BadRequest, format!("limit={l:?}: give a number from 1 to {max}"))
+            })?,
+        };
     let case = match q.case.as_deref() {
         None | Some("") | Some("sensitive") => Case::Sensitive,
         Some("insensitive") => Case::Insensitive,
@@ -108,7 +114,10 @@ pub async fn list(State(state): State<AppState>, query: Result<Query<TitlesQuery
     };
     let ns = match q.ns.as_deref() {
         None | Some("") => None,
-        Some(n) => Some(n.parse::<i32>().map_err(|_| ApiError::new(Code::BadRequest, format!("ns={n:?} is not a namespace number")))?),
+        Some(n) => Some(
+            n.parse::<i32>()
+                .map_err(|_| ApiError::new(Code::BadRequest, format!("ns={n:?} is not a namespace number")))?,
+        ),
     };
     let after = q.after.as_deref().filter(|a| !a.is_empty()).map(decode_cursor).transpose()?;
     let prefix = q.prefix.as_deref().map(normalize_prefix).unwrap_or_default();

@@ -102,7 +102,10 @@ pub async fn page(
     h.insert("x-folio-title", served);
     h.insert(header::CONTENT_LOCATION, location);
     if page.row != first.row {
-        h.insert("x-folio-redirected-from", HeaderValue::from_str(&encode_title(first.title)).expect("percent-encoded"));
+        h.insert(
+            "x-folio-redirected-from",
+            HeaderValue::from_str(&encode_title(first.title)).expect("percent-encoded"),
+        );
     }
     Ok(response)
 }

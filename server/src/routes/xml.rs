@@ -38,9 +38,10 @@ pub async fn ranges(
     let size = dump.len() as u64;
     let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
         RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
-        RangeError::TooMany(n) => {
-            ApiError::new(Code::TooManyRanges, format!("{n} ranges; one answer carries at most {}", state.limits.max_ranges))
-        }
+        RangeError::TooMany(n) => ApiError::new(
+            Code::TooManyRanges,
+            format!("{n} ranges; one answer carries at most {}", state.limits.max_ranges),
+        ),
         RangeError::Unsatisfiable => ApiError::new(Code::RangeNotSatisfiable, format!("the dump has {size} bytes"))
             .with_header(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("ASCII")),
     })?;

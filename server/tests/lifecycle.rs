@@ -1,0 +1,52 @@
+//! Start-up on the embedded dataset, and graceful shutdown with a request in flight.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use crate::util::*;
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let s = Server::sample();
+    let size = s.dump_bytes().len();
+    let mut conn = TcpStream::connect(&s.addr).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    // The whole dump, read slowly: the answer is still being sent when SIGTERM arrives.
+    conn.write_all(b"GET /xml?range=0- HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut got = vec![0u8; 4096];
+    let n = conn.read(&mut got).unwrap();
+    assert!(n > 0 && got.starts_with(b"HTTP/1.1 206"));
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // New connections are refused once it stops accepting.
+    assert!(TcpStream::connect(&s.addr).is_err(), "still accepting after SIGTERM");
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).unwrap();
+    let all = [&got[..n], &rest[..]].concat();
+    let head_end = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(all.len() - head_end, size, "the whole answer arrived");
+    let mut s = s;
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
+}
+
+#[test]
+fn no_arguments_serves_the_embedded_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
+        .args(["--listen", "127.0.0.1:0", "--quiet"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("serving 206 pages"), "{line}");
+    assert!(dir.path().join("data/enwiki-sample/manifest.json").is_file(), "indexed into data/enwiki-sample");
+    assert!(folio_engine::Index::open(dir.path().join("data/enwiki-sample")).unwrap().verify().is_ok());
+}

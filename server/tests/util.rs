@@ -1,0 +1,198 @@
+//! Starting the real server and talking HTTP to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A running `folio-server`, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub addr: String,
+    pub data: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Serves `dump`, indexed into a fresh directory, on a free port.
+    pub fn start(dump: &Path, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("idx");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--quiet",
+                "--dump",
+                dump.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+            ])
+            .args(extra)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        if line.is_empty() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("the server did not start: {err}");
+        }
+        let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        let addr = url.trim_start_matches("http://").to_string();
+        Server { child, url, addr, data, _dir: dir }
+    }
+
+    /// Serves the bundled sample.
+    pub fn sample() -> Server {
+        Server::start(&repo().join("datasets/enwiki-sample.xml.bz2"), &[])
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        self.request("GET", path, &[])
+    }
+
+    /// A request through ureq, a real HTTP client.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}{path}", self.url);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let mut response = agent.run(builder.body(()).unwrap()).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = if method == "HEAD" {
+            Vec::new()
+        } else {
+            response.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap()
+        };
+        Answer { status, headers, body }
+    }
+
+    /// Sends raw bytes and reads the whole answer (the request should say `Connection: close`).
+    pub fn raw(&self, request: &str) -> String {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The dump the server serves, read from disk.
+    pub fn dump_bytes(&self) -> Vec<u8> {
+        let index = folio_engine::Index::open(&self.data).unwrap();
+        std::fs::read(index.dump_path()).unwrap()
+    }
+
+    pub fn index(&self) -> folio_engine::Index {
+        folio_engine::Index::open(&self.data).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn count(&self, name: &str) -> usize {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).count()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts a JSON error answer with this status and code.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(self.json()["error"]["code"], code, "{}", self.text());
+        assert!(self.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+/// A small dump full of hard cases: titles with `/`, `?`, `#`, `%`, `+`, `&`, non-ASCII, and
+/// redirect chains, loops and dangling redirects.
+pub fn hard_dump(dir: &Path) -> PathBuf {
+    let pages: &[(&str, i32, Option<&str>)] = &[
+        ("AC/DC", 0, None),
+        ("What?", 0, None),
+        ("C#", 0, None),
+        ("50%", 0, None),
+        ("A+b", 0, None),
+        ("東京", 0, None),
+        ("AT&T", 0, None),
+        ("Say \"hi\"", 0, None),
+        ("Albert Einstein", 0, None),
+        ("Chain 1", 0, Some("Chain 2")),
+        ("Chain 2", 0, Some("Chain 3#History")),
+        ("Chain 3", 0, None),
+        ("Loop A", 0, Some("Loop B")),
+        ("Loop B", 0, Some("Loop A")),
+        ("Long 0", 0, Some("Long 1")),
+        ("Long 1", 0, Some("Long 2")),
+        ("Long 2", 0, Some("Long 3")),
+        ("Long 3", 0, Some("Long 4")),
+        ("Long 4", 0, Some("Long 5")),
+        ("Long 5", 0, Some("Long 6")),
+        ("Long 6", 0, None),
+        ("Dangling", 0, Some("Nowhere at all")),
+        ("Talk:AC/DC", 1, None),
+        ("Straße", 0, None),
+        ("STRASSE", 0, None),
+    ];
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut xml = String::from("<mediawiki version=\"0.10\">\n  <siteinfo><sitename>Hard</sitename></siteinfo>\n");
+    for (i, (title, ns, redirect)) in pages.iter().enumerate() {
+        xml.push_str(&format!(
+            "  <page>\n    <title>{}</title>\n    <ns>{ns}</ns>\n    <id>{}</id>\n",
+            esc(title),
+            i + 1
+        ));
+        if let Some(r) = redirect {
+            xml.push_str(&format!("    <redirect title=\"{}\" />\n", esc(r)));
+        }
+        xml.push_str(&format!(
+            "    <revision><id>{}</id><text bytes=\"4\">page {i}</text></revision>\n  </page>\n",
+            100 + i
+        ));
+    }
+    xml.push_str("</mediawiki>\n");
+    let path = dir.join("hard.xml");
+    std::fs::write(&path, xml).unwrap();
+    path
+}
