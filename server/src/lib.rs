@@ -23,6 +23,7 @@ pub mod error;
 pub mod range;
 pub mod routes;
 pub mod state;
+pub mod stats;
 pub mod title;
 
 use axum::Router;
@@ -38,7 +39,7 @@ pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
 /// The router of every route, over `state`.
 pub fn app(state: AppState) -> Router {
-    use routes::{hello, tfb, titles, wiki, xml};
+    use routes::{hello, openapi, stats, tfb, titles, wiki, xml};
     Router::new()
         .route("/wiki/{*title}", get(wiki::page))
         .route("/pages/{*title}", get(wiki::meta))
@@ -52,12 +53,29 @@ pub fn app(state: AppState) -> Router {
         .route("/hello/{*args}", get(hello::hello))
         .route("/json", get(tfb::json))
         .route("/plaintext", get(tfb::plaintext))
+        .route("/stats", get(stats::json))
+        .route("/metrics", get(stats::prometheus))
+        .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD")
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .layer(axum::middleware::map_response(server_header))
         .with_state(state)
+}
+
+/// Times every request and counts it under its route.
+async fn count(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.stats.record(route.as_deref().unwrap_or("other"), started.elapsed());
+    response
 }
 
 async fn server_header(mut response: Response) -> Response {

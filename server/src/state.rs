@@ -36,6 +36,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Part of every ETag: changes when the index is rebuilt from another dump.
     pub etag_base: Arc<str>,
+    /// Request counters and latencies.
+    pub stats: Arc<crate::stats::Stats>,
     heavy: Arc<Semaphore>,
 }
 
@@ -44,7 +46,8 @@ impl AppState {
     pub fn new(index: Index, limits: Limits) -> AppState {
         let etag_base = format!("{:016x}", index.manifest().dump.fingerprint).into();
         let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
-        AppState { index: Arc::new(index), limits: Arc::new(limits), etag_base, heavy }
+        let stats = Arc::default();
+        AppState { index: Arc::new(index), limits: Arc::new(limits), etag_base, stats, heavy }
     }
 
     /// Runs CPU-heavy `work` on a blocking thread, never on an async worker. When the bounded

@@ -219,3 +219,62 @@ fn every_answer_has_one_server_and_one_date_header() {
         assert!(a.header("content-length").is_some() || a.header("transfer-encoding") == Some("chunked"), "{path}");
     }
 }
+
+#[test]
+fn stats_metrics_and_openapi() {
+    let s = Server::sample();
+    for _ in 0..5 {
+        assert_eq!(s.get("/json").status, 200);
+    }
+    s.get("/wiki/Anarchism");
+    s.get("/nope");
+    let stats = s.get("/stats").json();
+    assert_eq!(stats["dataset"]["pages"], 206);
+    assert_eq!(stats["dataset"]["redirects"], 100);
+    assert_eq!(stats["dataset"]["dump_bytes"], s.dump_bytes().len());
+    assert!(stats["dataset"]["index_bytes"].as_u64().unwrap() > 0);
+    let routes = stats["requests"]["routes"].as_array().unwrap();
+    let json = routes.iter().find(|r| r["route"] == "/json").expect("/json is counted");
+    assert_eq!(json["requests"], 5);
+    assert!(json["p50_us"].as_f64().unwrap() > 0.0 && json["p99_us"].as_f64() >= json["p50_us"].as_f64());
+    assert!(routes.iter().any(|r| r["route"] == "/wiki/{*title}" && r["requests"] == 1));
+    assert!(routes.iter().any(|r| r["route"] == "other" && r["requests"] == 1));
+    let workers: u64 = stats["workers"].as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).sum();
+    assert_eq!(workers, 7, "every request counted on some worker");
+    assert!(stats["memory"]["rss_bytes"].as_u64().unwrap() > 0);
+    assert!(stats["uptime_seconds"].as_f64().unwrap() >= 0.0);
+
+    let metrics = s.get("/metrics");
+    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    let text = metrics.text();
+    for needle in [
+        "folio_requests_total{route=\"/json\"} 5",
+        "folio_pages 206",
+        "folio_request_duration_seconds{route=\"/json\",quantile=\"0.99\"}",
+        "folio_worker_requests_total{worker=\"0\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+
+    let doc = s.get("/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/wiki/{title}",
+        "/pages/{title}",
+        "/offsets/{prefix}",
+        "/title/{prefix}",
+        "/titles",
+        "/xml",
+        "/hello/{args}",
+        "/json",
+        "/plaintext",
+        "/stats",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} is documented");
+    }
+    let codes =
+        doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"].as_array().unwrap();
+    assert!(codes.iter().any(|c| c == "name_too_short") && codes.iter().any(|c| c == "range_not_satisfiable"));
+}

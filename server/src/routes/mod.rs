@@ -1,6 +1,8 @@
 //! Handlers, one file per URL family.
 
 pub mod hello;
+pub mod openapi;
+pub mod stats;
 pub mod tfb;
 pub mod titles;
 pub mod wiki;

@@ -1,0 +1,120 @@
+//! `/openapi.json`: an OpenAPI 3.1 document of every route.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::error::Code;
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string"}})
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn json_ok(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    let title =
+        path_param("title", "A page title, percent-encoded; `_` is a space and the first letter is upper-cased.");
+    let prefix = path_param("prefix", "A title prefix of at least 3 characters, percent-encoded.");
+    let short = error_response("Name too short (< 3 chars), or a bad path.");
+    let busy = error_response("Too many listings in progress (Retry-After).");
+    let listing = |shape: Value| json!({"type": "array", "items": shape});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Folio",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Wikipedia pages, titles and byte ranges from a memory-mapped dump and its index."
+        },
+        "paths": {
+            "/wiki/{title}": {"get": {
+                "summary": "A page's XML, exactly the dump's bytes from <page> to </page>.",
+                "parameters": [title, query_param("redirect", "`follow`: serve the page a redirect points to (at most 5 hops).", json!({"type": "string", "enum": ["follow"]}))],
+                "responses": {
+                    "200": {"description": "The page's XML.", "headers": {"ETag": {"schema": {"type": "string"}}, "X-Folio-Title": {"schema": {"type": "string"}}},
+                            "content": {"application/xml": {"schema": {"type": "string"}}}},
+                    "304": {"description": "If-None-Match matched the current ETag."},
+                    "400": error_response("A bad path or redirect parameter."),
+                    "404": error_response("No page has this title."),
+                    "508": error_response("Redirects loop.")
+                }
+            }},
+            "/pages/{title}": {"get": {
+                "summary": "One page's metadata.",
+                "parameters": [title],
+                "responses": {"200": json_ok("The page.", json!({"$ref": "#/components/schemas/PageMeta"})), "400": error_response("A bad path."), "404": error_response("No page has this title.")}
+            }},
+            "/offsets/{prefix}": {"get": {
+                "summary": "Every page whose title starts with the prefix: [[title, start, end]], sorted bytewise by title, end inclusive.",
+                "parameters": [prefix],
+                "responses": {"200": json_ok("The pages.", listing(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}, {"type": "integer"}]}))), "400": short, "503": busy}
+            }},
+            "/title/{prefix}": {"get": {
+                "summary": "Every page whose title starts with the prefix: [[title, [start]]].",
+                "parameters": [prefix],
+                "responses": {"200": json_ok("The pages.", listing(json!({"type": "array"}))), "400": short, "503": busy}
+            }},
+            "/titles": {"get": {
+                "summary": "A sorted, paginated prefix listing.",
+                "parameters": [
+                    query_param("prefix", "Titles starting with this (default: all).", json!({"type": "string"})),
+                    query_param("limit", "Items per page, 1 to 10000 (default 100).", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
+                    query_param("after", "The `next` cursor of the previous page.", json!({"type": "string"})),
+                    query_param("case", "Match case-sensitively (default) or after Unicode case folding.", json!({"type": "string", "enum": ["sensitive", "insensitive"]})),
+                    query_param("ns", "Only pages of this namespace.", json!({"type": "integer"}))
+                ],
+                "responses": {"200": json_ok("One page of the listing.", json!({"$ref": "#/components/schemas/TitlesPage"})), "400": error_response("A bad parameter or cursor."), "503": busy}
+            }},
+            "/xml": {"get": {
+                "summary": "Byte ranges of the dump (Range: bytes=a-b, a-, -n; several give multipart/byteranges).",
+                "parameters": [
+                    query_param("range", "The range, as in a Range header (`a-b` or `bytes=a-b,...`).", json!({"type": "string"})),
+                    {"name": "Range", "in": "header", "required": false, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "206": {"description": "The bytes.", "content": {"application/xml": {"schema": {"type": "string"}}, "multipart/byteranges": {"schema": {"type": "string"}}}},
+                    "400": error_response("No range (Ranged-request required.), a malformed range, or more than 16."),
+                    "416": error_response("The range lies past the end of the dump (Content-Range: bytes */size).")
+                }
+            }},
+            "/hello/{args}": {"get": {
+                "summary": "Echoes its path segments and query.",
+                "parameters": [path_param("args", "Any path segments.")],
+                "responses": {"200": json_ok("The arguments.", json!({"type": "object", "properties": {"args": {"type": "array", "items": {"type": "string"}}, "kwds": {"type": "object", "additionalProperties": {"type": "string"}}}}))}
+            }},
+            "/json": {"get": {"summary": "TechEmpower JSON.", "responses": {"200": json_ok("The message.", json!({"type": "object", "properties": {"message": {"type": "string"}}}))}}},
+            "/plaintext": {"get": {"summary": "TechEmpower plaintext.", "responses": {"200": {"description": "Hello, World!", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/stats": {"get": {"summary": "Uptime, dataset, requests and latency per route, requests per worker, memory.", "responses": {"200": json_ok("The counters.", json!({"type": "object"}))}}},
+            "/metrics": {"get": {"summary": "The counters of /stats in the Prometheus text format.", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": json_ok("OpenAPI 3.1.", json!({"type": "object"}))}}}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": codes}, "message": {"type": "string"}}}}},
+            "PageMeta": {"type": "object", "required": ["title", "page_id", "ns", "redirect", "start", "end", "bytes"], "properties": {
+                "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"}, "redirect": {"type": ["string", "null"]},
+                "start": {"type": "integer"}, "end": {"type": "integer"}, "bytes": {"type": "integer"}}},
+            "TitlesPage": {"type": "object", "required": ["items", "next"], "properties": {
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"}, "redirect": {"type": ["string", "null"]},
+                    "start": {"type": "integer"}, "end": {"type": "integer"}}}},
+                "next": {"type": ["string", "null"]}}}
+        }}
+    })
+}
+
+/// `GET /openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,91 @@
+//! `/stats` (JSON) and `/metrics` (Prometheus text): the same counters, two formats.
+
+use std::fmt::Write;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+use crate::stats::memory;
+
+fn index_bytes(state: &AppState) -> u64 {
+    state.index.manifest().files.values().map(|f| f.bytes).sum()
+}
+
+/// `GET /stats`: uptime, the dataset, requests and latency percentiles per route, requests per
+/// worker thread, memory.
+pub async fn json(State(state): State<AppState>) -> Json<Value> {
+    let m = state.index.manifest();
+    let routes = state.stats.routes();
+    let (rss, anon, file) = memory();
+    let dump_bytes = state.index.dump().len() as u64;
+    Json(json!({
+        "uptime_seconds": state.stats.uptime().as_secs_f64(),
+        "dataset": {
+            "dump": state.index.dump_path(),
+            "pages": m.counts.pages,
+            "redirects": m.counts.redirects,
+            "distinct_titles": m.counts.distinct_titles,
+            "dump_bytes": dump_bytes,
+            "index_bytes": index_bytes(&state),
+        },
+        "requests": {
+            "total": routes.iter().map(|r| r.requests).sum::<u64>(),
+            "routes": routes,
+        },
+        "workers": state.stats.workers(),
+        "memory": {
+            "rss_bytes": rss,
+            "rss_anon_bytes": anon,
+            "rss_file_bytes": file,
+            "mapped_bytes": dump_bytes + index_bytes(&state),
+        },
+    }))
+}
+
+/// `GET /metrics`: the counters of `/stats` in the Prometheus text format.
+pub async fn prometheus(State(state): State<AppState>) -> Response {
+    let mut out = String::new();
+    let m = state.index.manifest();
+    let (rss, anon, _) = memory();
+    let mut gauge = |name: &str, help: &str, value: f64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    };
+    gauge("folio_uptime_seconds", "Seconds since the server started.", state.stats.uptime().as_secs_f64());
+    gauge("folio_pages", "Pages in the served index.", m.counts.pages as f64);
+    gauge("folio_redirects", "Redirect pages in the served index.", m.counts.redirects as f64);
+    gauge("folio_dump_bytes", "Bytes of the served dump.", state.index.dump().len() as f64);
+    gauge("folio_index_bytes", "Bytes of the index files.", index_bytes(&state) as f64);
+    gauge("folio_resident_bytes", "Resident memory of the process.", rss as f64);
+    gauge("folio_resident_anon_bytes", "Anonymous resident memory (not the mapped files).", anon as f64);
+    let routes = state.stats.routes();
+    let _ =
+        writeln!(out, "# HELP folio_requests_total Requests answered, by route.\n# TYPE folio_requests_total counter");
+    for r in &routes {
+        let _ = writeln!(out, "folio_requests_total{{route=\"{}\"}} {}", r.route, r.requests);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP folio_request_duration_seconds Request latency by route (histogram bucket upper bounds).\n# TYPE folio_request_duration_seconds summary"
+    );
+    for r in &routes {
+        for (q, v) in [("0.5", r.p50_us), ("0.9", r.p90_us), ("0.99", r.p99_us)] {
+            let _ =
+                writeln!(out, "folio_request_duration_seconds{{route=\"{}\",quantile=\"{q}\"}} {}", r.route, v / 1e6);
+        }
+        let _ = writeln!(out, "folio_request_duration_seconds_count{{route=\"{}\"}} {}", r.route, r.requests);
+    }
+    let _ = writeln!(
+        out,
+        "# HELP folio_worker_requests_total Requests answered, by worker thread.\n# TYPE folio_worker_requests_total counter"
+    );
+    for (i, n) in state.stats.workers().iter().enumerate() {
+        let _ = writeln!(out, "folio_worker_requests_total{{worker=\"{i}\"}} {n}");
+    }
+    let mut r = out.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r
+}

@@ -1,0 +1,192 @@
+//! Request counters and latency histograms, per route and per worker thread: lock-free atomics,
+//! two clock reads per request.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Routes counted apart; anything else counts as `other`.
+pub const ROUTES: &[&str] = &[
+    "/wiki/{*title}",
+    "/pages/{*title}",
+    "/offsets/{*prefix}",
+    "/title/{*prefix}",
+    "/titles",
+    "/xml",
+    "/hello/{*args}",
+    "/json",
+    "/plaintext",
+    "/stats",
+    "/metrics",
+    "/openapi.json",
+    "other",
+];
+
+/// Histogram buckets: bucket `b` holds latencies in `[2^(b/4) .. 2^((b+1)/4))` microseconds,
+/// four buckets per power of two (about 19% wide), up to about 2^31 µs (35 minutes).
+const BUCKETS: usize = 128;
+/// Worker threads counted apart (more share the last slot).
+const WORKERS: usize = 64;
+
+fn bucket(d: Duration) -> usize {
+    let us = d.as_micros().max(1) as f64;
+    ((us.log2() * 4.0) as usize).min(BUCKETS - 1)
+}
+
+fn bucket_upper_us(b: usize) -> f64 {
+    2f64.powf((b + 1) as f64 / 4.0)
+}
+
+struct RouteStats {
+    count: AtomicU64,
+    histogram: [AtomicU64; BUCKETS],
+    max_us: AtomicU64,
+}
+
+impl RouteStats {
+    fn new() -> RouteStats {
+        RouteStats {
+            count: AtomicU64::new(0),
+            histogram: std::array::from_fn(|_| AtomicU64::new(0)),
+            max_us: AtomicU64::new(0),
+        }
+    }
+}
+
+/// One route's figures at one moment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RouteSummary {
+    /// The route pattern.
+    pub route: &'static str,
+    /// Requests answered.
+    pub requests: u64,
+    /// Median latency, microseconds (upper bound of its histogram bucket).
+    pub p50_us: f64,
+    /// 90th percentile, microseconds.
+    pub p90_us: f64,
+    /// 99th percentile, microseconds.
+    pub p99_us: f64,
+    /// Slowest request, microseconds.
+    pub max_us: u64,
+}
+
+/// Counters of the whole server.
+pub struct Stats {
+    started: Instant,
+    routes: Vec<RouteStats>,
+    workers: [AtomicU64; WORKERS],
+    next_worker: AtomicUsize,
+}
+
+thread_local! {
+    static WORKER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            started: Instant::now(),
+            routes: ROUTES.iter().map(|_| RouteStats::new()).collect(),
+            workers: std::array::from_fn(|_| AtomicU64::new(0)),
+            next_worker: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Stats {
+    /// Time since the server started.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Counts one request of `route` that took `took`, on the current thread.
+    pub fn record(&self, route: &str, took: Duration) {
+        let i = ROUTES.iter().position(|r| *r == route).unwrap_or(ROUTES.len() - 1);
+        let r = &self.routes[i];
+        r.count.fetch_add(1, Ordering::Relaxed);
+        r.histogram[bucket(took)].fetch_add(1, Ordering::Relaxed);
+        r.max_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+        let worker = WORKER.with(|w| {
+            *w.get().get_or_insert_with(|| {
+                let slot = self.next_worker.fetch_add(1, Ordering::Relaxed).min(WORKERS - 1);
+                w.set(Some(slot));
+                slot
+            })
+        });
+        self.workers[worker].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Per-route figures, routes with no request left out.
+    pub fn routes(&self) -> Vec<RouteSummary> {
+        ROUTES
+            .iter()
+            .zip(&self.routes)
+            .filter_map(|(&route, r)| {
+                let counts: Vec<u64> = r.histogram.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+                let total: u64 = counts.iter().sum();
+                if total == 0 {
+                    return None;
+                }
+                let quantile = |q: f64| {
+                    let target = (q * total as f64).ceil().max(1.0) as u64;
+                    let mut seen = 0;
+                    for (b, c) in counts.iter().enumerate() {
+                        seen += c;
+                        if seen >= target {
+                            return (bucket_upper_us(b) * 10.0).round() / 10.0;
+                        }
+                    }
+                    bucket_upper_us(BUCKETS - 1)
+                };
+                Some(RouteSummary {
+                    route,
+                    requests: r.count.load(Ordering::Relaxed),
+                    p50_us: quantile(0.5),
+                    p90_us: quantile(0.9),
+                    p99_us: quantile(0.99),
+                    max_us: r.max_us.load(Ordering::Relaxed),
+                })
+            })
+            .collect()
+    }
+
+    /// Requests answered by each worker thread that answered any.
+    pub fn workers(&self) -> Vec<u64> {
+        let n = self.next_worker.load(Ordering::Relaxed).min(WORKERS);
+        self.workers[..n].iter().map(|w| w.load(Ordering::Relaxed)).collect()
+    }
+}
+
+/// Resident memory of this process from `/proc/self/status`: (total, anonymous, file-backed),
+/// in bytes; zeros where unavailable.
+pub fn memory() -> (u64, u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_histogram() {
+        let s = Stats::default();
+        for us in 1..=100u64 {
+            s.record("/json", Duration::from_micros(us * 10));
+        }
+        let r = &s.routes()[0];
+        assert_eq!((r.route, r.requests, r.max_us), ("/json", 100, 1000));
+        // Buckets are about 19% wide: the percentiles land within one bucket above the truth.
+        assert!((500.0..=600.0).contains(&r.p50_us), "{r:?}");
+        assert!((990.0..=1200.0).contains(&r.p99_us), "{r:?}");
+        s.record("/unknown", Duration::from_micros(5));
+        assert_eq!(s.routes().last().unwrap().route, "other");
+        assert_eq!(s.workers(), vec![101]);
+    }
+}
