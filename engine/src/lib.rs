@@ -39,7 +39,7 @@ pub use index::{Index, Page};
 pub use manifest::{Counts, DumpInfo, Manifest, fingerprint};
 pub use mmap::{Mmap, MmapSlice};
 pub use pages::PageTable;
-pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery};
+pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
 pub use titles::Titles;
 pub use verify::VerifyReport;
 pub use write::IndexWriter;

@@ -194,6 +194,35 @@ impl PageTable {
         })
     }
 
+    /// Title, start and end of many rows (what a listing of offsets needs), gathered column by
+    /// column like [`PageTable::pages`], without reading the other columns.
+    pub fn spans(&self, rows: &[u32]) -> Result<Vec<crate::TitleSpan<'_>>> {
+        let locs: Vec<(&Batch, usize)> = rows.iter().map(|&r| self.locate(r as usize)).collect::<Result<_>>()?;
+        let start: Vec<u64> = locs.iter().map(|(b, i)| self.fixed(&b.start, *i)).collect::<Result<_>>()?;
+        let end: Vec<u64> = locs.iter().map(|(b, i)| self.fixed(&b.end, *i)).collect::<Result<_>>()?;
+        let spans: Vec<Option<Range<usize>>> = locs.iter().map(|(b, i)| self.span(&b.title, *i)).collect::<Result<_>>()?;
+        self.touch(&locs, &spans);
+        let mut out = Vec::with_capacity(rows.len());
+        for (k, &row) in rows.iter().enumerate() {
+            let title = self.text(&locs[k].0.title, spans[k].clone(), row)?;
+            let title = title.ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))?;
+            out.push(crate::TitleSpan { title, start: start[k], end: end[k] });
+        }
+        Ok(out)
+    }
+
+    /// Reads the first byte of each string: a pass of independent loads that brings the strings
+    /// into cache many at a time, before the UTF-8 checks walk them one by one.
+    fn touch(&self, locs: &[(&Batch, usize)], spans: &[Option<Range<usize>>]) {
+        let mut x = 0u8;
+        for ((b, _), span) in locs.iter().zip(spans) {
+            if let Some(span) = span {
+                x ^= self.map[b.title.data.clone()].get(span.start).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(x);
+    }
+
     /// The pages of many rows, gathered column by column: each pass over `rows` issues
     /// independent loads, so the CPU overlaps their cache misses (a prefix listing of 16,000
     /// pages is a few thousand random reads per column, not a chain of dependent ones).

@@ -46,6 +46,17 @@ pub struct PrefixQuery<'a> {
     pub ns: Option<i32>,
 }
 
+/// A page's title and where it lies in the dump: one entry of an offsets listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TitleSpan<'a> {
+    /// The title.
+    pub title: &'a str,
+    /// Offset of the `<` of `<page>`.
+    pub start: u64,
+    /// Offset of the `>` of `</page>`, inclusive.
+    pub end: u64,
+}
+
 /// One page of a prefix listing.
 #[derive(Debug, Clone)]
 pub struct PrefixPage<'a> {
@@ -117,6 +128,18 @@ impl Index {
             None => self.len(),
         };
         Ok(lo..hi.max(lo))
+    }
+
+    /// Title, start and end of every page whose title starts with `prefix`, in the order of
+    /// `case` (reads three columns per page instead of all of them).
+    pub fn prefix_spans(&self, prefix: &str, case: Case) -> Result<Vec<TitleSpan<'_>>> {
+        let ranks = self.prefix_ranks(prefix, case)?;
+        let order = self.order(case);
+        let rows = order
+            .as_slice()
+            .get(ranks.clone())
+            .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {ranks:?} out of range")))?;
+        self.pages.spans(rows)
     }
 
     /// Lists pages whose title starts with `query.prefix`, in sorted order, `query.limit` at a

@@ -5,7 +5,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use folio_engine::{Case, Cursor, Index, PrefixQuery};
+use folio_engine::{Case, Cursor, Index, PrefixQuery, TitleSpan};
 use serde::Deserialize;
 
 use super::path_param;
@@ -22,22 +22,19 @@ fn json(body: Vec<u8>) -> Response {
     r
 }
 
-/// Every page whose title starts with the normalized `raw` prefix, as `(title, start, end)`, in
-/// bytewise title order; refuses short prefixes and listings over the limit.
-fn listing(index: &Index, raw: &str, max: usize) -> ApiResult<Vec<(String, u64, u64)>> {
+/// Every page whose title starts with the normalized `raw` prefix, in bytewise title order;
+/// refuses short prefixes and listings over the limit.
+fn listing<'a>(index: &'a Index, raw: &str, max: usize) -> ApiResult<Vec<TitleSpan<'a>>> {
     let prefix = normalize_prefix(raw);
     if prefix.chars().count() < MIN_PREFIX_CHARS {
         return Err(ApiError::new(Code::NameTooShort, "Name too short (< 3 chars)"));
     }
     let ranks = index.prefix_ranks(&prefix, Case::Sensitive)?;
     if ranks.len() > max {
-        let what =
-            format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
+        let what = format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
         return Err(ApiError::new(Code::TooManyResults, what));
     }
-    let q = PrefixQuery { prefix: &prefix, limit: max, ..Default::default() };
-    let pages = index.prefix(&q)?.pages;
-    Ok(pages.into_iter().map(|p| (p.title.to_string(), p.start, p.end)).collect())
+    Ok(index.prefix_spans(&prefix, Case::Sensitive)?)
 }
 
 /// `GET /offsets/{prefix}`: `[[title, start, end], ...]`, `end` inclusive.
@@ -46,7 +43,8 @@ pub async fn offsets(State(state): State<AppState>, path: Result<Path<String>, P
     let max = state.limits.max_listing;
     state
         .heavy(move |index| {
-            let rows = listing(index, &raw, max)?;
+            let spans = listing(index, &raw, max)?;
+            let rows: Vec<(&str, u64, u64)> = spans.iter().map(|s| (s.title, s.start, s.end)).collect();
             Ok(json(serde_json::to_vec(&rows).expect("titles serialize")))
         })
         .await
@@ -63,8 +61,8 @@ pub async fn title(State(state): State<AppState>, path: Result<Path<String>, Pat
     let max = state.limits.max_listing;
     state
         .heavy(move |index| {
-            let rows = listing(index, &raw, max)?;
-            let shaped: Vec<(&str, [u64; 1])> = rows.iter().map(|(t, s, _)| (t.as_str(), [*s])).collect();
+            let spans = listing(index, &raw, max)?;
+            let shaped: Vec<(&str, [u64; 1])> = spans.iter().map(|s| (s.title, [s.start])).collect();
             Ok(json(serde_json::to_vec(&shaped).expect("titles serialize")))
         })
         .await
