@@ -200,7 +200,8 @@ impl PageTable {
         let locs: Vec<(&Batch, usize)> = rows.iter().map(|&r| self.locate(r as usize)).collect::<Result<_>>()?;
         let start: Vec<u64> = locs.iter().map(|(b, i)| self.fixed(&b.start, *i)).collect::<Result<_>>()?;
         let end: Vec<u64> = locs.iter().map(|(b, i)| self.fixed(&b.end, *i)).collect::<Result<_>>()?;
-        let spans: Vec<Option<Range<usize>>> = locs.iter().map(|(b, i)| self.span(&b.title, *i)).collect::<Result<_>>()?;
+        let spans: Vec<Option<Range<usize>>> =
+            locs.iter().map(|(b, i)| self.span(&b.title, *i)).collect::<Result<_>>()?;
         self.touch(&locs, &spans);
         let mut out = Vec::with_capacity(rows.len());
         for (k, &row) in rows.iter().enumerate() {

@@ -68,9 +68,11 @@ fn redirects_are_followed_on_request_and_loops_refused() {
     assert_eq!(followed.header("content-location"), Some("/wiki/Chain_3"));
     // At most 5 hops: Long 0 -> Long 5, which is still a redirect.
     assert_eq!(s.get("/wiki/Long_0?redirect=follow").header("x-folio-title"), Some("Long_5"));
+    assert_eq!(s.get("/wiki/Chain_3?redirect=follow").header("x-folio-title"), None, "not a redirect: nothing to say");
     s.get("/wiki/Loop_A?redirect=follow").assert_error(508, "redirect_loop");
     let dangling = s.get("/wiki/Dangling?redirect=follow");
-    assert_eq!((dangling.status, dangling.header("x-folio-title")), (200, Some("Dangling")));
+    assert_eq!((dangling.status, dangling.header("x-folio-title")), (200, None));
+    assert!(dangling.text().contains("<title>Dangling</title>"), "a dangling redirect is served itself");
     s.get("/wiki/Chain_1?redirect=maybe").assert_error(400, "bad_request");
 }
 
@@ -80,7 +82,7 @@ fn head_and_conditional_requests() {
     let get = s.get("/wiki/Anarchism");
     let head = s.request("HEAD", "/wiki/Anarchism", &[]);
     assert_eq!(head.status, 200);
-    for h in ["content-type", "content-length", "etag", "server"] {
+    for h in ["content-type", "content-length", "etag", "server", "x-folio-title"] {
         assert_eq!(head.header(h), get.header(h), "{h}");
     }
     let etag = get.header("etag").unwrap();

@@ -42,7 +42,7 @@ pub fn spec() -> Value {
                 "summary": "A page's XML, exactly the dump's bytes from <page> to </page>.",
                 "parameters": [title, query_param("redirect", "`follow`: serve the page a redirect points to (at most 5 hops).", json!({"type": "string", "enum": ["follow"]}))],
                 "responses": {
-                    "200": {"description": "The page's XML.", "headers": {"ETag": {"schema": {"type": "string"}}, "X-Folio-Title": {"schema": {"type": "string"}}},
+                    "200": {"description": "The page's XML.", "headers": {"ETag": {"schema": {"type": "string"}}, "X-Folio-Title": {"description": "With redirect=follow, when a redirect was followed: the title served.", "schema": {"type": "string"}}},
                             "content": {"application/xml": {"schema": {"type": "string"}}}},
                     "304": {"description": "If-None-Match matched the current ETag."},
                     "400": error_response("A bad path or redirect parameter."),

@@ -31,7 +31,8 @@ fn listing<'a>(index: &'a Index, raw: &str, max: usize) -> ApiResult<Vec<TitleSp
     }
     let ranks = index.prefix_ranks(&prefix, Case::Sensitive)?;
     if ranks.len() > max {
-        let what = format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
+        let what =
+            format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
         return Err(ApiError::new(Code::TooManyResults, what));
     }
     Ok(index.prefix_spans(&prefix, Case::Sensitive)?)

@@ -87,8 +87,6 @@ pub async fn page(
         }
     };
     let tag = etag(&state, &page);
-    let served = HeaderValue::from_str(&encode_title(page.title)).expect("percent-encoded");
-    let location = HeaderValue::from_str(&format!("/wiki/{}", encode_title(page.title))).expect("percent-encoded");
     let mut response = if not_modified(&headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -99,9 +97,11 @@ pub async fn page(
     };
     let h = response.headers_mut();
     h.insert(header::ETAG, tag);
-    h.insert("x-folio-title", served);
-    h.insert(header::CONTENT_LOCATION, location);
     if page.row != first.row {
+        // Which page was served instead of the one asked for.
+        let served = encode_title(page.title);
+        h.insert(header::CONTENT_LOCATION, HeaderValue::from_str(&format!("/wiki/{served}")).expect("percent-encoded"));
+        h.insert("x-folio-title", HeaderValue::from_str(&served).expect("percent-encoded"));
         h.insert(
             "x-folio-redirected-from",
             HeaderValue::from_str(&encode_title(first.title)).expect("percent-encoded"),

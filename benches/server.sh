@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# HTTP load runs of folio-server with wrk, side by side in one run:
+#   benches/server.sh [PAGES] [SECONDS]      (default 1000000 pages, 10 s per run)
+# Builds the release binaries, makes (or reuses) a synthetic dump of PAGES pages and its index,
+# measures the time from start to the first answer, then runs wrk (-t2 -c64 --latency) against
+# /plaintext, /json, /wiki/{random existing title} (with --workers 2 and --workers 1) and
+# /offsets/{a prefix with ~16,000 hits} (one connection, for its latency), and prints Markdown.
+# wrk runs on the same cores as the server: absolute figures are lower than on separate machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAGES="${1:-1000000}"
+SECS="${2:-10}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --locked -p folio-server -p folio-ingest >&2
+BIN="$CARGO_TARGET_DIR/release"
+WORK="$CARGO_TARGET_DIR/bench-fixtures"
+mkdir -p "$WORK"
+DUMP="$WORK/synth-$PAGES.xml"
+IDX="$WORK/synth-$PAGES.idx"
+[ -f "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet >&2
+[ -f "$IDX/manifest.json" ] || "$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet >&2
+cat "$DUMP" > /dev/null
+PORT=18090
+URL="http://127.0.0.1:$PORT"
+SERVER_PID=""
+start() { # start WORKERS: starts the server and prints the ms until its first answer
+  local t0 t1
+  t0=$(date +%s%N)
+  "$BIN/folio-server" --data "$IDX" --listen "127.0.0.1:$PORT" --workers "$1" --quiet > /dev/null 2>&1 &
+  SERVER_PID=$!
+  until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.002; done
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000000 ))
+}
+stop() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; }
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+
+# Random existing titles, percent-encoded, from the page table.
+PATHS="$WORK/wiki-paths-$PAGES.txt"
+if [ ! -f "$PATHS" ]; then
+  start 2 > /dev/null
+  python3 - "$URL" "$PATHS" <<'PY'
+import json, random, sys, urllib.parse, urllib.request
+url, out = sys.argv[1], sys.argv[2]
+random.seed(1)
+titles, after = [], ""
+while len(titles) < 200000:
+    q = urllib.parse.urlencode({"limit": 10000, "after": after})
+    page = json.load(urllib.request.urlopen(f"{url}/titles?{q}"))
+    titles += [i["title"] for i in page["items"]]
+    after = page["next"]
+    if after is None:
+        break
+sample = random.sample(titles, min(20000, len(titles)))
+with open(out, "w") as f:
+    for t in sample:
+        f.write("/wiki/" + urllib.parse.quote(t.replace(" ", "_"), safe="") + "\n")
+PY
+  stop
+fi
+LUA="$WORK/paths.lua"
+cat > "$LUA" <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("FOLIO_PATHS")) do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+LUA
+
+run() { # run LABEL CONNECTIONS PATH [LUA]: one wrk run, prints "req/s p50 p99"
+  local out
+  local threads=$(( $2 < 2 ? $2 : 2 ))
+  if [ -n "${4:-}" ]; then
+    out=$(FOLIO_PATHS="$PATHS" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency -s "$4" "$URL$3")
+  else
+    out=$(wrk -t"$threads" -c"$2" -d"${SECS}s" --latency "$URL$3")
+  fi
+  local rps p50 p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  local non2xx
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  echo "| $1 | $2 | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
+
+echo "| run | connections | requests/s | p50 | p99 | non-2xx |"
+echo "| --- | --- | --- | --- | --- | --- |"
+STARTUP=$(start 2)
+run "/plaintext" 64 /plaintext
+run "/json" 64 /json
+run "/wiki/{random title}, 2 workers" 64 / "$LUA"
+run "/offsets/List_of_ ($(curl -s "$URL/offsets/List_of_" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') hits)" 1 /offsets/List_of_
+stop
+start 1 > /dev/null
+run "/wiki/{random title}, 1 worker" 64 / "$LUA"
+run "/plaintext, 1 worker" 64 /plaintext
+stop
+echo
+echo "Start-up: first answer ${STARTUP} ms after launch, $PAGES-page index ($(du -sh "$DUMP" | cut -f1) dump)."
