@@ -24,22 +24,22 @@ cat "$DUMP" > /dev/null
 PORT=18090
 URL="http://127.0.0.1:$PORT"
 SERVER_PID=""
-start() { # start WORKERS: starts the server and prints the ms until its first answer
+start() { # start WORKERS: starts the server; STARTUP_MS = ms until its first answer
   local t0 t1
   t0=$(date +%s%N)
   "$BIN/folio-server" --data "$IDX" --listen "127.0.0.1:$PORT" --workers "$1" --quiet > /dev/null 2>&1 &
   SERVER_PID=$!
   until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.002; done
   t1=$(date +%s%N)
-  echo $(( (t1 - t0) / 1000000 ))
+  STARTUP_MS=$(( (t1 - t0) / 1000000 ))
 }
 stop() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; }
-trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; true' EXIT
 
 # Random existing titles, percent-encoded, from the page table.
 PATHS="$WORK/wiki-paths-$PAGES.txt"
 if [ ! -f "$PATHS" ]; then
-  start 2 > /dev/null
+  start 2
   python3 - "$URL" "$PATHS" <<'PY'
 import json, random, sys, urllib.parse, urllib.request
 url, out = sys.argv[1], sys.argv[2]
@@ -86,13 +86,14 @@ run() { # run LABEL CONNECTIONS PATH [LUA]: one wrk run, prints "req/s p50 p99"
 
 echo "| run | connections | requests/s | p50 | p99 | non-2xx |"
 echo "| --- | --- | --- | --- | --- | --- |"
-STARTUP=$(start 2)
+start 2
+STARTUP=$STARTUP_MS
 run "/plaintext" 64 /plaintext
 run "/json" 64 /json
 run "/wiki/{random title}, 2 workers" 64 / "$LUA"
 run "/offsets/List_of_ ($(curl -s "$URL/offsets/List_of_" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') hits)" 1 /offsets/List_of_
 stop
-start 1 > /dev/null
+start 1
 run "/wiki/{random title}, 1 worker" 64 / "$LUA"
 run "/plaintext, 1 worker" 64 /plaintext
 stop

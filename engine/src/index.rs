@@ -173,6 +173,21 @@ impl Index {
         }
     }
 
+    /// The row of the page titled exactly `title` (the first in dump order), from the FST alone:
+    /// the cheapest lookup, for callers that need only the page's bytes ([`Index::row_bytes`]).
+    pub fn row_of(&self, title: &str) -> Option<u32> {
+        self.titles.get(title.as_bytes()).and_then(|row| u32::try_from(row).ok())
+    }
+
+    /// The XML of the page in `row`, as a zero-copy slice of the dump (reads two columns).
+    pub fn row_bytes(&self, row: u32) -> Result<MmapSlice> {
+        let (start, end) = (self.pages.start(row as usize)?, self.pages.end(row as usize)?);
+        self.dump_slice(start, end.saturating_add(1)).ok_or_else(|| {
+            let what = format!("row {row} spans bytes {start}-{end}, past the end of the dump");
+            Error::DumpChanged { path: self.dump_path.clone(), what }
+        })
+    }
+
     /// The page at position `rank` of the given sort order.
     pub fn page_by_rank(&self, case: crate::Case, rank: usize) -> Result<Page<'_>> {
         let order = self.order(case);

@@ -72,9 +72,9 @@ async fn count(
     next: axum::middleware::Next,
 ) -> Response {
     let started = std::time::Instant::now();
-    let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_owned());
+    let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
     let response = next.run(request).await;
-    state.stats.record(route.as_deref().unwrap_or("other"), started.elapsed());
+    state.stats.record(route.as_ref().map_or("other", |r| r.as_str()), started.elapsed());
     response
 }
 

@@ -24,18 +24,18 @@ pub struct WikiQuery {
     redirect: Option<String>,
 }
 
-/// Finds the page titled `raw` (normalized; tried as given when normalizing changed it).
-pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
+/// The row of the page titled `raw` (normalized; tried as given when normalizing changed it).
+pub(crate) fn find_row(index: &Index, raw: &str) -> ApiResult<u32> {
     let title = normalize(raw);
-    if let Some(page) = index.get(&title)? {
-        return Ok(page);
-    }
-    if title != raw
-        && let Some(page) = index.get(raw)?
-    {
-        return Ok(page);
-    }
-    Err(ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
+    index
+        .row_of(&title)
+        .or_else(|| if title != raw { index.row_of(raw) } else { None })
+        .ok_or_else(|| ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
+}
+
+/// The page titled `raw`, as [`find_row`] finds it.
+pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
+    Ok(index.page(find_row(index, raw)? as usize)?)
 }
 
 /// Follows redirects from `page`: at most [`MAX_HOPS`], refusing loops. A redirect whose target
@@ -56,8 +56,8 @@ fn follow<'a>(index: &'a Index, mut page: Page<'a>) -> ApiResult<Page<'a>> {
     Ok(page)
 }
 
-fn etag(state: &AppState, page: &Page<'_>) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{}-{}\"", state.etag_base, page.row)).expect("an ASCII etag")
+fn etag(state: &AppState, row: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}-{row}\"", state.etag_base)).expect("an ASCII etag")
 }
 
 /// True when `If-None-Match` lists `tag` (weak comparison, as RFC 9110 asks for this header).
@@ -74,38 +74,37 @@ pub async fn page(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     Query(query): Query<WikiQuery>,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> ApiResult<Response> {
+    let headers = request.headers();
     let raw = path_param(path)?;
     let index = &state.index;
-    let first = find(index, &raw)?;
-    let page = match query.redirect.as_deref() {
-        Some("follow") => follow(index, first)?,
+    let first = find_row(index, &raw)?;
+    let served = match query.redirect.as_deref() {
+        Some("follow") => follow(index, index.page(first as usize)?)?.row,
         None | Some("") | Some("no") => first,
         Some(other) => {
             return Err(ApiError::new(Code::BadRequest, format!("redirect={other:?}: use redirect=follow")));
         }
     };
-    let tag = etag(&state, &page);
-    let mut response = if not_modified(&headers, &tag) {
+    let tag = etag(&state, served);
+    let mut response = if not_modified(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = index.page_bytes(&page)?;
+        let bytes = index.row_bytes(served)?;
         let mut r = Response::new(Body::from(Bytes::from_owner(bytes)));
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
         r
     };
     let h = response.headers_mut();
     h.insert(header::ETAG, tag);
-    if page.row != first.row {
+    if served != first {
         // Which page was served instead of the one asked for.
-        let served = encode_title(page.title);
+        let title = |row: u32| index.page(row as usize).map(|p| encode_title(p.title));
+        let (served, asked) = (title(served)?, title(first)?);
         h.insert(header::CONTENT_LOCATION, HeaderValue::from_str(&format!("/wiki/{served}")).expect("percent-encoded"));
         h.insert("x-folio-title", HeaderValue::from_str(&served).expect("percent-encoded"));
-        h.insert(
-            "x-folio-redirected-from",
-            HeaderValue::from_str(&encode_title(first.title)).expect("percent-encoded"),
-        );
+        h.insert("x-folio-redirected-from", HeaderValue::from_str(&asked).expect("percent-encoded"));
     }
     Ok(response)
 }
