@@ -4,7 +4,8 @@
 # Builds the release binaries, makes (or reuses) a synthetic dump of PAGES pages and its index,
 # measures the time from start to the first answer, then runs wrk (-t2 -c64 --latency) against
 # /plaintext, /json, /wiki/{random existing title} (with --workers 2 and --workers 1) and
-# /offsets/{a prefix with ~16,000 hits} (one connection, for its latency), and prints Markdown.
+# /offsets/{a prefix with ~16,000 hits} (one connection, for its latency), and /plaintext and
+# /json of a minimal actix-web server (benches/peers/actix-hello) as a peer, and prints Markdown.
 # wrk runs on the same cores as the server: absolute figures are lower than on separate machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,9 @@ SECS="${2:-10}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 cargo build --release --locked -p folio-server -p folio-ingest >&2
+(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
 BIN="$CARGO_TARGET_DIR/release"
+PEER="$CARGO_TARGET_DIR/peers/release/actix-hello"
 WORK="$CARGO_TARGET_DIR/bench-fixtures"
 mkdir -p "$WORK"
 DUMP="$WORK/synth-$PAGES.xml"
@@ -34,7 +37,11 @@ start() { # start WORKERS: starts the server; STARTUP_MS = ms until its first an
   STARTUP_MS=$(( (t1 - t0) / 1000000 ))
 }
 stop() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; }
-trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; true' EXIT
+PEER_URL="http://127.0.0.1:18095"
+"$PEER" 127.0.0.1:18095 > /dev/null &
+PEER_PID=$!
+trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; kill $PEER_PID 2>/dev/null; true' EXIT
+until curl -sf -o /dev/null "$PEER_URL/plaintext"; do sleep 0.01; done
 
 # Random existing titles, percent-encoded, from the page table.
 PATHS="$WORK/wiki-paths-$PAGES.txt"
@@ -68,12 +75,12 @@ request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 LUA
 
 run() { # run LABEL CONNECTIONS PATH [LUA]: one wrk run, prints "req/s p50 p99"
-  local out
+  local out base="${BASE:-$URL}"
   local threads=$(( $2 < 2 ? $2 : 2 ))
   if [ -n "${4:-}" ]; then
-    out=$(FOLIO_PATHS="$PATHS" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency -s "$4" "$URL$3")
+    out=$(FOLIO_PATHS="$PATHS" wrk -t"$threads" -c"$2" -d"${SECS}s" --latency -s "$4" "$base$3")
   else
-    out=$(wrk -t"$threads" -c"$2" -d"${SECS}s" --latency "$URL$3")
+    out=$(wrk -t"$threads" -c"$2" -d"${SECS}s" --latency "$base$3")
   fi
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -89,7 +96,9 @@ echo "| --- | --- | --- | --- | --- | --- |"
 start 2
 STARTUP=$STARTUP_MS
 run "/plaintext" 64 /plaintext
+BASE="$PEER_URL" run "actix-web peer: /plaintext" 64 /plaintext
 run "/json" 64 /json
+BASE="$PEER_URL" run "actix-web peer: /json" 64 /json
 run "/wiki/{random title}, 2 workers" 64 / "$LUA"
 run "/offsets/List_of_ ($(curl -s "$URL/offsets/List_of_" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') hits)" 1 /offsets/List_of_
 stop

@@ -1,0 +1,27 @@
+//! The smallest idiomatic actix-web server answering TechEmpower's /plaintext and /json, with
+//! one worker per core (actix's default), for a side-by-side run with folio-server.
+
+use actix_web::{App, HttpResponse, HttpServer, get, http::header::ContentType, web};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+#[get("/plaintext")]
+async fn plaintext() -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::plaintext()).insert_header(("Server", "actix")).body("Hello, World!")
+}
+
+#[get("/json")]
+async fn json() -> web::Json<Message> {
+    web::Json(Message { message: "Hello, World!" })
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18095".into());
+    println!("actix-hello at http://{addr}/");
+    HttpServer::new(|| App::new().service(plaintext).service(json)).bind(addr)?.run().await
+}
