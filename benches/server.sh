@@ -38,7 +38,7 @@ start() { # start WORKERS: starts the server; STARTUP_MS = ms until its first an
 }
 stop() { kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; }
 PEER_URL="http://127.0.0.1:18095"
-"$PEER" 127.0.0.1:18095 > /dev/null &
+"$PEER" 127.0.0.1:18095 > /dev/null 2>&1 &
 PEER_PID=$!
 trap '[ -n "$SERVER_PID" ] && kill $SERVER_PID 2>/dev/null; kill $PEER_PID 2>/dev/null; true' EXIT
 until curl -sf -o /dev/null "$PEER_URL/plaintext"; do sleep 0.01; done
