@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod count;
 pub mod dataset;
 pub mod error;
 pub mod range;
@@ -27,8 +28,6 @@ pub mod stats;
 pub mod title;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use axum::routing::get;
 
 pub use error::{ApiError, Code};
@@ -60,25 +59,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD")
         })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), count))
-        .layer(axum::middleware::map_response(server_header))
+        .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state)
-}
-
-/// Times every request and counts it under its route.
-async fn count(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let started = std::time::Instant::now();
-    let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
-    let response = next.run(request).await;
-    state.stats.record(route.as_ref().map_or("other", |r| r.as_str()), started.elapsed());
-    response
-}
-
-async fn server_header(mut response: Response) -> Response {
-    response.headers_mut().insert(header::SERVER, HeaderValue::from_static(SERVER));
-    response
 }
