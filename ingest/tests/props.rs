@@ -157,7 +157,30 @@ proptest! {
                         None => break,
                     }
                 }
-                prop_assert_eq!(paged, want);
+                prop_assert_eq!(paged, want.clone());
+                // Narrowed to one namespace, still `limit` at a time.
+                let ns = pages[0].ns;
+                let want_ns: Vec<u32> = want.iter().copied().filter(|&r| pages[r as usize].ns == ns).collect();
+                let mut paged = Vec::new();
+                let mut after: Option<Cursor> = None;
+                loop {
+                    let q = PrefixQuery { prefix, case, after: after.clone(), limit, ns: Some(ns) };
+                    let page = index.prefix(&q).unwrap();
+                    prop_assert!(page.pages.iter().all(|p| p.ns == ns));
+                    paged.extend(page.pages.iter().map(|p| p.row));
+                    match page.next {
+                        Some(c) => after = Some(c),
+                        None => break,
+                    }
+                }
+                prop_assert_eq!(paged, want_ns);
+                // The offsets listing gives the same pages with their spans.
+                let spans = index.prefix_spans(prefix, case).unwrap();
+                prop_assert_eq!(spans.len(), want.len());
+                for (s, &r) in spans.iter().zip(&want) {
+                    let p = index.page(r as usize).unwrap();
+                    prop_assert_eq!((s.title, s.start, s.end), (p.title, p.start, p.end));
+                }
             }
         }
     }
