@@ -38,17 +38,29 @@ fn listing<'a>(index: &'a Index, raw: &str, max: usize) -> ApiResult<Vec<TitleSp
     Ok(index.prefix_spans(&prefix, Case::Sensitive)?)
 }
 
+/// `[[title, start, end], ...]` (or `[[title, [start]], ...]`), written straight into one buffer:
+/// serde escapes each title, the numbers are formatted in place.
+fn write_listing(spans: &[TitleSpan<'_>], with_end: bool) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(spans.iter().map(|s| s.title.len() + 32).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, s) in spans.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        serde_json::to_writer(&mut out, s.title).expect("a str serializes into a Vec");
+        let _ = if with_end { write!(out, ",{},{}]", s.start, s.end) } else { write!(out, ",[{}]]", s.start) };
+    }
+    out.push(b']');
+    out
+}
+
 /// `GET /offsets/{prefix}`: `[[title, start, end], ...]`, `end` inclusive.
 pub async fn offsets(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let raw = path_param(path)?;
     let max = state.limits.max_listing;
-    state
-        .heavy(move |index| {
-            let spans = listing(index, &raw, max)?;
-            let rows: Vec<(&str, u64, u64)> = spans.iter().map(|s| (s.title, s.start, s.end)).collect();
-            Ok(json(serde_json::to_vec(&rows).expect("titles serialize")))
-        })
-        .await
+    state.heavy(move |index| Ok(json(write_listing(&listing(index, &raw, max)?, true)))).await
 }
 
 /// `GET /offsets/` (an empty prefix): the same refusal as any short prefix.
@@ -60,13 +72,7 @@ pub async fn offsets_empty() -> ApiError {
 pub async fn title(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let raw = path_param(path)?;
     let max = state.limits.max_listing;
-    state
-        .heavy(move |index| {
-            let spans = listing(index, &raw, max)?;
-            let shaped: Vec<(&str, [u64; 1])> = spans.iter().map(|s| (s.title, [s.start])).collect();
-            Ok(json(serde_json::to_vec(&shaped).expect("titles serialize")))
-        })
-        .await
+    state.heavy(move |index| Ok(json(write_listing(&listing(index, &raw, max)?, false)))).await
 }
 
 /// Query of `/titles`.
