@@ -27,6 +27,12 @@ pub const TITLES_FILE: &str = "titles.fst";
 pub const TITLE_ORDER_FILE: &str = "title_order.npy";
 /// Row to rank in bytewise title order: the inverse of `title_order.npy` (NumPy `.npy`, uint32).
 pub const TITLE_RANK_FILE: &str = "title_rank.npy";
+/// Every title's bytes, end to end, in title order (NumPy `.npy`, uint8).
+pub const SORTED_TITLES_FILE: &str = "sorted_titles.npy";
+/// End offset of each title in `sorted_titles.npy`, by rank in title order (NumPy `.npy`, uint64).
+pub const SORTED_TITLE_ENDS_FILE: &str = "sorted_title_ends.npy";
+/// `start, end` of each page, by rank in title order (NumPy `.npy`, uint64, two per page).
+pub const SORTED_SPANS_FILE: &str = "sorted_spans.npy";
 /// Rank in case-folded title order to row (NumPy `.npy`, uint32).
 pub const FOLDED_ORDER_FILE: &str = "folded_order.npy";
 /// What was built, from what, and the checksums (JSON).

@@ -54,6 +54,9 @@ pub struct Index {
     pub(crate) title_order: NpyArray<u32>,
     pub(crate) title_rank: NpyArray<u32>,
     pub(crate) folded_order: NpyArray<u32>,
+    pub(crate) sorted_titles: NpyArray<u8>,
+    pub(crate) sorted_ends: NpyArray<u64>,
+    pub(crate) sorted_spans: NpyArray<u64>,
     pub(crate) dump: Mmap,
     pub(crate) dump_path: PathBuf,
 }
@@ -81,6 +84,9 @@ impl Index {
         let title_order = NpyArray::<u32>::open(&file(format::TITLE_ORDER_FILE)?)?;
         let title_rank = NpyArray::<u32>::open(&file(format::TITLE_RANK_FILE)?)?;
         let folded_order = NpyArray::<u32>::open(&file(format::FOLDED_ORDER_FILE)?)?;
+        let sorted_titles = NpyArray::<u8>::open(&file(format::SORTED_TITLES_FILE)?)?;
+        let sorted_ends = NpyArray::<u64>::open(&file(format::SORTED_TITLE_ENDS_FILE)?)?;
+        let sorted_spans = NpyArray::<u64>::open(&file(format::SORTED_SPANS_FILE)?)?;
 
         let n = manifest.counts.pages as usize;
         for (path, len) in [
@@ -89,10 +95,17 @@ impl Index {
             (title_order.path(), title_order.as_slice().len()),
             (title_rank.path(), title_rank.as_slice().len()),
             (folded_order.path(), folded_order.as_slice().len()),
+            (sorted_ends.path(), sorted_ends.as_slice().len()),
+            (sorted_spans.path(), sorted_spans.as_slice().len() / 2),
         ] {
             if len != n {
                 return Err(Error::corrupt(path, format!("{len} rows, the manifest counts {n} pages")));
             }
+        }
+        let title_bytes = sorted_ends.as_slice().last().copied().unwrap_or(0);
+        if sorted_spans.as_slice().len() % 2 != 0 || title_bytes != sorted_titles.as_slice().len() as u64 {
+            let what = "the title-ordered copy does not add up".to_string();
+            return Err(Error::corrupt(sorted_titles.path(), what));
         }
         if titles.len() as u64 != manifest.counts.distinct_titles {
             let what = format!("{} titles, the manifest counts {}", titles.len(), manifest.counts.distinct_titles);
@@ -119,6 +132,9 @@ impl Index {
             title_order,
             title_rank,
             folded_order,
+            sorted_titles,
+            sorted_ends,
+            sorted_spans,
             dump,
             dump_path,
         })

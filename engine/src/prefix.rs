@@ -131,15 +131,37 @@ impl Index {
     }
 
     /// Title, start and end of every page whose title starts with `prefix`, in the order of
-    /// `case` (reads three columns per page instead of all of them).
+    /// `case`. Case-sensitive listings read the title-ordered copy: one sequential read, however
+    /// scattered the pages are in the dump.
     pub fn prefix_spans(&self, prefix: &str, case: Case) -> Result<Vec<TitleSpan<'_>>> {
         let ranks = self.prefix_ranks(prefix, case)?;
+        if case == Case::Sensitive {
+            return ranks.map(|rank| self.sorted_span(rank)).collect();
+        }
         let order = self.order(case);
         let rows = order
             .as_slice()
             .get(ranks.clone())
             .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {ranks:?} out of range")))?;
         self.pages.spans(rows)
+    }
+
+    /// Title, start and end of the page at `rank` in title order, from the title-ordered copy.
+    pub fn sorted_span(&self, rank: usize) -> Result<TitleSpan<'_>> {
+        let (ends, spans) = (self.sorted_ends.as_slice(), self.sorted_spans.as_slice());
+        let bad = |what: &str| crate::Error::corrupt(self.sorted_titles.path(), format!("rank {rank}: {what}"));
+        let from = if rank == 0 { 0 } else { *ends.get(rank - 1).ok_or_else(|| bad("out of range"))? };
+        let to = *ends.get(rank).ok_or_else(|| bad("out of range"))?;
+        let bytes = usize::try_from(from)
+            .ok()
+            .zip(usize::try_from(to).ok())
+            .and_then(|(a, b)| self.sorted_titles.as_slice().get(a..b))
+            .ok_or_else(|| bad("title ends out of order"))?;
+        let title = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
+        match spans.get(2 * rank..2 * rank + 2) {
+            Some(&[start, end]) => Ok(TitleSpan { title, start, end }),
+            _ => Err(bad("no span")),
+        }
     }
 
     /// Lists pages whose title starts with `query.prefix`, in sorted order, `query.limit` at a

@@ -34,6 +34,7 @@ impl Index {
         self.verify_order(crate::Case::Sensitive)?;
         self.verify_order(crate::Case::Insensitive)?;
         self.verify_titles()?;
+        self.verify_sorted()?;
         report.pages = self.len();
         Ok(report)
     }
@@ -91,6 +92,19 @@ impl Index {
                 return Err(bad("not in sorted order"));
             }
             prev = Some(cur);
+        }
+        Ok(())
+    }
+
+    /// Checks the title-ordered copy against the page table, rank by rank.
+    fn verify_sorted(&self) -> Result<()> {
+        for (rank, &row) in self.title_order.as_slice().iter().enumerate() {
+            let sorted = self.sorted_span(rank)?;
+            let page = self.page(row as usize)?;
+            if (sorted.title, sorted.start, sorted.end) != (page.title, page.start, page.end) {
+                let what = format!("rank {rank} holds {:?}, the page table {:?}", sorted.title, page.title);
+                return Err(Error::corrupt(self.sorted_titles.path(), what));
+            }
         }
         Ok(())
     }

@@ -110,6 +110,24 @@ impl IndexWriter {
         Ok(firsts.len() as u64)
     }
 
+    /// Writes the title-ordered copy of titles and spans that makes an offsets listing one
+    /// sequential read: `sorted_titles.npy`, `sorted_title_ends.npy`, `sorted_spans.npy`, from the
+    /// pages and their rows sorted by `(title, row)`.
+    pub fn write_sorted(&self, pages: &PageColumns, order: &[u32]) -> Result<()> {
+        let mut titles = Vec::with_capacity(pages.title.data_len());
+        let mut ends = Vec::with_capacity(order.len());
+        let mut spans = Vec::with_capacity(order.len() * 2);
+        for &row in order {
+            let row = row as usize;
+            titles.extend_from_slice(pages.title.bytes(row));
+            ends.push(titles.len() as u64);
+            spans.extend_from_slice(&[pages.start[row], pages.end[row]]);
+        }
+        self.write_npy(format::SORTED_TITLES_FILE, &titles)?;
+        self.write_npy(format::SORTED_TITLE_ENDS_FILE, &ends)?;
+        self.write_npy(format::SORTED_SPANS_FILE, &spans)
+    }
+
     /// Writes `folded_order.npy`: the rows sorted by `(fold(title), row)`.
     pub fn write_folded_order(&self, order: &[u32]) -> Result<()> {
         self.write_npy(format::FOLDED_ORDER_FILE, order)
@@ -128,6 +146,9 @@ impl IndexWriter {
             format::TITLES_FILE,
             format::TITLE_ORDER_FILE,
             format::TITLE_RANK_FILE,
+            format::SORTED_TITLES_FILE,
+            format::SORTED_TITLE_ENDS_FILE,
+            format::SORTED_SPANS_FILE,
             format::FOLDED_ORDER_FILE,
         ] {
             if !files.contains_key(name) {

@@ -67,7 +67,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
     let mut counts = count(&pages);
-    let (written, distinct) = rayon::join(|| writer.write_pages(&pages), || write_orders(&writer, &pages.title));
+    let (written, distinct) = rayon::join(|| writer.write_pages(&pages), || write_orders(&writer, &pages));
     written?;
     counts.distinct_titles = distinct?;
     let t_write = started.elapsed();
@@ -104,19 +104,18 @@ fn count(pages: &PageColumns) -> Counts {
     }
 }
 
-/// Sorts the rows by title and by folded title and writes the FST and both orders; returns the
-/// number of distinct titles.
-fn write_orders(writer: &IndexWriter, titles: &Strings) -> folio_engine::Result<u64> {
+/// Sorts the rows by title and by folded title and writes the FST, both orders and the
+/// title-ordered copy; returns the number of distinct titles.
+fn write_orders(writer: &IndexWriter, pages: &PageColumns) -> folio_engine::Result<u64> {
+    let titles = &pages.title;
     let order = sort_rows(titles);
-    let distinct = 1 + order.windows(2).filter(|w| titles.get(w[0] as usize) != titles.get(w[1] as usize)).count();
-    let distinct = if order.is_empty() { 0 } else { distinct as u64 };
-    let (fst, folded) = rayon::join(
-        || writer.write_titles(titles, &order),
+    let ((distinct, sorted), folded) = rayon::join(
+        || rayon::join(|| writer.write_titles(titles, &order), || writer.write_sorted(pages, &order)),
         || writer.write_folded_order(&sort_rows(&fold_all(titles))),
     );
-    fst?;
+    sorted?;
     folded?;
-    Ok(distinct)
+    distinct
 }
 
 /// The case folding of every title.

@@ -38,7 +38,7 @@ def test_manifest_is_plain_json():
     assert m["counts"]["redirects"] == 100
     assert sum(m["counts"]["namespaces"].values()) == 206
     assert m["dump"]["bytes"] == len(dump_bytes())
-    for name in ["pages.arrow", "offsets.npy", "titles.fst", "title_order.npy", "title_rank.npy", "folded_order.npy"]:
+    for name in ["pages.arrow", "offsets.npy", "titles.fst", "title_order.npy", "title_rank.npy", "folded_order.npy", "sorted_titles.npy", "sorted_title_ends.npy", "sorted_spans.npy"]:
         assert (INDEX / name).stat().st_size == m["files"][name]["bytes"]
         assert len(m["files"][name]["xxh3"]) == 16
 
