@@ -75,6 +75,11 @@ async fn serve(index: folio_engine::Index, listen: SocketAddr, workers: usize, g
     });
     println!("folio-server: serving {pages} pages of {dump} on {workers} workers at http://{addr}/");
     let mut stopped = stop_rx.clone();
+    // TCP_NODELAY: an answer leaves as soon as it is written, not when Nagle's algorithm sees an
+    // acknowledgement (as every HTTP server of the TechEmpower suite does).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app(AppState::new(index, Limits::default())))
         .with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|s| *s).await;
