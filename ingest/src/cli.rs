@@ -29,7 +29,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "FOLIO_THREADS", value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bar.
-    #[arg(long, short, global = true, env = "FOLIO_QUIET")]
+    #[arg(long, short, global = true, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
 }
 

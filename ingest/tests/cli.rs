@@ -156,7 +156,7 @@ fn rebuild_replaces_the_index() {
 fn progress_bar_on_a_terminal_only() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("idx");
-    let on_a_terminal = |extra: &str| {
+    let on_a_terminal = |extra: &str, quiet_env: Option<&str>| {
         // `script` runs the command with a pseudo-terminal as its stdout and stderr.
         let cmd = format!(
             "{} build {} --out {} {extra}",
@@ -164,16 +164,24 @@ fn progress_bar_on_a_terminal_only() {
             sample_bz2().display(),
             out.display()
         );
-        let o = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script runs");
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &cmd, "/dev/null"]).env_remove("FOLIO_QUIET");
+        if let Some(v) = quiet_env {
+            script.env("FOLIO_QUIET", v);
+        }
+        let o = script.output().expect("script runs");
         assert!(o.status.success());
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    let shown = on_a_terminal("");
+    let shown = on_a_terminal("", None);
     for needle in ["decompress", "scan", "MiB/s", "ETA", "206 pages", "indexed 206 pages"] {
         assert!(shown.contains(needle), "{needle:?} missing from:\n{shown}");
     }
-    let quiet = on_a_terminal("--quiet");
+    let quiet = on_a_terminal("--quiet", None);
     assert!(!quiet.contains("ETA") && quiet.contains("indexed 206 pages"), "{quiet}");
+    let quiet_env = on_a_terminal("", Some("1"));
+    assert!(!quiet_env.contains("ETA") && quiet_env.contains("indexed 206 pages"), "{quiet_env}");
+    assert!(on_a_terminal("", Some("0")).contains("ETA"), "FOLIO_QUIET=0 keeps the bar");
     // Not a terminal: no bar, even without --quiet.
     let o = run(&["build", sample_bz2().to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success() && stderr(&o).is_empty(), "{}", stderr(&o));

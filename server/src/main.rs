@@ -37,7 +37,7 @@ struct Args {
     #[arg(long, env = "FOLIO_GRACE", default_value_t = 10, value_name = "SECONDS")]
     grace: u64,
     /// No progress bar while indexing.
-    #[arg(long, short, env = "FOLIO_QUIET")]
+    #[arg(long, short, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     quiet: bool,
 }
 

@@ -50,3 +50,34 @@ fn no_arguments_serves_the_embedded_sample() {
     assert!(dir.path().join("data/enwiki-sample/manifest.json").is_file(), "indexed into data/enwiki-sample");
     assert!(folio_engine::Index::open(dir.path().join("data/enwiki-sample")).unwrap().verify().is_ok());
 }
+
+#[test]
+fn every_flag_has_an_environment_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("idx");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
+        .env("FOLIO_DUMP", repo().join("datasets/enwiki-10k.xml"))
+        .env("FOLIO_DATA", &data)
+        .env("FOLIO_LISTEN", "127.0.0.1:0")
+        .env("FOLIO_WORKERS", "1")
+        .env("FOLIO_QUIET", "1")
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.contains("serving 196 pages") && line.contains("on 1 workers"), "{line}");
+    assert!(data.join("manifest.json").is_file(), "the dump was indexed into FOLIO_DATA");
+    // A --data that holds no index: a clear error and a non-zero exit.
+    let o = Command::new(env!("CARGO_BIN_EXE_folio-server"))
+        .args(["--data", dir.path().join("nothing").to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot serve this index") && err.contains("folio-ingest build"), "{err}");
+}
