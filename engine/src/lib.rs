@@ -1,14 +1,16 @@
 //! Folio's engine: the on-disk index of a MediaWiki XML dump, and the queries over it.
 //!
 //! An index directory (written by `folio-ingest`) holds a page table ([`PageTable`], Arrow IPC),
-//! the sorted page offsets (`offsets.npy`), an FST of titles ([`Titles`]), two sort orders and a
-//! [`Manifest`]. [`Index::open`] memory-maps them and the dump itself; it checks magic bytes,
+//! the sorted page offsets (`offsets.npy`), an FST of titles ([`Titles`]), the rows in title order
+//! (bytewise and case-folded), a title-ordered copy of titles and spans, and a [`Manifest`]. [`Index::open`] memory-maps them and the dump itself; it checks magic bytes,
 //! versions, sizes and the dump's fingerprint and nothing more, so it takes milliseconds on a
 //! 100 GB dump. [`Index::verify`] reads everything and checks every checksum.
 //!
 //! Queries read the maps in place: [`Index::get`] (exact title), [`Index::prefix`] (sorted prefix
-//! listing with a limit and a cursor, case-sensitive or folded), [`Index::page_bytes`] (a page's
-//! XML as a zero-copy [`MmapSlice`] of the dump) and [`Index::page_at_offset`].
+//! listing with a limit, a cursor and a namespace filter, case-sensitive or folded),
+//! [`Index::prefix_spans`] (title, start and end of every match, one sequential read),
+//! [`Index::page_bytes`] (a page's XML as a zero-copy [`MmapSlice`] of the dump) and
+//! [`Index::page_at_offset`].
 //!
 //! The engine knows nothing of HTTP or of how dumps are parsed: [`IndexWriter`] takes plain
 //! columns ([`PageColumns`]) and sort orders, and [`publish`] makes a finished directory visible

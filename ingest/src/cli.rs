@@ -39,7 +39,7 @@ pub enum Command {
     /// Index a dump (.xml or .xml.bz2) into a directory, replacing it atomically.
     #[command(
         long_about = "Index a dump (.xml, or .xml.bz2 single- or multi-stream) into DIR.\n\n\
-        DIR gets pages.arrow, offsets.npy, titles.fst, two sort orders and manifest.json (and \
+        DIR gets pages.arrow, offsets.npy, titles.fst, the title orders, a title-ordered copy and manifest.json (and \
         dump.xml, the decompressed dump, when the input is bz2). The index is built beside DIR \
         and moved into place in one atomic step: DIR always holds either the old complete index \
         or the new one.",
