@@ -35,15 +35,12 @@ fn sigterm_lets_the_request_in_flight_finish() {
 #[test]
 fn no_arguments_serves_the_embedded_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
-        .args(["--listen", "127.0.0.1:0", "--quiet"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let (mut child, line) = spawn_first_line(
+        Command::new(env!("CARGO_BIN_EXE_folio-server"))
+            .args(["--listen", "127.0.0.1:0", "--quiet"])
+            .current_dir(dir.path())
+            .stderr(Stdio::null()),
+    );
     let _ = child.kill();
     let _ = child.wait();
     assert!(line.contains("serving 206 pages"), "{line}");
@@ -55,19 +52,16 @@ fn no_arguments_serves_the_embedded_sample() {
 fn every_flag_has_an_environment_variable() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("idx");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
-        .env("FOLIO_DUMP", repo().join("datasets/enwiki-10k.xml"))
-        .env("FOLIO_DATA", &data)
-        .env("FOLIO_LISTEN", "127.0.0.1:0")
-        .env("FOLIO_WORKERS", "1")
-        .env("FOLIO_QUIET", "1")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let (mut child, line) = spawn_first_line(
+        Command::new(env!("CARGO_BIN_EXE_folio-server"))
+            .env("FOLIO_DUMP", repo().join("datasets/enwiki-10k.xml"))
+            .env("FOLIO_DATA", &data)
+            .env("FOLIO_LISTEN", "127.0.0.1:0")
+            .env("FOLIO_WORKERS", "1")
+            .env("FOLIO_QUIET", "1")
+            .current_dir(dir.path())
+            .stderr(Stdio::null()),
+    );
     let _ = child.kill();
     let _ = child.wait();
     assert!(line.contains("serving 196 pages") && line.contains("on 1 workers"), "{line}");

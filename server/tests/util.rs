@@ -9,6 +9,15 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// Spawns `cmd` with stdout piped and returns the child and the first line it prints (the
+/// server prints its URL once it listens); an empty line means it exited first.
+pub fn spawn_first_line(cmd: &mut Command) -> (Child, String) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line)
+}
+
 /// A running `folio-server`, killed on drop.
 pub struct Server {
     pub child: Child,
