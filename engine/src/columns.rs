@@ -60,11 +60,6 @@ impl Strings {
         &self.data.as_bytes()[self.span(i)]
     }
 
-    /// Value `i`, or `None` for a null.
-    pub fn get_opt(&self, i: usize) -> Option<&str> {
-        self.valid[i].then(|| self.get(i))
-    }
-
     /// Whether value `i` is not null.
     pub fn is_valid(&self, i: usize) -> bool {
         self.valid[i]
@@ -81,11 +76,6 @@ impl Strings {
         let end = if rows.is_empty() { base } else { self.ends[rows.end - 1] };
         let data = &self.data[base as usize..end as usize];
         (data, self.ends[rows.clone()].iter().map(move |e| e - base), &self.valid[rows])
-    }
-
-    /// Frees the memory held by the column.
-    pub fn clear(&mut self) {
-        *self = Strings::default();
     }
 }
 

@@ -204,16 +204,6 @@ impl Index {
         })
     }
 
-    /// The page at position `rank` of the given sort order.
-    pub fn page_by_rank(&self, case: crate::Case, rank: usize) -> Result<Page<'_>> {
-        let order = self.order(case);
-        let row = *order
-            .as_slice()
-            .get(rank)
-            .ok_or_else(|| Error::corrupt(order.path(), format!("rank {rank} out of range")))?;
-        self.page(row as usize)
-    }
-
     /// The rank in title order of `row`.
     pub(crate) fn title_rank(&self, row: u64) -> Result<usize> {
         let ranks = &self.title_rank;

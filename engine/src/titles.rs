@@ -52,8 +52,9 @@ impl Titles {
             return Err(Error::Version { path: path.into(), expected: VERSION, found: version.to_string() });
         }
         let count = u32_at(12) as usize;
-        let dir_end = count.checked_mul(ENTRY).and_then(|n| n.checked_add(16)).filter(|&e| e <= map.len());
-        let dir_end = dir_end.ok_or_else(|| corrupt(format!("{count} shards do not fit in the file")))?;
+        if count.checked_mul(ENTRY).and_then(|n| n.checked_add(16)).is_none_or(|end| end > map.len()) {
+            return Err(corrupt(format!("{count} shards do not fit in the file")));
+        }
         let mut shards = Vec::with_capacity(count);
         for i in 0..count {
             let e = &map[16 + i * ENTRY..16 + (i + 1) * ENTRY];
@@ -75,7 +76,6 @@ impl Titles {
         if shards.windows(2).any(|w| w[0].first_key >= w[1].first_key) {
             return Err(corrupt("shard directory is not in key order".into()));
         }
-        let _ = dir_end;
         Ok(Titles { shards, path: path.into() })
     }
 
