@@ -86,6 +86,23 @@ pub enum Error {
     /// The input handed to a writer breaks one of the format's rules.
     #[error("invalid index input: {0}")]
     InvalidInput(String),
+    /// A write could not be made durable (a full disk, say); nothing was changed.
+    #[error("{}: {what}; nothing was written, retry once the problem is fixed", path.display())]
+    Unavailable {
+        /// The file the write was for.
+        path: PathBuf,
+        /// What went wrong.
+        what: String,
+    },
+    /// A SQL statement failed to parse, plan or run (DataFusion's message).
+    #[error("{0}")]
+    Sql(String),
+    /// A SQL statement that is not a read-only query over the registered tables.
+    #[error("{0}")]
+    SqlForbidden(String),
+    /// A SQL query went over a configured limit (time, memory or rows).
+    #[error("{0}")]
+    SqlLimit(String),
 }
 
 impl Error {
@@ -101,6 +118,10 @@ impl Error {
             Error::Corrupt { .. } => "index_corrupt",
             Error::DumpChanged { .. } => "dump_changed",
             Error::InvalidInput(_) => "invalid_input",
+            Error::Unavailable { .. } => "write_unavailable",
+            Error::Sql(_) => "sql_error",
+            Error::SqlForbidden(_) => "sql_forbidden",
+            Error::SqlLimit(_) => "sql_limit",
         }
     }
 
@@ -108,6 +129,16 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         let path = path.into();
         if source.kind() == std::io::ErrorKind::NotFound { Error::Missing { path } } else { Error::Io { path, source } }
+    }
+
+    /// An [`Error::Unavailable`] carrying `e`'s message (errors are not `Clone`; a failed group
+    /// commit answers every caller in the group with a copy).
+    pub fn unavailable_copy(e: &Error) -> Error {
+        match e {
+            Error::Io { path, source } => Error::Unavailable { path: path.clone(), what: source.to_string() },
+            Error::Unavailable { path, what } => Error::Unavailable { path: path.clone(), what: what.clone() },
+            other => Error::Unavailable { path: PathBuf::new(), what: other.to_string() },
+        }
     }
 
     /// A [`Error::Corrupt`] for `path`.

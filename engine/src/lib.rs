@@ -57,6 +57,8 @@ pub mod npy;
 pub mod pages;
 mod prefix;
 pub mod publish;
+#[cfg(feature = "sql")]
+pub mod sql;
 mod titles;
 mod verify;
 mod write;

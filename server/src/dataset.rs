@@ -14,6 +14,19 @@ const SAMPLE_NAME: &str = "enwiki-sample.xml.bz2";
 /// Where the default dataset's index goes unless `--data` says otherwise.
 pub const DEFAULT_DATA: &str = "data/enwiki-sample";
 
+/// The seed of the `world` and `fortune` tables (`datasets/tfb/`), embedded like the sample.
+pub const TABLES_SEED: folio_engine::sql::Seed<'static> = folio_engine::sql::Seed {
+    world: include_str!("../../datasets/tfb/world.tsv"),
+    fortune: include_str!("../../datasets/tfb/fortune.tsv"),
+};
+
+/// Where the SQL tables live unless `--tables` says otherwise: `tables/` beside the index
+/// directory (so a rebuild of the index, which replaces its directory, never touches them).
+pub fn default_tables_dir(index_dir: &Path) -> PathBuf {
+    let parent = index_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join("tables")
+}
+
 /// Where the index comes from.
 #[derive(Debug, Clone)]
 pub struct DatasetConfig {

@@ -59,6 +59,18 @@ error_codes! {
     Overloaded => SERVICE_UNAVAILABLE, "overloaded";
     /// The index or the dump is damaged or changed.
     IndexError => INTERNAL_SERVER_ERROR, "index_error";
+    /// A SQL statement that does not parse, plan or run (DataFusion's message).
+    SqlError => BAD_REQUEST, "sql_error";
+    /// A SQL statement that is not a read-only query.
+    SqlForbidden => BAD_REQUEST, "sql_forbidden";
+    /// A query over its time, memory or row limit.
+    SqlLimit => BAD_REQUEST, "sql_limit";
+    /// A request body larger than the route accepts.
+    BodyTooLarge => PAYLOAD_TOO_LARGE, "body_too_large";
+    /// A request body of a type the route does not take.
+    UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type";
+    /// A write that could not be made durable (a full disk); nothing changed. Retry later.
+    WriteUnavailable => SERVICE_UNAVAILABLE, "write_unavailable";
 }
 
 /// An error answer: a code, a message, and any extra headers it needs.
@@ -86,7 +98,15 @@ impl ApiError {
 
 impl From<folio_engine::Error> for ApiError {
     fn from(e: folio_engine::Error) -> ApiError {
-        ApiError::new(Code::IndexError, format!("{} ({})", e, e.code()))
+        use folio_engine::Error as E;
+        match e {
+            E::Sql(m) => ApiError::new(Code::SqlError, m),
+            E::SqlForbidden(m) => ApiError::new(Code::SqlForbidden, m),
+            E::SqlLimit(m) => ApiError::new(Code::SqlLimit, m),
+            E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
+            e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),
+            e => ApiError::new(Code::IndexError, format!("{} ({})", e, e.code())),
+        }
     }
 }
 
@@ -97,7 +117,7 @@ impl IntoResponse for ApiError {
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
-        if self.code == Code::Overloaded {
+        if matches!(self.code, Code::Overloaded | Code::WriteUnavailable) {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response

@@ -1,6 +1,7 @@
 //! `folio-server`: the multicore HTTP API over a Folio index and its memory-mapped dump.
 //!
-//! [`app`] builds the [`axum::Router`] over an [`AppState`] (one shared `Arc<Index>`); the binary
+//! [`app`] builds the [`axum::Router`] over an [`AppState`] (one shared `Arc<Index>` and the SQL
+//! [`Catalog`](folio_engine::sql::Catalog)); the binary
 //! (`main.rs`) picks the dataset, binds, and serves it on a multi-threaded tokio runtime with
 //! graceful shutdown. Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
 //! and page bytes go out as zero-copy slices of the map. Errors come from one table
@@ -9,15 +10,19 @@
 //! # Example
 //!
 //! ```no_run
-//! use folio_server::{AppState, Limits, app};
+//! use std::sync::Arc;
+//! use folio_engine::sql::{Catalog, SqlLimits};
+//! use folio_server::{AppState, Limits, app, dataset::TABLES_SEED};
 //!
 //! # async fn run() -> anyhow::Result<()> {
-//! let index = folio_engine::Index::open("data/enwiki-sample")?;
+//! let index = Arc::new(folio_engine::Index::open("data/enwiki-sample")?);
+//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, Some(index.clone()), SqlLimits::default()).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app(AppState::new(index, Limits::default()))).await?;
+//! axum::serve(listener, app(AppState::new(index, catalog, Limits::default()))).await?;
 //! # Ok(()) }
 //! ```
 
+pub mod cache;
 pub mod count;
 pub mod dataset;
 pub mod error;
@@ -28,7 +33,8 @@ pub mod stats;
 pub mod title;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
 pub use error::{ApiError, Code};
 pub use state::{AppState, Limits};
@@ -38,7 +44,8 @@ pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
 /// The router of every route, over `state`.
 pub fn app(state: AppState) -> Router {
-    use routes::{hello, openapi, stats, tfb, titles, wiki, xml};
+    use routes::{fortunes, hello, openapi, sql, stats, tfb, titles, wiki, xml};
+    let max_sql_body = state.limits.max_sql_body;
     Router::new()
         .route("/wiki/{*title}", get(wiki::page))
         .route("/pages/{*title}", get(wiki::meta))
@@ -52,12 +59,18 @@ pub fn app(state: AppState) -> Router {
         .route("/hello/{*args}", get(hello::hello))
         .route("/json", get(tfb::json))
         .route("/plaintext", get(tfb::plaintext))
+        .route("/db", get(tfb::db))
+        .route("/queries", get(tfb::queries))
+        .route("/cached-queries", get(tfb::cached_queries))
+        .route("/updates", get(tfb::updates))
+        .route("/fortunes", get(fortunes::fortunes))
+        .route("/sql", post(sql::query).layer(DefaultBodyLimit::max(max_sql_body)))
         .route("/stats", get(stats::json))
         .route("/metrics", get(stats::prometheus))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(Code::MethodNotAllowed, "this route answers GET and HEAD")
+            ApiError::new(Code::MethodNotAllowed, "this route does not answer this method (/sql takes POST, every other route GET and HEAD)")
         })
         .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state)

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use folio_server::dataset::{DatasetConfig, prepare};
+use folio_engine::sql::{Catalog, SqlLimits};
+use folio_server::dataset::{DatasetConfig, TABLES_SEED, default_tables_dir, prepare};
 use folio_server::{AppState, Limits, app};
 
 /// mimalloc: per-thread free lists suit many small, short-lived allocations on every core.
@@ -36,6 +37,18 @@ struct Args {
     /// Seconds requests in flight get to finish after SIGTERM or SIGINT.
     #[arg(long, env = "FOLIO_GRACE", default_value_t = 10, value_name = "SECONDS")]
     grace: u64,
+    /// Directory of the SQL tables world and fortune (default: `tables/` beside the index).
+    #[arg(long, env = "FOLIO_TABLES", value_name = "DIR")]
+    tables: Option<PathBuf>,
+    /// Longest an ad-hoc `/sql` query may run, in seconds.
+    #[arg(long, env = "FOLIO_SQL_TIMEOUT", default_value_t = 10.0, value_name = "SECONDS")]
+    sql_timeout: f64,
+    /// Most memory one `/sql` query may use, in MiB.
+    #[arg(long, env = "FOLIO_SQL_MEMORY", default_value_t = 512, value_name = "MIB")]
+    sql_memory: usize,
+    /// Most rows one `/sql` answer may have.
+    #[arg(long, env = "FOLIO_SQL_MAX_ROWS", default_value_t = 100_000, value_name = "N")]
+    sql_max_rows: usize,
     /// No progress bar while indexing.
     #[arg(long, short, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     quiet: bool,
@@ -60,10 +73,37 @@ fn run(args: Args) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    runtime.block_on(serve(index, args.listen, workers, Duration::from_secs(args.grace)))
+    let tables = args.tables.clone().unwrap_or_else(|| default_tables_dir(index.dir()));
+    let timeout = Duration::try_from_secs_f64(args.sql_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .context("--sql-timeout must be a positive number of seconds")?;
+    let limits = SqlLimits {
+        timeout,
+        memory: args.sql_memory.max(1) << 20,
+        max_rows: args.sql_max_rows.max(1),
+        partitions: workers,
+    };
+    runtime.block_on(async {
+        let index = std::sync::Arc::new(index);
+        let catalog = Catalog::open(&tables, TABLES_SEED, Some(index.clone()), limits)
+            .await
+            .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
+        let recovery = catalog.recovery();
+        if recovery.replayed > 0 || recovery.torn_bytes > 0 {
+            eprintln!(
+                "folio-server: world log replayed {} records ({} torn bytes cut off)",
+                recovery.replayed, recovery.torn_bytes
+            );
+        }
+        let state = AppState::new(index, catalog, Limits::default());
+        serve(state, args.listen, workers, Duration::from_secs(args.grace)).await
+    })
 }
 
-async fn serve(index: folio_engine::Index, listen: SocketAddr, workers: usize, grace: Duration) -> Result<()> {
+async fn serve(state: AppState, listen: SocketAddr, workers: usize, grace: Duration) -> Result<()> {
+    let index = state.index.clone();
+    let catalog = state.catalog.clone();
     let pages = index.len();
     let dump = index.dump_path().display().to_string();
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
@@ -80,7 +120,7 @@ async fn serve(index: folio_engine::Index, listen: SocketAddr, workers: usize, g
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, app(AppState::new(index, Limits::default())))
+    let server = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|s| *s).await;
         })
@@ -92,6 +132,10 @@ async fn serve(index: folio_engine::Index, listen: SocketAddr, workers: usize, g
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(grace).await;
         } => eprintln!("folio-server: requests still running after {}s; exiting", grace.as_secs()),
+    }
+    // Every acknowledged update is already in the log; fold it into a checkpoint.
+    if let Err(e) = catalog.checkpoint().await {
+        eprintln!("folio-server: checkpoint of world failed ({e}); the log keeps every update");
     }
     eprintln!("folio-server: stopped");
     Ok(())

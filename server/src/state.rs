@@ -1,9 +1,10 @@
-//! [`AppState`]: what every handler shares: the index, limits, and the bounded pool for CPU-heavy
-//! work.
+//! [`AppState`]: what every handler shares: the index, the SQL catalog, the world cache, limits,
+//! and the bounded pool for CPU-heavy work.
 
 use std::sync::Arc;
 
 use folio_engine::Index;
+use folio_engine::sql::Catalog;
 use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ApiResult, Code};
@@ -19,11 +20,13 @@ pub struct Limits {
     pub max_ranges: usize,
     /// Most CPU-heavy requests running or waiting at once; more get 503.
     pub heavy_queue: usize,
+    /// Largest `/sql` request body, in bytes.
+    pub max_sql_body: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_listing: 1_000_000, max_page: 10_000, max_ranges: 16, heavy_queue: 64 }
+        Limits { max_listing: 1_000_000, max_page: 10_000, max_ranges: 16, heavy_queue: 64, max_sql_body: 64 << 10 }
     }
 }
 
@@ -38,16 +41,36 @@ pub struct AppState {
     pub etag_base: Arc<str>,
     /// Request counters and latencies.
     pub stats: Arc<crate::stats::Stats>,
+    /// The SQL tables (world, fortune, pages).
+    pub catalog: Arc<Catalog>,
+    /// `/cached-queries`' cache of world rows (id → randomNumber).
+    pub cache: Arc<crate::cache::WorldCache>,
     heavy: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// State over `index` with `limits`.
-    pub fn new(index: Index, limits: Limits) -> AppState {
+    /// State over `index` and `catalog` with `limits`.
+    pub fn new(index: Arc<Index>, catalog: Catalog, limits: Limits) -> AppState {
         let etag_base = format!("{:016x}", index.manifest().dump.fingerprint).into();
         let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
         let stats = Arc::default();
-        AppState { index: Arc::new(index), limits: Arc::new(limits), etag_base, stats, heavy }
+        let catalog = Arc::new(catalog);
+        let cache = Arc::new(crate::cache::WorldCache::new());
+        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, heavy }
+    }
+
+    /// Runs an ad-hoc query within the same bounded queue as [`AppState::heavy`] (the catalog
+    /// computes on its own threads, never on the async workers).
+    pub async fn heavy_async<T, F>(&self, work: impl FnOnce(Arc<Catalog>) -> F) -> ApiResult<T>
+    where
+        F: std::future::Future<Output = ApiResult<T>>,
+    {
+        let _permit = self
+            .heavy
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::new(Code::Overloaded, "too many queries in progress; retry in a second"))?;
+        work(self.catalog.clone()).await
     }
 
     /// Runs CPU-heavy `work` on a blocking thread, never on an async worker. When the bounded

@@ -3,4 +3,6 @@
 mod lifecycle;
 mod ranges;
 mod routes;
+mod sql;
+mod tfb;
 mod util;

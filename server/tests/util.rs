@@ -24,13 +24,30 @@ pub struct Server {
     pub url: String,
     pub addr: String,
     pub data: PathBuf,
-    _dir: tempfile::TempDir,
+    dump: PathBuf,
+    extra: Vec<String>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
     /// Serves `dump`, indexed into a fresh directory, on a free port.
     pub fn start(dump: &Path, extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Server::start_in(tempfile::tempdir().unwrap(), dump, extra)
+    }
+
+    /// Sends `signal` (`KILL`, `TERM`) to the server, waits for it to exit, and starts it again
+    /// over the same index and tables. Returns the exit status and the new server.
+    pub fn restart(mut self, signal: &str) -> (std::process::ExitStatus, Server) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        let dir = self.dir.take().unwrap();
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let server = Server::start_in(dir, &self.dump, &extra);
+        (status, server)
+    }
+
+    fn start_in(dir: tempfile::TempDir, dump: &Path, extra: &[&str]) -> Server {
         let data = dir.path().join("idx");
         let mut child = Command::new(env!("CARGO_BIN_EXE_folio-server"))
             .args([
@@ -58,7 +75,8 @@ impl Server {
         let url = line.trim().rsplit(' ').next().unwrap().trim_end_matches('/').to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{line}");
         let addr = url.trim_start_matches("http://").to_string();
-        Server { child, url, addr, data, _dir: dir }
+        let extra = extra.iter().map(|s| s.to_string()).collect();
+        Server { child, url, addr, data, dump: dump.to_owned(), extra, dir: Some(dir) }
     }
 
     /// Serves the bundled sample.
@@ -70,15 +88,26 @@ impl Server {
         self.request("GET", path, &[])
     }
 
-    /// A request through ureq, a real HTTP client.
+    /// A request without a body through ureq, a real HTTP client.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send(method, path, headers, Vec::new())
+    }
+
+    /// `POST path` with `body` and one `Content-Type`.
+    pub fn post(&self, path: &str, content_type: &str, body: &str) -> Answer {
+        self.send("POST", path, &[("content-type", content_type)], body.as_bytes().to_vec())
+    }
+
+    /// Any request through ureq.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
         let url = format!("{}{path}", self.url);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let mut response = agent.run(builder.body(()).unwrap()).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let request = builder.body(body).unwrap();
+        let mut response = agent.run(request).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()

@@ -1,7 +1,9 @@
 //! Handlers, one file per URL family.
 
+pub mod fortunes;
 pub mod hello;
 pub mod openapi;
+pub mod sql;
 pub mod stats;
 pub mod tfb;
 pub mod titles;

@@ -22,6 +22,7 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
     let routes = state.stats.routes();
     let (rss, anon, file) = memory();
     let dump_bytes = state.index.dump().len() as u64;
+    let sql = state.catalog.counters();
     Json(json!({
         "uptime_seconds": state.stats.uptime().as_secs_f64(),
         "dataset": {
@@ -37,6 +38,14 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "routes": routes,
         },
         "workers": state.stats.workers(),
+        "sql": {
+            "world_rows_read": sql.world_rows_read,
+            "world_rows_updated": sql.world_rows_updated,
+            "world_commits": sql.world_commits,
+            "fortune_reads": sql.fortune_reads,
+            "queries": sql.queries,
+            "cached_world_rows": state.cache.len(),
+        },
         "memory": {
             "rss_bytes": rss,
             "rss_anon_bytes": anon,
@@ -61,6 +70,15 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
     gauge("folio_index_bytes", "Bytes of the index files.", index_bytes(&state) as f64);
     gauge("folio_resident_bytes", "Resident memory of the process.", rss as f64);
     gauge("folio_resident_anon_bytes", "Anonymous resident memory (not the mapped files).", anon as f64);
+    let sql = state.catalog.counters();
+    let mut counter = |name: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+    };
+    counter("folio_world_rows_read_total", "Rows read from the world table.", sql.world_rows_read);
+    counter("folio_world_rows_updated_total", "World rows changed by acknowledged updates.", sql.world_rows_updated);
+    counter("folio_world_commits_total", "Group commits written to the world log.", sql.world_commits);
+    counter("folio_fortune_reads_total", "Reads of the fortune table.", sql.fortune_reads);
+    counter("folio_sql_queries_total", "Ad-hoc SQL queries run.", sql.queries);
     let routes = state.stats.routes();
     let _ =
         writeln!(out, "# HELP folio_requests_total Requests answered, by route.\n# TYPE folio_requests_total counter");

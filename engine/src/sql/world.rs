@@ -1,0 +1,245 @@
+//! The `world` table's store: 10,000 `randomNumber`s in memory, a write-ahead log, and the
+//! thread that commits updates in groups.
+//!
+//! Reads take a read lock and copy what they need. Updates go to one writer thread, which
+//! gathers every update waiting for it into one log record (group commit), writes it, waits for
+//! `fdatasync`, then applies it in memory and acknowledges each caller: an acknowledged update is
+//! on disk, and a read that follows an acknowledgement sees it. When the log passes
+//! [`CHECKPOINT_BYTES`] (and at shutdown) the writer publishes a new `world.arrow` and empties
+//! the log.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+use futures::channel::oneshot;
+
+use super::tables::{self, world_batch, world_schema};
+use super::wal::{Log, Update};
+use crate::error::{Error, Result};
+
+/// The log size above which the writer publishes a checkpoint and empties the log.
+pub const CHECKPOINT_BYTES: u64 = 16 << 20;
+/// Most commit requests gathered into one log record.
+const MAX_GROUP: usize = 4096;
+
+/// The in-memory rows and counters, shared by the table provider and the writer thread.
+#[derive(Debug)]
+pub struct WorldRows {
+    values: RwLock<Vec<i32>>,
+    /// Rows read (every row a scan or a point lookup returns).
+    pub reads: AtomicU64,
+    /// Rows updated by acknowledged commits.
+    pub updated: AtomicU64,
+    /// Log records written.
+    pub commits: AtomicU64,
+}
+
+impl WorldRows {
+    /// The number of rows (ids run from 1 to this).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.values.read().expect("world lock").len()
+    }
+
+    /// The randomNumber of row `id`, counted as one row read.
+    pub fn get(&self, id: i64) -> Option<i32> {
+        let index = usize::try_from(id.checked_sub(1)?).ok()?;
+        let value = *self.values.read().expect("world lock").get(index)?;
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        Some(value)
+    }
+
+    /// A consistent copy of every row, counted as that many rows read.
+    pub fn snapshot(&self) -> Vec<i32> {
+        let values = self.values.read().expect("world lock").clone();
+        self.reads.fetch_add(values.len() as u64, Ordering::Relaxed);
+        values
+    }
+}
+
+enum Msg {
+    Commit(Vec<Update>, oneshot::Sender<Result<()>>),
+    Checkpoint(oneshot::Sender<Result<()>>),
+}
+
+/// The `world` table: its rows, and the writer that makes updates durable.
+#[derive(Debug)]
+pub struct World {
+    rows: Arc<WorldRows>,
+    tx: Mutex<Option<Sender<Msg>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// What opening the table found: for logs and `/stats`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recovery {
+    /// Log records replayed over the checkpoint.
+    pub replayed: usize,
+    /// Bytes of a torn log tail that were cut off.
+    pub torn_bytes: u64,
+}
+
+impl World {
+    /// Opens the table in `dir` (`world.arrow` and `world.wal`), creating it from `seed` (the
+    /// text of a world seed) when `world.arrow` does not exist yet. Replays the log.
+    pub fn open(dir: &Path, seed: &str) -> Result<(World, Recovery)> {
+        let file = dir.join("world.arrow");
+        if !file.exists() {
+            let values = tables::parse_world_seed(seed)?;
+            tables::write_table(&file, "world", &world_batch(&values), 0)?;
+        }
+        let (batch, checkpoint_seq) = tables::read_table(&file, "world", &world_schema())?;
+        let mut values = tables::world_values(&file, &batch)?;
+        let log_path = dir.join("world.wal");
+        let (log, replay) = Log::open(&log_path, checkpoint_seq)?;
+        for (seq, updates) in &replay.records {
+            for &(id, value) in updates {
+                let slot = (id as usize).checked_sub(1).and_then(|i| values.get_mut(i));
+                *slot.ok_or_else(|| Error::corrupt(&log_path, format!("record {seq} updates id {id}, not in world")))? =
+                    value;
+            }
+        }
+        let recovery = Recovery { replayed: replay.records.len(), torn_bytes: replay.torn_bytes };
+        let rows = Arc::new(WorldRows {
+            values: RwLock::new(values),
+            reads: AtomicU64::new(0),
+            updated: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+        });
+        let (tx, rx) = channel();
+        let writer = Writer { rows: rows.clone(), log, file };
+        let handle = std::thread::Builder::new()
+            .name("folio-world-log".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::io(&log_path, e))?;
+        let world = World { rows, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(handle)) };
+        if recovery.replayed > 0 {
+            // Fold the replayed records into a checkpoint so the next start is quick.
+            futures::executor::block_on(world.checkpoint())?;
+        }
+        Ok((world, recovery))
+    }
+
+    /// The rows and counters.
+    pub fn rows(&self) -> &Arc<WorldRows> {
+        &self.rows
+    }
+
+    fn send(&self, make: impl FnOnce(oneshot::Sender<Result<()>>) -> Msg) -> oneshot::Receiver<Result<()>> {
+        let (reply, rx) = oneshot::channel();
+        if let Some(tx) = self.tx.lock().expect("world sender").as_ref() {
+            let _ = tx.send(make(reply));
+        }
+        rx
+    }
+
+    /// Writes `updates` (id, new randomNumber) durably: resolves once they are on disk and
+    /// visible to reads. Ids must be in `1..=len`. A full disk gives [`Error::Unavailable`] and
+    /// changes nothing.
+    pub async fn update(&self, updates: Vec<Update>) -> Result<()> {
+        let len = self.rows.len();
+        if let Some(&(id, _)) = updates.iter().find(|(id, _)| *id == 0 || *id as usize > len) {
+            return Err(Error::InvalidInput(format!("world has no row with id {id} (ids run 1..={len})")));
+        }
+        if updates.is_empty() {
+            return Ok(());
+        }
+        self.send(|reply| Msg::Commit(updates, reply)).await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    /// Publishes a checkpoint of every acknowledged update and empties the log.
+    pub async fn checkpoint(&self) -> Result<()> {
+        self.send(Msg::Checkpoint).await.unwrap_or_else(|_| Err(closed()))
+    }
+
+    /// Stops the writer after the updates already sent, with a final checkpoint.
+    pub fn close(&self) {
+        drop(self.tx.lock().expect("world sender").take());
+        if let Some(handle) = self.writer.lock().expect("world writer").take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn closed() -> Error {
+    Error::Unavailable { path: PathBuf::from("world.wal"), what: "the table is closed".into() }
+}
+
+struct Writer {
+    rows: Arc<WorldRows>,
+    log: Log,
+    file: PathBuf,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Msg>) {
+        while let Ok(first) = rx.recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(msg) => group.push(msg),
+                    Err(_) => break,
+                }
+            }
+            let mut commits = Vec::new();
+            let mut checkpoints = Vec::new();
+            for msg in group {
+                match msg {
+                    Msg::Commit(updates, reply) => commits.push((updates, reply)),
+                    Msg::Checkpoint(reply) => checkpoints.push(reply),
+                }
+            }
+            if !commits.is_empty() {
+                self.commit(commits);
+            }
+            if !checkpoints.is_empty() || self.log.len() > CHECKPOINT_BYTES {
+                let result = self.checkpoint();
+                for reply in checkpoints {
+                    let _ = reply.send(result.as_ref().map(|_| ()).map_err(Error::unavailable_copy));
+                }
+            }
+        }
+        let _ = self.checkpoint();
+    }
+
+    fn commit(&mut self, commits: Vec<(Vec<Update>, oneshot::Sender<Result<()>>)>) {
+        let all: Vec<Update> = commits.iter().flat_map(|(u, _)| u.iter().copied()).collect();
+        match self.log.commit(&all) {
+            Ok(_) => {
+                let mut values = self.rows.values.write().expect("world lock");
+                for &(id, value) in &all {
+                    values[id as usize - 1] = value;
+                }
+                drop(values);
+                self.rows.updated.fetch_add(all.len() as u64, Ordering::Relaxed);
+                self.rows.commits.fetch_add(1, Ordering::Relaxed);
+                for (_, reply) in commits {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                for (_, reply) in commits {
+                    let _ = reply.send(Err(Error::unavailable_copy(&e)));
+                }
+            }
+        }
+    }
+
+    fn checkpoint(&mut self) -> Result<()> {
+        if self.log.is_empty() {
+            return Ok(());
+        }
+        let values = self.rows.values.read().expect("world lock").clone();
+        tables::write_table(&self.file, "world", &world_batch(&values), self.log.seq())?;
+        self.log.reset()
+    }
+}

@@ -1,0 +1,176 @@
+//! The TechEmpower rules, over real HTTP: headers, shapes, clamping, reads per request, updates
+//! that survive restarts and `kill -9`, and the fortunes page byte for byte.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::util::Server;
+
+const TFB_ROUTES: [&str; 7] =
+    ["/json", "/plaintext", "/db", "/queries?queries=3", "/cached-queries?count=3", "/updates?queries=2", "/fortunes"];
+
+fn world_rows(answer: &serde_json::Value) -> Vec<(i64, i64)> {
+    answer.as_array().unwrap().iter().map(|o| (o["id"].as_i64().unwrap(), o["randomNumber"].as_i64().unwrap())).collect()
+}
+
+fn assert_row_shape(row: &serde_json::Value) {
+    let object = row.as_object().unwrap();
+    assert_eq!(object.len(), 2, "{row}");
+    let id = object["id"].as_i64().unwrap();
+    let n = object["randomNumber"].as_i64().unwrap();
+    assert!((1..=10_000).contains(&id) && (1..=10_000).contains(&n), "{row}");
+}
+
+fn stats_sql(server: &Server) -> serde_json::Value {
+    server.get("/stats").json()["sql"].clone()
+}
+
+#[test]
+fn every_route_has_one_server_and_one_date_that_changes_each_second() {
+    let server = Server::sample();
+    for path in TFB_ROUTES {
+        let a = server.get(path);
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        assert_eq!((a.count("server"), a.count("date")), (1, 1), "{path}");
+        assert!(a.header("content-length").is_some() || a.header("transfer-encoding").is_some(), "{path}");
+        assert_eq!(a.header("content-encoding"), None, "{path}");
+    }
+    let first = server.get("/db").header("date").unwrap().to_string();
+    let start = Instant::now();
+    let mut changed = false;
+    while start.elapsed() < Duration::from_millis(2500) && !changed {
+        std::thread::sleep(Duration::from_millis(200));
+        changed = server.get("/db").header("date").unwrap() != first;
+    }
+    assert!(changed, "the Date header stayed {first} for 2.5 s");
+}
+
+#[test]
+fn db_and_queries_have_the_rules_shapes_and_clamping() {
+    let server = Server::sample();
+    let db = server.get("/db");
+    assert_eq!(db.header("content-type"), Some("application/json"));
+    assert_row_shape(&db.json());
+    for (query, n) in [("", 1), ("?queries=", 1), ("?queries=0", 1), ("?queries=-1", 1), ("?queries=foo", 1), ("?queries=501", 500), ("?queries=20", 20)] {
+        for route in ["/queries", "/updates"] {
+            let a = server.get(&format!("{route}{query}"));
+            assert_eq!(a.status, 200, "{route}{query}: {}", a.text());
+            assert_eq!(a.header("content-type"), Some("application/json"));
+            let rows = a.json();
+            assert_eq!(rows.as_array().unwrap().len(), n, "{route}{query}");
+            rows.as_array().unwrap().iter().for_each(assert_row_shape);
+        }
+        let cached = server.get(&format!("/cached-queries{}", query.replace("queries", "count")));
+        assert_eq!(cached.json().as_array().unwrap().len(), n, "/cached-queries{query}");
+    }
+}
+
+#[test]
+fn queries_run_one_read_per_row() {
+    let server = Server::sample();
+    let before = stats_sql(&server)["world_rows_read"].as_u64().unwrap();
+    assert_eq!(server.get("/queries?queries=20").json().as_array().unwrap().len(), 20);
+    let after = stats_sql(&server)["world_rows_read"].as_u64().unwrap();
+    assert_eq!(after - before, 20);
+    server.get("/fortunes");
+    assert_eq!(stats_sql(&server)["fortune_reads"], 1);
+}
+
+#[test]
+fn updates_are_visible_to_reads_and_survive_restarts() {
+    let server = Server::sample();
+    let updated = world_rows(&server.get("/updates?queries=20").json());
+    let before = stats_sql(&server);
+    assert_eq!(before["world_rows_updated"], 20);
+    let read = |server: &Server, id: i64| {
+        let a = server.post("/sql", "text/plain", &format!("SELECT randomNumber FROM world WHERE id = {id}"));
+        a.json()[0]["randomNumber"].as_i64().unwrap()
+    };
+    let last: HashMap<i64, i64> = updated.iter().copied().collect();
+    for (&id, &n) in &last {
+        assert_eq!(read(&server, id), n, "id {id} right after the update");
+    }
+    // A graceful stop checkpoints; kill -9 leaves only the log. Both must keep every update.
+    let (status, server) = server.restart("TERM");
+    assert!(status.success(), "{status}");
+    for (&id, &n) in &last {
+        assert_eq!(read(&server, id), n, "id {id} after SIGTERM and a restart");
+    }
+    let again = world_rows(&server.get("/updates?queries=20").json());
+    let (_, server) = server.restart("KILL");
+    for (id, n) in again.iter().copied().collect::<HashMap<_, _>>() {
+        assert_eq!(read(&server, id), n, "id {id} after kill -9 and a restart");
+    }
+}
+
+#[test]
+fn no_acknowledged_update_is_lost_to_kill_9_under_concurrent_load() {
+    let server = Server::sample();
+    let url = server.url.clone();
+    // Per id: every acknowledged value with the time its request was sent and answered.
+    let acked: Vec<Vec<(i64, i64, Instant, Instant)>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                s.spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+                    let mut acked = Vec::new();
+                    let start = Instant::now();
+                    while start.elapsed() < Duration::from_millis(1500) {
+                        let sent = Instant::now();
+                        let mut r = agent.get(format!("{url}/updates?queries=10")).call().unwrap();
+                        let body: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
+                        let done = Instant::now();
+                        acked.extend(world_rows(&body).into_iter().map(|(id, n)| (id, n, sent, done)));
+                    }
+                    acked
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let total: usize = acked.iter().map(Vec::len).sum();
+    assert!(total >= 40, "only {total} updates were acknowledged");
+    let (_, server) = server.restart("KILL");
+    let table = server.post("/sql", "text/plain", "SELECT id, randomNumber FROM world");
+    let now: HashMap<i64, i64> = world_rows(&table.json()).into_iter().collect();
+    assert_eq!(now.len(), 10_000);
+    let mut by_id: HashMap<i64, Vec<(i64, Instant, Instant)>> = HashMap::new();
+    for (id, n, sent, done) in acked.into_iter().flatten() {
+        by_id.entry(id).or_default().push((n, sent, done));
+    }
+    for (id, writes) in by_id {
+        let latest = writes.iter().max_by_key(|w| w.2).unwrap();
+        // Requests that overlapped the latest one may have committed in either order.
+        let candidates: Vec<i64> =
+            writes.iter().filter(|w| w.2 >= latest.1).map(|w| w.0).collect();
+        assert!(candidates.contains(&now[&id]), "id {id}: {} after restart, acknowledged {candidates:?}", now[&id]);
+    }
+}
+
+#[test]
+fn fortunes_page_is_exact() {
+    let server = Server::sample();
+    let a = server.get("/fortunes");
+    assert_eq!(a.header("content-type"), Some("text/html; charset=utf-8"));
+    let expected = concat!(
+        "<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table><tr><th>id</th><th>message</th></tr>",
+        "<tr><td>11</td><td>&lt;script&gt;alert(&quot;This should not be displayed in a browser alert box.&quot;);&lt;/script&gt;</td></tr>",
+        "<tr><td>4</td><td>A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1</td></tr>",
+        "<tr><td>5</td><td>A computer program does what you tell it to do, not what you want it to do.</td></tr>",
+        "<tr><td>2</td><td>A computer scientist is someone who fixes things that aren&apos;t broken.</td></tr>",
+        "<tr><td>8</td><td>A list is only as strong as its weakest link. — Donald Knuth</td></tr>",
+        "<tr><td>0</td><td>Additional fortune added at request time.</td></tr>",
+        "<tr><td>3</td><td>After enough decimal places, nobody gives a damn.</td></tr>",
+        "<tr><td>7</td><td>Any program that runs right is obsolete.</td></tr>",
+        "<tr><td>10</td><td>Computers make very fast, very accurate mistakes.</td></tr>",
+        "<tr><td>6</td><td>Emacs is a nice operating system, but I prefer UNIX. — Tom Christaensen</td></tr>",
+        "<tr><td>9</td><td>Feature: A bug with seniority.</td></tr>",
+        "<tr><td>1</td><td>fortune: No such file or directory</td></tr>",
+        "<tr><td>12</td><td>フレームワークのベンチマーク</td></tr>",
+        "</table></body></html>"
+    );
+    assert_eq!(a.text(), expected);
+    // The added fortune is for that request only.
+    assert_eq!(server.get("/fortunes").text(), expected);
+}
