@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Folio: the Rust workspace (unit, integration, property, crash and CLI tests,
-# doc tests) and the Python checks that the public files open with pyarrow, numpy and json alone.
+# doc tests), the Python checks that the public files open with pyarrow, numpy and json alone, and
+# that /sql's Arrow answers read with pyarrow and pandas.
 # Sets up what it needs: a Python venv with the pinned packages in tests/python/requirements.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +24,6 @@ fi
 index="$(mktemp -d)/sample"
 trap 'rm -rf "$(dirname "$index")"' EXIT
 "$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet
-FOLIO_TEST_INDEX="$index" "$VENV/bin/python" -m pytest -q tests/python
+FOLIO_TEST_INDEX="$index" FOLIO_SERVER_BIN="$CARGO_TARGET_DIR/debug/folio-server" \
+  "$VENV/bin/python" -m pytest -q tests/python
 echo "== all tests passed"

@@ -70,7 +70,10 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(Code::MethodNotAllowed, "this route does not answer this method (/sql takes POST, every other route GET and HEAD)")
+            ApiError::new(
+                Code::MethodNotAllowed,
+                "this route does not answer this method (/sql takes POST, every other route GET and HEAD)",
+            )
         })
         .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state)

@@ -276,6 +276,10 @@ fn stats_metrics_and_openapi() {
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} is documented");
     }
+    for path in ["/db", "/queries", "/cached-queries", "/updates", "/fortunes"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} is documented");
+    }
+    assert!(doc["paths"]["/sql"]["post"].is_object(), "/sql is documented");
     let codes =
         doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"].as_array().unwrap();
     assert!(codes.iter().any(|c| c == "name_too_short") && codes.iter().any(|c| c == "range_not_satisfiable"));

@@ -20,7 +20,8 @@ fn queries_answer_json_rows() {
     let a = server.post("/sql", "application/json", body);
     assert_eq!(a.status, 200, "{}", a.text());
     let index = server.index();
-    let expected = (0..index.len()).filter(|&r| index.page(r).unwrap().ns == 0 && index.page(r).unwrap().title >= "A").count();
+    let expected =
+        (0..index.len()).filter(|&r| index.page(r).unwrap().ns == 0 && index.page(r).unwrap().title >= "A").count();
     assert_eq!(a.json(), serde_json::json!([{"n": expected}]));
     let a = server.post("/sql", "text/plain", "SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns");
     let total: u64 = a.json().as_array().unwrap().iter().map(|r| r["n"].as_u64().unwrap()).sum();
@@ -73,9 +74,13 @@ fn limits_and_bad_requests_get_clear_4xx() {
     assert!(a.json()["error"]["message"].as_str().unwrap().contains("more than 10 rows"), "{}", a.text());
     assert_eq!(server.post("/sql", "text/plain", "SELECT * FROM world LIMIT 10").json().as_array().unwrap().len(), 10);
     server.post("/sql", "text/plain", &format!("SELECT '{}'", "x".repeat(100_000))).assert_error(413, "body_too_large");
-    server.post("/sql", "application/x-www-form-urlencoded", "sql=SELECT+1").assert_error(415, "unsupported_media_type");
+    server
+        .post("/sql", "application/x-www-form-urlencoded", "sql=SELECT+1")
+        .assert_error(415, "unsupported_media_type");
     server.post("/sql", "application/json", "{\"query\": 1}").assert_error(400, "bad_request");
-    server.post("/sql", "application/json", r#"{"sql": "SELECT $1", "params": [[1]]}"#).assert_error(400, "bad_request");
+    server
+        .post("/sql", "application/json", r#"{"sql": "SELECT $1", "params": [[1]]}"#)
+        .assert_error(400, "bad_request");
     server.get("/sql").assert_error(405, "method_not_allowed");
     server.post("/sql", "text/plain", "").assert_error(400, "sql_forbidden");
 }

@@ -10,7 +10,12 @@ const TFB_ROUTES: [&str; 7] =
     ["/json", "/plaintext", "/db", "/queries?queries=3", "/cached-queries?count=3", "/updates?queries=2", "/fortunes"];
 
 fn world_rows(answer: &serde_json::Value) -> Vec<(i64, i64)> {
-    answer.as_array().unwrap().iter().map(|o| (o["id"].as_i64().unwrap(), o["randomNumber"].as_i64().unwrap())).collect()
+    answer
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["id"].as_i64().unwrap(), o["randomNumber"].as_i64().unwrap()))
+        .collect()
 }
 
 fn assert_row_shape(row: &serde_json::Value) {
@@ -51,7 +56,15 @@ fn db_and_queries_have_the_rules_shapes_and_clamping() {
     let db = server.get("/db");
     assert_eq!(db.header("content-type"), Some("application/json"));
     assert_row_shape(&db.json());
-    for (query, n) in [("", 1), ("?queries=", 1), ("?queries=0", 1), ("?queries=-1", 1), ("?queries=foo", 1), ("?queries=501", 500), ("?queries=20", 20)] {
+    for (query, n) in [
+        ("", 1),
+        ("?queries=", 1),
+        ("?queries=0", 1),
+        ("?queries=-1", 1),
+        ("?queries=foo", 1),
+        ("?queries=501", 500),
+        ("?queries=20", 20),
+    ] {
         for route in ["/queries", "/updates"] {
             let a = server.get(&format!("{route}{query}"));
             assert_eq!(a.status, 200, "{route}{query}: {}", a.text());
@@ -119,7 +132,8 @@ fn no_acknowledged_update_is_lost_to_kill_9_under_concurrent_load() {
                     while start.elapsed() < Duration::from_millis(1500) {
                         let sent = Instant::now();
                         let mut r = agent.get(format!("{url}/updates?queries=10")).call().unwrap();
-                        let body: serde_json::Value = serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
+                        let body: serde_json::Value =
+                            serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
                         let done = Instant::now();
                         acked.extend(world_rows(&body).into_iter().map(|(id, n)| (id, n, sent, done)));
                     }
@@ -142,8 +156,7 @@ fn no_acknowledged_update_is_lost_to_kill_9_under_concurrent_load() {
     for (id, writes) in by_id {
         let latest = writes.iter().max_by_key(|w| w.2).unwrap();
         // Requests that overlapped the latest one may have committed in either order.
-        let candidates: Vec<i64> =
-            writes.iter().filter(|w| w.2 >= latest.1).map(|w| w.0).collect();
+        let candidates: Vec<i64> = writes.iter().filter(|w| w.2 >= latest.1).map(|w| w.0).collect();
         assert!(candidates.contains(&now[&id]), "id {id}: {} after restart, acknowledged {candidates:?}", now[&id]);
     }
 }

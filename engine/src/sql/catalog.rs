@@ -336,8 +336,9 @@ fn uses_index(plan: &Arc<dyn ExecutionPlan>) -> bool {
 fn lock(dir: &Path) -> Result<File> {
     let path = dir.join("LOCK");
     let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| {
-        Error::Unavailable { path: path.clone(), what: "another Folio server is using these tables".into() }
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(|_| Error::Unavailable {
+        path: path.clone(),
+        what: "another Folio server is using these tables".into(),
     })?;
     Ok(file)
 }

@@ -73,7 +73,8 @@ fn decode(index: &Index) -> Result<Vec<RecordBatch>, String> {
     let mut batches = Vec::new();
     for block in footer.recordBatches().iter().flatten() {
         let start = usize::try_from(block.offset()).map_err(|_| format!("{path}: negative block offset"))?;
-        let block_len = usize::try_from(block.metaDataLength()).unwrap_or(usize::MAX)
+        let block_len = usize::try_from(block.metaDataLength())
+            .unwrap_or(usize::MAX)
             .saturating_add(usize::try_from(block.bodyLength()).unwrap_or(usize::MAX));
         if start.checked_add(block_len).is_none_or(|end| end > footer_start) {
             return Err(format!("{path}: a record batch lies outside the file"));

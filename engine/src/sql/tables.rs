@@ -115,7 +115,8 @@ pub fn write_table(path: &Path, table: &str, batch: &RecordBatch, log_seq: u64) 
     ]);
     let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+    let tmp =
+        dir.join(format!(".{}.tmp-{}", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
     let io = |e: std::io::Error| Error::io(&tmp, e);
     let arrow = |e: datafusion::arrow::error::ArrowError| Error::InvalidInput(format!("{}: {e}", tmp.display()));
     let file = File::create(&tmp).map_err(io)?;
@@ -150,7 +151,8 @@ pub fn read_table(path: &Path, table: &str, schema: &SchemaRef) -> Result<(Recor
     for batch in reader {
         batches.push(batch.map_err(|e| corrupt(format!("unreadable batch: {e}")))?);
     }
-    let [batch] = <[RecordBatch; 1]>::try_from(batches).map_err(|b| corrupt(format!("{} batches, expected 1", b.len())))?;
+    let [batch] =
+        <[RecordBatch; 1]>::try_from(batches).map_err(|b| corrupt(format!("{} batches, expected 1", b.len())))?;
     if batch.schema().fields() != schema.fields() {
         return Err(corrupt(format!("columns {:?}, expected {:?}", batch.schema().fields(), schema.fields())));
     }

@@ -110,10 +110,8 @@ async fn ad_hoc_queries_answer_with_rows() {
     let row = json(&q("SELECT id, randomNumber FROM world WHERE id = 2").await.unwrap());
     assert_eq!(row, serde_json::json!([{"id": 2, "randomNumber": seed_value(2)}]));
     let params = [ScalarValue::Int64(Some(10)), ScalarValue::Utf8(Some("A%".into()))];
-    let answer = catalog
-        .query("SELECT id FROM fortune WHERE id < $1 AND message LIKE $2 ORDER BY id", &params)
-        .await
-        .unwrap();
+    let answer =
+        catalog.query("SELECT id FROM fortune WHERE id < $1 AND message LIKE $2 ORDER BY id", &params).await.unwrap();
     assert_eq!(json(&answer), serde_json::json!([{"id": 2}, {"id": 3}, {"id": 4}, {"id": 5}, {"id": 7}, {"id": 8}]));
     let ns = json(&q("SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns").await.unwrap());
     assert_eq!(ns, serde_json::json!([{"ns": 0, "n": 5}, {"ns": 1, "n": 1}]));

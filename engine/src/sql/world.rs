@@ -98,8 +98,9 @@ impl World {
         for (seq, updates) in &replay.records {
             for &(id, value) in updates {
                 let slot = (id as usize).checked_sub(1).and_then(|i| values.get_mut(i));
-                *slot.ok_or_else(|| Error::corrupt(&log_path, format!("record {seq} updates id {id}, not in world")))? =
-                    value;
+                *slot.ok_or_else(|| {
+                    Error::corrupt(&log_path, format!("record {seq} updates id {id}, not in world"))
+                })? = value;
             }
         }
         let recovery = Recovery { replayed: replay.records.len(), torn_bytes: replay.torn_bytes };

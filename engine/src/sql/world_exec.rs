@@ -74,12 +74,12 @@ fn key_of(filter: &Expr) -> Option<Key> {
             | ScalarValue::Int64(Some(_))
             | ScalarValue::UInt8(Some(_))
             | ScalarValue::UInt16(Some(_))
-            | ScalarValue::UInt32(Some(_)) => v.cast_to(&datafusion::arrow::datatypes::DataType::Int64).ok().and_then(
-                |v| match v {
+            | ScalarValue::UInt32(Some(_)) => {
+                v.cast_to(&datafusion::arrow::datatypes::DataType::Int64).ok().and_then(|v| match v {
                     ScalarValue::Int64(Some(i)) => Some(Key::Id(i)),
                     _ => None,
-                },
-            ),
+                })
+            }
             _ => None,
         },
         Expr::Placeholder(p) => {
@@ -231,7 +231,8 @@ pub fn bind(plan: &Arc<dyn ExecutionPlan>, params: &[ScalarValue]) -> DfResult<A
     let bound = plan.clone().transform_down(|node| {
         let Some(scan) = node.downcast_ref::<WorldExec>() else { return Ok(Transformed::no(node)) };
         let Key::Param(n) = scan.key else { return Ok(Transformed::no(node)) };
-        let value = params.get(n).ok_or_else(|| DataFusionError::Plan(format!("no value for placeholder ${}", n + 1)))?;
+        let value =
+            params.get(n).ok_or_else(|| DataFusionError::Plan(format!("no value for placeholder ${}", n + 1)))?;
         let id = match value.cast_to(&datafusion::arrow::datatypes::DataType::Int64)? {
             ScalarValue::Int64(Some(id)) => id,
             other => return Err(DataFusionError::Plan(format!("placeholder ${}: {other} is not an id", n + 1))),

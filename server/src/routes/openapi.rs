@@ -30,7 +30,7 @@ pub fn spec() -> Value {
     let short = error_response("Name too short (< 3 chars), or a bad path.");
     let busy = error_response("Too many listings in progress (Retry-After).");
     let listing = |shape: Value| json!({"type": "array", "items": shape});
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Folio",
@@ -111,7 +111,60 @@ pub fn spec() -> Value {
                     "start": {"type": "integer"}, "end": {"type": "integer"}}}},
                 "next": {"type": ["string", "null"]}}}
         }}
-    })
+    });
+    add_sql_routes(&mut doc);
+    doc
+}
+
+/// The TechEmpower routes over the SQL tables, and `/sql`.
+fn add_sql_routes(doc: &mut Value) {
+    let world = json!({"type": "object", "required": ["id", "randomNumber"], "additionalProperties": false, "properties": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 10000}, "randomNumber": {"type": "integer", "minimum": 1, "maximum": 10000}}});
+    let rows = json!({"type": "array", "items": world.clone()});
+    let count = |name: &str| {
+        query_param(
+            name,
+            "How many rows: missing, not an integer or below 1 gives 1; above 500 gives 500.",
+            json!({"type": "string"}),
+        )
+    };
+    let paths = doc["paths"].as_object_mut().expect("paths is an object");
+    paths.insert(
+        "/db".into(),
+        json!({"get": {"summary": "TechEmpower single query: one random world row.",
+        "responses": {"200": json_ok("The row.", world)}}}),
+    );
+    paths.insert(
+        "/queries".into(),
+        json!({"get": {"summary": "TechEmpower multiple queries: N random world rows, one query each.",
+        "parameters": [count("queries")], "responses": {"200": json_ok("The rows.", rows.clone())}}}),
+    );
+    paths.insert(
+        "/cached-queries".into(),
+        json!({"get": {"summary": "TechEmpower cached queries: N random world rows from an in-process cache.",
+        "parameters": [count("count")], "responses": {"200": json_ok("The rows.", rows.clone())}}}),
+    );
+    paths.insert("/updates".into(), json!({"get": {"summary": "TechEmpower updates: N random rows given new randomNumbers, written durably before the answer.",
+        "parameters": [count("queries")], "responses": {"200": json_ok("The updated rows.", rows),
+            "503": error_response("The update could not be made durable (a full disk); nothing changed (Retry-After).")}}}));
+    paths.insert("/fortunes".into(), json!({"get": {"summary": "TechEmpower fortunes: the fortune table plus one added row, sorted by message, as HTML.",
+        "responses": {"200": {"description": "The HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}}}}));
+    paths.insert("/sql".into(), json!({"post": {
+        "summary": "One read-only SQL query (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE) over world, fortune and pages.",
+        "requestBody": {"required": true, "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object", "required": ["sql"], "properties": {
+                "sql": {"type": "string"}, "params": {"type": "array", "items": {"type": ["string", "number", "integer", "boolean", "null"]}}}}}}},
+        "responses": {
+            "200": {"description": "The rows: JSON objects, or an Arrow IPC stream with Accept: application/vnd.apache.arrow.stream.",
+                "headers": {"X-Folio-Rows": {"schema": {"type": "integer"}}},
+                "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                            "application/vnd.apache.arrow.stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "400": error_response("A SQL error (DataFusion's message), a statement that is not a read-only query, or a query over a limit."),
+            "413": error_response("The body is over the size limit."),
+            "415": error_response("A Content-Type other than text/plain or application/json."),
+            "503": error_response("Too many queries in progress (Retry-After).")
+        }}}));
 }
 
 /// `GET /openapi.json`.

@@ -38,14 +38,19 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Vec<ScalarValue
         "" | "text/plain" | "application/sql" => Ok((text()?.to_string(), Vec::new())),
         "application/json" => {
             let request: Request = serde_json::from_slice(body).map_err(|e| {
-                ApiError::new(Code::BadRequest, format!("bad JSON body: {e}; expected {{\"sql\": \"...\", \"params\": [...]}}"))
+                ApiError::new(
+                    Code::BadRequest,
+                    format!("bad JSON body: {e}; expected {{\"sql\": \"...\", \"params\": [...]}}"),
+                )
             })?;
             let params = request.params.iter().map(param_from_json).collect::<Result<Vec<_>, _>>()?;
             Ok((request.sql, params))
         }
         other => Err(ApiError::new(
             Code::UnsupportedMediaType,
-            format!("Content-Type {other} is not taken: send text/plain SQL or application/json {{\"sql\", \"params\"}}"),
+            format!(
+                "Content-Type {other} is not taken: send text/plain SQL or application/json {{\"sql\", \"params\"}}"
+            ),
         )),
     }
 }
@@ -71,11 +76,8 @@ pub async fn query(
         .any(|v| v.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(ARROW_STREAM)));
     let answer = state.heavy_async(move |catalog| async move { Ok(catalog.query(&sql, &params).await?) }).await?;
     let rows = answer.rows();
-    let (bytes, media) = if arrow {
-        (answer.to_arrow_stream()?, ARROW_STREAM)
-    } else {
-        (answer.to_json()?, "application/json")
-    };
+    let (bytes, media) =
+        if arrow { (answer.to_arrow_stream()?, ARROW_STREAM) } else { (answer.to_json()?, "application/json") };
     let mut r = bytes.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     r.headers_mut().insert("x-folio-rows", HeaderValue::from(rows));
