@@ -11,15 +11,17 @@ VENV="${FOLIO_VENV:-$HOME/.cache/folio-venv}"
 echo "== cargo test (workspace)"
 cargo test --workspace --locked
 
-echo "== python: the public files"
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s tests/python/requirements.txt "$VENV/requirements.txt"; then
+echo "== python: the public files, /sql from pyarrow, the notebooks"
+WANT="$(cat tests/python/requirements.txt notebooks/requirements.txt)"
+if [ ! -x "$VENV/bin/python" ] || [ "$WANT" != "$(cat "$VENV/requirements.txt" 2>/dev/null)" ]; then
   if ! python3 -m venv "$VENV" 2>/dev/null; then
     # Debian's python3 ships venv separately.
     apt-get update -qq && apt-get install -y -qq python3-venv python3-pip
     python3 -m venv "$VENV"
   fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-  cp tests/python/requirements.txt "$VENV/requirements.txt"
+  "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 > /dev/null
+  echo "$WANT" > "$VENV/requirements.txt"
 fi
 index="$(mktemp -d)/sample"
 trap 'rm -rf "$(dirname "$index")"' EXIT

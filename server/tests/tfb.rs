@@ -187,3 +187,60 @@ fn fortunes_page_is_exact() {
     // The added fortune is for that request only.
     assert_eq!(server.get("/fortunes").text(), expected);
 }
+
+/// A full disk under the update log: updates get 503 and change nothing, reads go on, and
+/// updates work again once there is room. Mounts a 1 MiB tmpfs, so it needs root (as CI runs).
+#[test]
+fn updates_on_a_full_disk_get_503_while_reads_go_on() {
+    let d = tempfile::tempdir().unwrap();
+    let mnt = d.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.to_str().unwrap()])
+        .status()
+        .expect("mount runs");
+    assert!(mounted.success(), "this test mounts a small tmpfs to fill; it needs root (CI runs as root)");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let sample = crate::util::repo().join("datasets/enwiki-sample.xml.bz2");
+    let server = Server::start(&sample, &["--tables", mnt.to_str().unwrap()]);
+    assert_eq!(server.get("/updates?queries=3").status, 200);
+
+    // Fill the disk.
+    let filler = mnt.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut f, &chunk).is_ok() {}
+    drop(f);
+    let table = || server.post("/sql", "text/plain", "SELECT id, randomNumber FROM world ORDER BY id").body;
+    let mut refused = None;
+    for _ in 0..10 {
+        let before = table();
+        let a = server.get("/updates?queries=500");
+        if a.status != 200 {
+            assert!(table() == before, "a refused update changed the table");
+            refused = Some(a);
+            break;
+        }
+    }
+    let refused = refused.expect("an update on a full disk was acknowledged 10 times");
+    refused.assert_error(503, "write_unavailable");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(refused.json()["error"]["message"].as_str().unwrap().contains("No space left"), "{}", refused.text());
+    assert_eq!(server.get("/db").status, 200);
+    assert_eq!(server.get("/queries?queries=5").status, 200);
+    assert_eq!(server.get("/fortunes").status, 200);
+
+    std::fs::remove_file(&filler).unwrap();
+    let rows = world_rows(&server.get("/updates?queries=5").json());
+    let (_, server) = server.restart("KILL");
+    for (id, n) in rows.into_iter().collect::<HashMap<_, _>>() {
+        let a = server.post("/sql", "text/plain", &format!("SELECT randomNumber FROM world WHERE id = {id}"));
+        assert_eq!(a.json()[0]["randomNumber"].as_i64().unwrap(), n);
+    }
+}
