@@ -1,35 +1,19 @@
 """Every notebook in notebooks/ runs top to bottom against a server on the bundled data.
 
-Starts the server binary named by FOLIO_SERVER_BIN on the index named by FOLIO_TEST_INDEX, on a
-free port, and runs each notebook with nbclient (FOLIO_URL and FOLIO_DATA point at them); any
+Runs each notebook with nbclient against the server of conftest.py (FOLIO_URL and FOLIO_DATA
+point at it and its index); any
 error in any cell fails the test. Outputs are not written back: the committed notebooks stay
 stripped.
 """
 
 import os
 import pathlib
-import subprocess
-import tempfile
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
-
-
-@pytest.fixture(scope="module")
-def server():
-    tables = tempfile.mkdtemp()
-    proc = subprocess.Popen(
-        [os.environ["FOLIO_SERVER_BIN"], "--data", os.environ["FOLIO_TEST_INDEX"], "--tables", tables,
-         "--listen", "127.0.0.1:0", "--quiet"],
-        stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line, "the server did not start"
-    yield line.strip().rsplit(" ", 1)[-1].rstrip("/")
-    proc.terminate()
-    assert proc.wait(timeout=30) == 0
 
 
 def test_there_are_notebooks():

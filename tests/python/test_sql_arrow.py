@@ -1,34 +1,15 @@
 """`POST /sql` answers that pyarrow and pandas read as they are.
 
-Starts the server binary named by FOLIO_SERVER_BIN on the index named by FOLIO_TEST_INDEX, on a
-free port, with its tables in a temporary directory.
+The server comes from conftest.py (the index named by FOLIO_TEST_INDEX).
 """
 
 import json
-import os
-import subprocess
-import tempfile
 import urllib.request
 
 import pyarrow as pa
 import pyarrow.ipc
-import pytest
 
 ARROW = "application/vnd.apache.arrow.stream"
-
-
-@pytest.fixture(scope="module")
-def server():
-    tables = tempfile.mkdtemp()
-    proc = subprocess.Popen(
-        [os.environ["FOLIO_SERVER_BIN"], "--data", os.environ["FOLIO_TEST_INDEX"], "--tables", tables,
-         "--listen", "127.0.0.1:0", "--quiet"],
-        stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line, "the server did not start"
-    yield line.strip().rsplit(" ", 1)[-1].rstrip("/")
-    proc.terminate()
-    assert proc.wait(timeout=30) == 0
 
 
 def post(url, body, content_type="text/plain", accept=None):

@@ -1,0 +1,26 @@
+"""The running server the Python tests talk to.
+
+Starts the binary named by FOLIO_SERVER_BIN on the index named by FOLIO_TEST_INDEX (both set by
+scripts/test.sh), on a free port, with its SQL tables in a temporary directory; stops it with
+SIGTERM at the end and checks that it exits cleanly.
+"""
+
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def server():
+    tables = tempfile.mkdtemp()
+    proc = subprocess.Popen(
+        [os.environ["FOLIO_SERVER_BIN"], "--data", os.environ["FOLIO_TEST_INDEX"], "--tables", tables,
+         "--listen", "127.0.0.1:0", "--quiet"],
+        stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line, "the server did not start"
+    yield line.strip().rsplit(" ", 1)[-1].rstrip("/")
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
