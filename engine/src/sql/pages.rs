@@ -4,14 +4,20 @@
 //! Arrow's full validation: offsets in bounds, UTF-8 valid), never copied: every column buffer is
 //! a slice of the mapped file, kept alive by the map's reference count. Opening the server stays
 //! instant however large the dump is.
+//!
+//! The batches are then cut into chunks of 65,536 rows whose buffers each get their own handle on
+//! the map covering exactly their bytes: DataFusion's memory accounting counts a buffer's whole
+//! allocation, so a sliced column would otherwise weigh as much as the file, and a query's memory
+//! limit would not mean what it says. Only string offsets (4 bytes a row) are copied, rebased.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::buffer::Buffer;
+use datafusion::arrow::array::{Array, ArrayData, ArrayRef, RecordBatch, StringArray, make_array};
+use datafusion::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::ipc::reader::{FileDecoder, read_footer_length};
 use datafusion::arrow::ipc::root_as_footer;
 use datafusion::catalog::{MemTable, Session, TableProvider};
@@ -19,7 +25,7 @@ use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 
-use crate::Index;
+use crate::{Index, Mmap};
 
 /// The `pages` table provider.
 pub struct PagesTable {
@@ -45,7 +51,7 @@ impl PagesTable {
     fn table(&self) -> DfResult<Arc<MemTable>> {
         let table = self.table.get_or_init(|| {
             let batches = decode(&self.index).map_err(|e| e.to_string())?;
-            let mut parts = vec![Vec::new(); self.partitions.min(batches.len()).max(1)];
+            let mut parts = vec![Vec::new(); self.partitions.clamp(1, batches.len().max(1))];
             let n = parts.len();
             for (i, batch) in batches.into_iter().enumerate() {
                 parts[i % n].push(batch);
@@ -81,10 +87,57 @@ fn decode(index: &Index) -> Result<Vec<RecordBatch>, String> {
         }
         let data = buffer.slice_with_length(start, block_len);
         if let Some(batch) = decoder.read_record_batch(block, &data).map_err(|e| format!("{path}: {e}"))? {
-            batches.push(batch);
+            for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
+                let part = batch.slice(start, CHUNK_ROWS.min(batch.num_rows() - start));
+                let columns = part.columns().iter().map(|c| compact(c, &map)).collect::<Result<Vec<_>, _>>();
+                let columns = columns.map_err(|e| format!("{path}: {e}"))?;
+                batches.push(RecordBatch::try_new(part.schema(), columns).map_err(|e| format!("{path}: {e}"))?);
+            }
         }
     }
     Ok(batches)
+}
+
+/// Rows per batch of the table: small enough that operators see (and account for) columns of a
+/// few hundred kilobytes, large enough to keep per-batch costs negligible.
+/// (Tests cut the six-row fixture into chunks of 4 and 2, so every path of [`compact`] runs.)
+const CHUNK_ROWS: usize = if cfg!(test) { 4 } else { 1 << 16 };
+
+/// `buffer` (which lies in `map`) as a buffer over the same bytes whose allocation, as Arrow
+/// reports it, is exactly its own length, not the whole map.
+fn exact(buffer: &Buffer, map: &Mmap) -> Buffer {
+    let at = (buffer.as_ptr() as usize).wrapping_sub(map.as_ptr() as usize);
+    if at <= map.len() && buffer.len() <= map.len() - at {
+        Buffer::from(bytes::Bytes::from_owner(map.clone()).slice(at..at + buffer.len()))
+    } else {
+        buffer.clone()
+    }
+}
+
+/// A slice of a column with buffers that hold only its rows: values and validity bits are
+/// zero-copy slices of the map; a string column's offsets (4 bytes a row) are rebased to start
+/// at 0, the only bytes copied.
+fn compact(column: &ArrayRef, map: &Mmap) -> Result<ArrayRef, ArrowError> {
+    let len = column.len();
+    let nulls = column.nulls().map(|n| {
+        // Slices start at multiples of 8 rows: the bits are a byte-aligned, zero-copy slice.
+        NullBuffer::new(BooleanBuffer::new(exact(&n.inner().sliced(), map), 0, len))
+    });
+    if let Some(strings) = column.as_any().downcast_ref::<StringArray>() {
+        let offsets = strings.value_offsets();
+        let (first, last) = (offsets[0], offsets[len]);
+        let rebased = OffsetBuffer::new(ScalarBuffer::from(offsets.iter().map(|o| o - first).collect::<Vec<i32>>()));
+        let values = exact(&strings.values().slice_with_length(first as usize, (last - first) as usize), map);
+        return Ok(Arc::new(StringArray::try_new(rebased, values, nulls)?));
+    }
+    let data = column.to_data();
+    let width = data
+        .data_type()
+        .primitive_width()
+        .ok_or_else(|| ArrowError::SchemaError(format!("pages: unexpected column type {}", data.data_type())))?;
+    let values = exact(&data.buffers()[0].slice_with_length(data.offset() * width, len * width), map);
+    let data = ArrayData::builder(data.data_type().clone()).len(len).add_buffer(values).nulls(nulls).build()?;
+    Ok(make_array(data))
 }
 
 #[async_trait]

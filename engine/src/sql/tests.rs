@@ -117,6 +117,17 @@ async fn ad_hoc_queries_answer_with_rows() {
     assert_eq!(ns, serde_json::json!([{"ns": 0, "n": 5}, {"ns": 1, "n": 1}]));
     let redirect = json(&q("SELECT title, redirect FROM pages WHERE page_id = 1").await.unwrap());
     assert_eq!(redirect, serde_json::json!([{"title": "AT&T", "redirect": null}]));
+    // Every row of the table (cut into chunks) equals the engine's own reading of it.
+    let index = fixture_index();
+    let rows = json(&q(r#"SELECT page_id, ns, title, redirect, start, "end" FROM pages"#).await.unwrap());
+    let mut rows: Vec<_> = rows.as_array().unwrap().clone();
+    rows.sort_by_key(|r| r["start"].as_u64());
+    for (row, value) in rows.iter().enumerate() {
+        let page = index.page(row).unwrap();
+        let expected = serde_json::json!({"page_id": page.page_id, "ns": page.ns, "title": page.title,
+            "redirect": page.redirect, "start": page.start, "end": page.end});
+        assert_eq!(value, &expected, "row {row}");
+    }
     let tables = json(&q("SHOW TABLES").await.unwrap()).to_string();
     assert!(["world", "fortune", "pages"].iter().all(|t| tables.contains(t)), "{tables}");
     assert_eq!(json(&q("SELECT * FROM world WHERE id = 0").await.unwrap()), serde_json::json!([]));
@@ -149,6 +160,20 @@ async fn limits_give_clear_errors_never_cut_answers() {
     let sql = "SELECT a.id FROM world a JOIN world b ON a.randomNumber <> b.id ORDER BY a.randomNumber, b.id LIMIT 5";
     let err = catalog.query(sql, &[]).await.unwrap_err();
     assert_eq!(err.code(), "sql_limit", "{err}");
+}
+
+#[tokio::test]
+async fn pages_columns_count_their_own_bytes_not_the_whole_map() {
+    let dir = tempfile::tempdir().unwrap();
+    // Before buffers were re-sliced, every column reported the whole mapped file as its size.
+    let limits = SqlLimits { memory: 1 << 20, ..SqlLimits::default() };
+    let catalog = open(dir.path(), limits).await;
+    let file = std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/pages.arrow")).unwrap();
+    let answer = catalog.query("SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns", &[]).await.unwrap();
+    assert_eq!(answer.rows(), 2);
+    let pages = catalog.query("SELECT title FROM pages", &[]).await.unwrap();
+    let reported: usize = pages.batches.iter().map(|b| b.get_array_memory_size()).sum();
+    assert!(reported < file.len() as usize, "a title column reports {reported} bytes; the file has {}", file.len());
 }
 
 #[tokio::test]
