@@ -264,13 +264,14 @@ impl Catalog {
             Ok(Answer { schema, batches })
         };
         let runtime = self.runtime.as_ref().expect("the SQL runtime lives as long as the catalog");
-        let mut handle = runtime.spawn(run);
-        match tokio::time::timeout(self.limits.timeout, &mut handle).await {
+        // If the caller goes away (a client hangs up), the query is cancelled with it.
+        let mut handle = AbortOnDrop(runtime.spawn(run));
+        match tokio::time::timeout(self.limits.timeout, &mut handle.0).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => Err(Error::Sql(format!("the query failed: {e}"))),
             Err(_) => {
-                // Cancelled at its next yield point; the caller has its answer now.
-                handle.abort();
+                // Cancelled (on drop of the handle) at its next yield point; the caller has its
+                // answer now.
                 Err(Error::SqlLimit(format!(
                     "the query ran longer than {:.1} s (the time limit) and was stopped",
                     self.limits.timeout.as_secs_f64()
@@ -294,6 +295,15 @@ impl Catalog {
     /// Publishes a checkpoint of `world` and empties its log (at shutdown, say).
     pub async fn checkpoint(&self) -> Result<()> {
         self.world.checkpoint().await
+    }
+}
+
+/// A task handle that cancels its task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
