@@ -11,20 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
 SECS="${2:-10}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -p folio-server -p folio-ingest >&2
+source benches/fixture.sh
 (cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
-BIN="$CARGO_TARGET_DIR/release"
 PEER="$CARGO_TARGET_DIR/peers/release/actix-hello"
-WORK="$CARGO_TARGET_DIR/bench-fixtures"
-mkdir -p "$WORK"
-DUMP="$WORK/synth-$PAGES.xml"
-IDX="$WORK/synth-$PAGES.idx"
-[ -f "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet >&2
-# Always rebuilt (1.7 s for a million pages): the index then matches this build of the format.
-"$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet >&2
-cat "$DUMP" > /dev/null
 PORT=18090
 URL="http://127.0.0.1:$PORT"
 SERVER_PID=""

@@ -13,17 +13,7 @@ cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
 SECS="${2:-5}"
 RUNS="${3:-3}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -p folio-server -p folio-ingest >&2
-BIN="$CARGO_TARGET_DIR/release"
-WORK="$CARGO_TARGET_DIR/bench-fixtures"
-mkdir -p "$WORK"
-DUMP="$WORK/synth-$PAGES.xml"
-IDX="$WORK/synth-$PAGES.idx"
-[ -f "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet >&2
-"$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet >&2
-cat "$DUMP" > /dev/null
+source benches/fixture.sh
 TABLES="$(mktemp -d)"
 PORT=18092
 URL="http://127.0.0.1:$PORT"

@@ -204,11 +204,11 @@ impl Catalog {
     /// The `world` row `id`, read by the prepared point query.
     pub async fn world_row(&self, id: i32) -> Result<Option<WorldRow>> {
         let batches = self.run(&self.world_by_id, &[ScalarValue::Int32(Some(id))]).await?;
-        let row = batches.iter().find(|b| b.num_rows() > 0).map(|b| {
-            let int = |i: usize| b.column(i).as_any().downcast_ref::<Int32Array>().expect("int32 column").value(0);
-            WorldRow { id: int(0), random_number: int(1) }
-        });
-        Ok(row)
+        let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else { return Ok(None) };
+        Ok(Some(WorldRow {
+            id: column::<Int32Array>(b, 0)?.value(0),
+            random_number: column::<Int32Array>(b, 1)?.value(0),
+        }))
     }
 
     /// Every `fortune` row, in table order.
@@ -217,8 +217,7 @@ impl Catalog {
         self.fortune_reads.fetch_add(1, Ordering::Relaxed);
         let mut out = Vec::with_capacity(16);
         for b in &batches {
-            let ids = b.column(0).as_any().downcast_ref::<Int32Array>().expect("int32 column");
-            let messages = b.column(1).as_any().downcast_ref::<StringArray>().expect("utf8 column");
+            let (ids, messages) = (column::<Int32Array>(b, 0)?, column::<StringArray>(b, 1)?);
             for i in 0..b.num_rows() {
                 out.push(Fortune { id: ids.value(i), message: messages.value(i).to_string() });
             }
@@ -314,6 +313,15 @@ impl Drop for Catalog {
             runtime.shutdown_background();
         }
     }
+}
+
+/// Column `i` of a prepared statement's answer, as the array type its plan promises.
+fn column<T: Array + 'static>(batch: &RecordBatch, i: usize) -> Result<&T> {
+    batch
+        .columns()
+        .get(i)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| Error::Sql(format!("a prepared statement answered column {i} with an unexpected type")))
 }
 
 /// A DataFusion error, or [`Error::SqlLimit`] when it is the memory pool refusing.

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 
 use futures::channel::oneshot;
@@ -38,23 +38,33 @@ pub struct WorldRows {
 }
 
 impl WorldRows {
+    // The rows are plain integers, always consistent between two statements: a panic elsewhere
+    // while a lock was held (a poisoned lock) leaves nothing to repair, so the guard is taken anyway.
+    fn read(&self) -> RwLockReadGuard<'_, Vec<i32>> {
+        self.values.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<i32>> {
+        self.values.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The number of rows (ids run from 1 to this).
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
-        self.values.read().expect("world lock").len()
+        self.read().len()
     }
 
     /// The randomNumber of row `id`, counted as one row read.
     pub fn get(&self, id: i64) -> Option<i32> {
         let index = usize::try_from(id.checked_sub(1)?).ok()?;
-        let value = *self.values.read().expect("world lock").get(index)?;
+        let value = *self.read().get(index)?;
         self.reads.fetch_add(1, Ordering::Relaxed);
         Some(value)
     }
 
     /// A consistent copy of every row, counted as that many rows read.
     pub fn snapshot(&self) -> Vec<i32> {
-        let values = self.values.read().expect("world lock").clone();
+        let values = self.read().clone();
         self.reads.fetch_add(values.len() as u64, Ordering::Relaxed);
         values
     }
@@ -131,7 +141,7 @@ impl World {
 
     fn send(&self, make: impl FnOnce(oneshot::Sender<Result<()>>) -> Msg) -> oneshot::Receiver<Result<()>> {
         let (reply, rx) = oneshot::channel();
-        if let Some(tx) = self.tx.lock().expect("world sender").as_ref() {
+        if let Some(tx) = lock(&self.tx).as_ref() {
             let _ = tx.send(make(reply));
         }
         rx
@@ -158,8 +168,8 @@ impl World {
 
     /// Stops the writer after the updates already sent, with a final checkpoint.
     pub fn close(&self) {
-        drop(self.tx.lock().expect("world sender").take());
-        if let Some(handle) = self.writer.lock().expect("world writer").take() {
+        drop(lock(&self.tx).take());
+        if let Some(handle) = lock(&self.writer).take() {
             let _ = handle.join();
         }
     }
@@ -169,6 +179,11 @@ impl Drop for World {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// A mutex's guard, poisoned or not (the sender and the writer handle cannot be left half-changed).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn closed() -> Error {
@@ -216,7 +231,7 @@ impl Writer {
         let all: Vec<Update> = commits.iter().flat_map(|(u, _)| u.iter().copied()).collect();
         match self.log.commit(&all) {
             Ok(_) => {
-                let mut values = self.rows.values.write().expect("world lock");
+                let mut values = self.rows.write();
                 for &(id, value) in &all {
                     values[id as usize - 1] = value;
                 }
@@ -239,7 +254,7 @@ impl Writer {
         if self.log.is_empty() {
             return Ok(());
         }
-        let values = self.rows.values.read().expect("world lock").clone();
+        let values = self.rows.read().clone();
         tables::write_table(&self.file, "world", &world_batch(&values), self.log.seq())?;
         self.log.reset()
     }

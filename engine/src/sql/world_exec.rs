@@ -124,7 +124,7 @@ impl TableProvider for WorldTable {
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let key = filters.iter().find_map(key_of).unwrap_or(Key::All);
-        Ok(Arc::new(WorldExec::new(self.rows.clone(), key, projection.cloned())))
+        Ok(Arc::new(WorldExec::new(self.rows.clone(), key, projection.cloned())?))
     }
 }
 
@@ -139,10 +139,10 @@ pub struct WorldExec {
 }
 
 impl WorldExec {
-    fn new(rows: Arc<WorldRows>, key: Key, projection: Option<Vec<usize>>) -> WorldExec {
+    fn new(rows: Arc<WorldRows>, key: Key, projection: Option<Vec<usize>>) -> DfResult<WorldExec> {
         let full = world_schema();
         let schema = match &projection {
-            Some(p) => Arc::new(full.project(p).expect("projection of world's columns")),
+            Some(p) => Arc::new(full.project(p)?),
             None => full,
         };
         let properties = Arc::new(PlanProperties::new(
@@ -151,7 +151,7 @@ impl WorldExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        WorldExec { rows, key, projection, properties }
+        Ok(WorldExec { rows, key, projection, properties })
     }
 
     /// Which rows this scan reads.
