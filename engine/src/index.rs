@@ -59,6 +59,9 @@ pub struct Index {
     pub(crate) sorted_spans: NpyArray<u64>,
     pub(crate) dump: Mmap,
     pub(crate) dump_path: PathBuf,
+    /// The dump as opened, to notice a truncation or rewrite while it is mapped.
+    dump_file: std::fs::File,
+    dump_mtime: Option<std::time::SystemTime>,
 }
 
 impl Index {
@@ -113,7 +116,9 @@ impl Index {
         }
 
         let dump_path = manifest.dump_path(dir);
-        let dump = Mmap::open(&dump_path)?;
+        let dump_file = std::fs::File::open(&dump_path).map_err(|e| Error::io(&dump_path, e))?;
+        let dump_mtime = dump_file.metadata().and_then(|m| m.modified()).ok();
+        let dump = Mmap::from_file(&dump_file, &dump_path)?;
         if dump.len() as u64 != manifest.dump.bytes {
             let what = format!("{} bytes, the index expects {}", dump.len(), manifest.dump.bytes);
             return Err(Error::DumpChanged { path: dump_path, what });
@@ -137,7 +142,32 @@ impl Index {
             sorted_spans,
             dump,
             dump_path,
+            dump_file,
+            dump_mtime,
         })
+    }
+
+    /// Checks that the dump is still the file this index was opened over: the same size and
+    /// mtime, and no read of the map faulted because the file shrank. Costs one `fstat`.
+    ///
+    /// Call it after reading page bytes and before declaring them served: a dump truncated or
+    /// rewritten in place while the server runs makes this fail with [`Error::DumpChanged`]
+    /// (the `SIGBUS` of the lost tail is absorbed by [`Mmap`]'s guard and reads as zeros), so
+    /// wrong bytes are never passed off as a page. A dump replaced by a rename is no change: the
+    /// map keeps the old file, which is the one the index describes.
+    pub fn check_dump(&self) -> Result<()> {
+        let changed = |what: String| Err(Error::DumpChanged { path: self.dump_path.clone(), what });
+        if self.dump.faults() > 0 {
+            return changed("it shrank while being served (reads past its new end faulted)".into());
+        }
+        let meta = self.dump_file.metadata().map_err(|e| Error::io(&self.dump_path, e))?;
+        if meta.len() != self.manifest.dump.bytes {
+            return changed(format!("it is now {} bytes, the index expects {}", meta.len(), self.manifest.dump.bytes));
+        }
+        if meta.modified().ok() != self.dump_mtime {
+            return changed("it was modified after the server opened it".into());
+        }
+        Ok(())
     }
 
     /// The index directory.
@@ -196,7 +226,9 @@ impl Index {
     }
 
     /// The XML of the page in `row`, as a zero-copy slice of the dump (reads two columns).
+    /// Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does.
     pub fn row_bytes(&self, row: u32) -> Result<MmapSlice> {
+        self.check_dump()?;
         let (start, end) = (self.pages.start(row as usize)?, self.pages.end(row as usize)?);
         self.dump_slice(start, end.saturating_add(1)).ok_or_else(|| {
             let what = format!("row {row} spans bytes {start}-{end}, past the end of the dump");
@@ -232,6 +264,7 @@ impl Index {
 
     /// The page's XML, exactly the dump's bytes from `<page>` to `</page>`, as a zero-copy slice.
     pub fn page_bytes(&self, page: &Page<'_>) -> Result<MmapSlice> {
+        self.check_dump()?;
         self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
             let what =
                 format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
@@ -239,7 +272,8 @@ impl Index {
         })
     }
 
-    /// Bytes `start..end` (end exclusive) of the dump, or `None` when out of range.
+    /// Bytes `start..end` (end exclusive) of the dump, or `None` when out of range. Unlike
+    /// [`Index::row_bytes`] this does not check the dump: call [`Index::check_dump`] around it.
     pub fn dump_slice(&self, start: u64, end: u64) -> Option<MmapSlice> {
         self.dump.slice(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     }

@@ -1,4 +1,4 @@
-//! Read-only memory maps: the only `unsafe` code in the engine.
+//! Read-only memory maps and the `SIGBUS` guard: the only `unsafe` code in the engine.
 //!
 //! # Safety
 //!
@@ -10,9 +10,20 @@
 //! nothing Folio does ever writes to a published file again, and a rebuild replaces the directory
 //! rather than rewriting files in place. The engine never hands out `&str` or typed views that it
 //! did not re-check on access (string offsets are bounds-checked and UTF-8 validated when read),
-//! so changed bytes can give wrong answers but never undefined behaviour in safe code. The
-//! remaining hazard, a dump file truncated by someone else while mapped, is documented in
-//! ARCHITECTURE.md and checked at open (size and fingerprint against the manifest).
+//! so changed bytes can give wrong answers but never undefined behaviour in safe code.
+//!
+//! The remaining hazard is a file truncated by someone else while mapped (a dump being
+//! re-downloaded in place, say): reading its lost tail raises `SIGBUS`, which kills the process.
+//! [`Mmap`] registers every map with a process-wide `SIGBUS` handler (installed once, chaining to
+//! any handler that was there before). When a fault lands inside a registered map, the handler
+//! maps anonymous zero pages over the lost part (`MAP_FIXED`, from the faulting page to the end of
+//! the map), counts the fault, and returns, so the read completes with zeros instead of killing
+//! every request in flight. Callers that serve bytes check [`Mmap::faults`] (and the file's size
+//! and mtime, see `Index::check_dump`) after reading, so zeros are never served as page bytes. A
+//! fault outside every registered map is handed to the previous handler, or to the default action.
+//! `mmap(2)` is not on POSIX's list of async-signal-safe functions, but on Linux it is a plain
+//! system call that takes no user-space lock, which is what matters inside a handler; the handler
+//! otherwise only reads and writes atomics.
 
 use std::fs::File;
 use std::ops::Deref;
@@ -31,7 +42,7 @@ pub struct Mmap {
 }
 
 enum Inner {
-    Map(memmap2::Mmap),
+    Map(Mapped),
     // `mmap(2)` refuses zero-length files; an empty file is an empty slice.
     Empty,
 }
@@ -54,7 +65,8 @@ impl Mmap {
             // against its manifest (size and fingerprint) before use.
             #[allow(unsafe_code)]
             let map = unsafe { memmap2::MmapOptions::new().map(file) }.map_err(|e| Error::io(path, e))?;
-            Inner::Map(map)
+            let slot = guard::register(map.as_ptr() as usize, map.len());
+            Inner::Map(Mapped { map, slot })
         };
         Ok(Mmap { inner: Arc::new(inner) })
     }
@@ -62,14 +74,23 @@ impl Mmap {
     /// Tells the kernel the map will be read front to back (a scan); errors are ignored.
     pub fn advise_sequential(&self) {
         if let Inner::Map(m) = &*self.inner {
-            let _ = m.advise(memmap2::Advice::Sequential);
+            let _ = m.map.advise(memmap2::Advice::Sequential);
         }
     }
 
     /// Tells the kernel the map will be read at random (lookups); errors are ignored.
     pub fn advise_random(&self) {
         if let Inner::Map(m) = &*self.inner {
-            let _ = m.advise(memmap2::Advice::Random);
+            let _ = m.map.advise(memmap2::Advice::Random);
+        }
+    }
+
+    /// How many reads of this map faulted because its file shrank after it was mapped (the lost
+    /// part now reads as zeros; see the module documentation). Zero for a healthy map.
+    pub fn faults(&self) -> u64 {
+        match &*self.inner {
+            Inner::Map(m) => m.slot.map_or(0, guard::faults),
+            Inner::Empty => 0,
         }
     }
 
@@ -83,11 +104,26 @@ impl Mmap {
     }
 }
 
+/// A live map and its slot in the `SIGBUS` guard's table (none when the table is full).
+struct Mapped {
+    map: memmap2::Mmap,
+    slot: Option<usize>,
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // Unregister before `memmap2` unmaps (fields drop after this body).
+        if let Some(slot) = self.slot {
+            guard::unregister(slot);
+        }
+    }
+}
+
 impl Deref for Mmap {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match &*self.inner {
-            Inner::Map(m) => m,
+            Inner::Map(m) => &m.map,
             Inner::Empty => &[],
         }
     }
@@ -135,5 +171,161 @@ impl AsRef<[u8]> for MmapSlice {
 impl std::fmt::Debug for MmapSlice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "MmapSlice({:?})", self.range)
+    }
+}
+
+/// The process-wide `SIGBUS` handler and its table of registered maps.
+#[allow(unsafe_code)]
+mod guard {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    const SLOTS: usize = 1024;
+
+    struct Slot {
+        start: AtomicUsize,
+        len: AtomicUsize,
+        faults: AtomicU64,
+    }
+
+    static TABLE: [Slot; SLOTS] =
+        [const { Slot { start: AtomicUsize::new(0), len: AtomicUsize::new(0), faults: AtomicU64::new(0) } }; SLOTS];
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+    /// The action that was installed before ours, to chain to.
+    struct Previous(libc::sigaction);
+    // SAFETY: plain data, written once before the handler can run and only read afterwards.
+    unsafe impl Sync for Previous {}
+    unsafe impl Send for Previous {}
+    static PREVIOUS: OnceLock<Option<Previous>> = OnceLock::new();
+
+    fn install() -> bool {
+        PREVIOUS
+            .get_or_init(|| {
+                // SAFETY: sysconf and sigaction with a zeroed, then filled, sigaction struct; the
+                // handler only touches atomics, the table and mmap (see the module docs).
+                unsafe {
+                    let page = libc::sysconf(libc::_SC_PAGESIZE);
+                    if page > 0 {
+                        PAGE.store(page as usize, Ordering::Relaxed);
+                    }
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = on_sigbus as *const () as usize;
+                    action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    (libc::sigaction(libc::SIGBUS, &action, &mut old) == 0).then_some(Previous(old))
+                }
+            })
+            .is_some()
+    }
+
+    /// Registers the map at `start..start + len`; `None` when the handler could not be
+    /// installed or the table is full (the map then works unguarded, as any map does).
+    pub(super) fn register(start: usize, len: usize) -> Option<usize> {
+        if !install() {
+            return None;
+        }
+        let slot = TABLE
+            .iter()
+            .position(|s| s.start.compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Acquire).is_ok())?;
+        let s = &TABLE[slot];
+        s.faults.store(0, Ordering::Relaxed);
+        s.len.store(len, Ordering::Release);
+        s.start.store(start, Ordering::Release);
+        Some(slot)
+    }
+
+    pub(super) fn unregister(slot: usize) {
+        let s = &TABLE[slot];
+        s.len.store(0, Ordering::Release);
+        s.start.store(0, Ordering::Release);
+    }
+
+    pub(super) fn faults(slot: usize) -> u64 {
+        TABLE[slot].faults.load(Ordering::Acquire)
+    }
+
+    extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+        // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        for s in &TABLE {
+            let start = s.start.load(Ordering::Acquire);
+            if start == 0 || start == usize::MAX {
+                continue;
+            }
+            let len = s.len.load(Ordering::Acquire);
+            if addr < start || addr - start >= len {
+                continue;
+            }
+            let page = PAGE.load(Ordering::Relaxed);
+            let from = addr & !(page - 1);
+            let to = (start + len).div_ceil(page) * page;
+            // SAFETY: `from..to` lies inside a live, registered, read-only map (it is unregistered
+            // before it is unmapped); replacing those pages with zero pages changes what reads
+            // see but never makes any address invalid.
+            let zeros = unsafe {
+                libc::mmap(
+                    from as *mut libc::c_void,
+                    to - from,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if zeros != libc::MAP_FAILED {
+                s.faults.fetch_add(1, Ordering::AcqRel);
+                return;
+            }
+            break;
+        }
+        // Not ours: chain to the previous handler, or restore the default action and return so
+        // the faulting read happens again and ends the process as it would have without us.
+        // SAFETY: calling the previous handler with the arguments we were given is what the
+        // kernel would have done; sigaction is async-signal-safe.
+        unsafe {
+            if let Some(Some(Previous(prev))) = PREVIOUS.get() {
+                let handler = prev.sa_sigaction;
+                if handler != libc::SIG_DFL && handler != libc::SIG_IGN {
+                    if prev.sa_flags & libc::SA_SIGINFO != 0 {
+                        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                            std::mem::transmute(handler);
+                        f(signal, info, context);
+                    } else {
+                        let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
+                        f(signal);
+                    }
+                    return;
+                }
+            }
+            let mut default: libc::sigaction = std::mem::zeroed();
+            default.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(signal, &default, std::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mmap;
+
+    #[test]
+    fn a_file_truncated_under_its_map_reads_zeros_and_counts_the_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.xml");
+        let page = 64 << 10; // at least one page on every platform
+        std::fs::write(&path, vec![b'x'; 4 * page]).unwrap();
+        let map = Mmap::open(&path).unwrap();
+        assert_eq!(map[3 * page], b'x');
+        assert_eq!(map.faults(), 0);
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(page as u64).unwrap();
+        // Without the guard this read would kill the test process with SIGBUS.
+        let tail = std::hint::black_box(map[3 * page + 7]);
+        assert_eq!(tail, 0);
+        assert!(map.faults() >= 1);
+        assert_eq!(map[10], b'x', "the part that is still in the file reads as before");
+        let other = Mmap::open(&path).unwrap();
+        assert_eq!(other.faults(), 0, "faults are counted per map");
     }
 }

@@ -57,8 +57,10 @@ error_codes! {
     RedirectLoop => LOOP_DETECTED, "redirect_loop";
     /// The CPU-heavy work queue is full.
     Overloaded => SERVICE_UNAVAILABLE, "overloaded";
-    /// The index or the dump is damaged or changed.
+    /// The index is damaged.
     IndexError => INTERNAL_SERVER_ERROR, "index_error";
+    /// The dump was truncated or rewritten while being served: rebuild the index and restart.
+    DumpChanged => SERVICE_UNAVAILABLE, "dump_changed";
     /// A SQL statement that does not parse, plan or run (DataFusion's message).
     SqlError => BAD_REQUEST, "sql_error";
     /// A SQL statement that is not a read-only query.
@@ -105,6 +107,7 @@ impl From<folio_engine::Error> for ApiError {
             E::SqlLimit(m) => ApiError::new(Code::SqlLimit, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),
+            e @ E::DumpChanged { .. } => ApiError::new(Code::DumpChanged, e.to_string()),
             e => ApiError::new(Code::IndexError, format!("{} ({})", e, e.code())),
         }
     }

@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod body;
 pub mod cache;
 pub mod count;
 pub mod dataset;

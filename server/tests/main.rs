@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `folio-server` binary on a free port, a real HTTP client.
 
+mod faults;
 mod lifecycle;
 mod ranges;
 mod routes;

@@ -100,6 +100,17 @@ impl Server {
 
     /// Any request through ureq.
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+        self.try_send(method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Any request through ureq; an error when there is no whole answer.
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Answer, ureq::Error> {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
         let url = format!("{}{path}", self.url);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
@@ -107,7 +118,7 @@ impl Server {
             builder = builder.header(*k, *v);
         }
         let request = builder.body(body).unwrap();
-        let mut response = agent.run(request).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let mut response = agent.run(request)?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -117,9 +128,14 @@ impl Server {
         let body = if method == "HEAD" {
             Vec::new()
         } else {
-            response.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap()
+            response.body_mut().with_config().limit(1 << 30).read_to_vec()?
         };
-        Answer { status, headers, body }
+        Ok(Answer { status, headers, body })
+    }
+
+    /// True while the server process runs.
+    pub fn child_alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     /// Sends raw bytes and reads the whole answer (the request should say `Connection: close`).
@@ -233,4 +249,9 @@ pub fn hard_dump(dir: &Path) -> PathBuf {
     let path = dir.join("hard.xml");
     std::fs::write(&path, xml).unwrap();
     path
+}
+
+/// `title` percent-encoded for a path segment (every byte but unreserved ASCII).
+pub fn encode(title: &str) -> String {
+    percent_encoding::utf8_percent_encode(title, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

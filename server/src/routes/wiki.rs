@@ -10,6 +10,7 @@ use folio_engine::{Index, Page};
 use serde::Deserialize;
 
 use super::{encode_title, path_param};
+use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
 use crate::title::normalize;
@@ -92,7 +93,8 @@ pub async fn page(
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let bytes = index.row_bytes(served)?;
-        let mut r = Response::new(Body::from(Bytes::from_owner(bytes)));
+        let body = MapBody::new(state.index.clone(), vec![Bytes::from_owner(bytes)]);
+        let mut r = Response::new(Body::new(body));
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
         r
     };

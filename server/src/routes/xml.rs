@@ -8,6 +8,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde::Deserialize;
 
+use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::range::{RangeError, parse};
 use crate::state::AppState;
@@ -34,8 +35,8 @@ pub async fn ranges(
         Some(v) => v.to_str().map_err(|_| ApiError::new(Code::BadRange, "the Range header is not ASCII"))?.to_string(),
         None => from_query.ok_or_else(|| ApiError::new(Code::RangeRequired, "Ranged-request required."))?,
     };
-    let dump = state.index.dump();
-    let size = dump.len() as u64;
+    state.index.check_dump()?;
+    let size = state.index.dump().len() as u64;
     let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
         RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
         RangeError::TooMany(n) => ApiError::new(
@@ -50,7 +51,7 @@ pub async fn ranges(
         Bytes::from_owner(bytes)
     };
     let mut response = if let [one] = ranges.as_slice() {
-        let mut r = Response::new(Body::from(slice(one)));
+        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), vec![slice(one)])));
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XML));
         let content_range = format!("bytes {}-{}/{size}", one.start(), one.end());
@@ -72,8 +73,7 @@ pub async fn ranges(
         }
         parts.push(Bytes::from(format!("--{BOUNDARY}--\r\n")));
         let len: usize = parts.iter().map(Bytes::len).sum();
-        let stream = futures_util::stream::iter(parts.into_iter().map(Ok::<_, std::convert::Infallible>));
-        let mut r = Response::new(Body::from_stream(stream));
+        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), parts)));
         let h = r.headers_mut();
         let ct = format!("multipart/byteranges; boundary={BOUNDARY}");
         h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).expect("ASCII"));

@@ -1,0 +1,71 @@
+//! [`MapBody`]: an answer made of zero-copy slices of the mapped dump, completed only while the
+//! dump is intact.
+//!
+//! A dump truncated or rewritten while the server runs must never be served as page bytes. The
+//! body keeps back the answer's last byte (copied out of the map when the body is made) and,
+//! before handing it over, asks [`Index::check_dump`] whether the dump is still the file the
+//! index describes and no read of it faulted. If not, the body fails instead: hyper drops the
+//! connection before the answer is complete, so the client sees a broken answer, never a whole
+//! wrong one. (The bytes before it were either copied by hyper before the check, where a fault
+//! would show, or are still queued for `write(2)`, which fails with `EFAULT` on a lost page.)
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use folio_engine::Index;
+use http_body::{Frame, SizeHint};
+
+/// A response body of dump slices (and small header chunks) checked against the dump's health.
+pub struct MapBody {
+    frames: VecDeque<Bytes>,
+    remaining: u64,
+    index: Arc<Index>,
+}
+
+impl MapBody {
+    /// A body sending `frames` in order, the last one's final byte only after the dump checks out.
+    pub fn new(index: Arc<Index>, frames: Vec<Bytes>) -> MapBody {
+        let mut frames: VecDeque<Bytes> = frames.into_iter().filter(|b| !b.is_empty()).collect();
+        if let Some(last) = frames.pop_back() {
+            let n = last.len();
+            if n > 1 {
+                frames.push_back(last.slice(..n - 1));
+            }
+            frames.push_back(Bytes::copy_from_slice(&last[n - 1..]));
+        }
+        let remaining = frames.iter().map(|b| b.len() as u64).sum();
+        MapBody { frames, remaining, index }
+    }
+}
+
+impl http_body::Body for MapBody {
+    type Data = Bytes;
+    type Error = folio_engine::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        let Some(frame) = this.frames.pop_front() else { return Poll::Ready(None) };
+        if this.frames.is_empty()
+            && let Err(e) = this.index.check_dump()
+        {
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("folio-server: answers from the dump are refused from now on: {e}");
+            }
+            return Poll::Ready(Some(Err(e)));
+        }
+        this.remaining -= frame.len() as u64;
+        Poll::Ready(Some(Ok(Frame::data(frame))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}

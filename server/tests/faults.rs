@@ -1,0 +1,90 @@
+//! Faults: the dump changing under a running server, and a damaged index.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::util::{Answer, Server};
+
+/// Every page of the served index: (title, its exact XML).
+fn pages(server: &Server) -> Vec<(String, Vec<u8>)> {
+    let index = server.index();
+    (0..index.len())
+        .map(|row| {
+            let p = index.page(row).unwrap();
+            (p.title.to_string(), index.page_bytes(&p).unwrap().to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn a_dump_truncated_under_load_is_refused_never_served_wrong_and_the_server_lives() {
+    let mut server = Server::sample();
+    let pages = pages(&server);
+    let dump = server.index().dump_path().to_path_buf();
+    let size = std::fs::metadata(&dump).unwrap().len();
+    let stop = AtomicBool::new(false);
+    let (served, refused, broken) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (server, pages, stop) = (&server, &pages, &stop);
+            let (served, refused, broken) = (&served, &refused, &broken);
+            s.spawn(move || {
+                let mut i = t * 7;
+                while !stop.load(Ordering::Relaxed) {
+                    i = (i + 13) % pages.len();
+                    let (title, xml) = &pages[i];
+                    let path = format!("/wiki/{}", crate::util::encode(title));
+                    match server.try_send("GET", &path, &[], Vec::new()) {
+                        Ok(a) if a.status == 200 => {
+                            assert_eq!(&a.body, xml, "{title}: a complete 200 carries exactly the page");
+                            served.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(a) => {
+                            a.assert_error(503, "dump_changed");
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // An answer cut off because the dump changed while it was being sent.
+                        Err(_) => {
+                            broken.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    assert_eq!(server.get("/json").status, 200, "routes that do not read the dump keep working");
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        std::fs::OpenOptions::new().write(true).open(&dump).unwrap().set_len(size / 2).unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let (served, refused) = (served.into_inner(), refused.into_inner());
+    assert!(served > 0 && refused > 0, "served {served}, refused {refused}");
+    assert!(broken.into_inner() <= 4, "at most the answers in flight at the moment of truncation break");
+
+    // The server lives on: the dump's pages are refused with a clear error, the rest is served.
+    assert!(server.child_alive());
+    let (first, _) = &pages[0];
+    let a = server.get(&format!("/wiki/{}", crate::util::encode(first)));
+    a.assert_error(503, "dump_changed");
+    assert!(a.json()["error"]["message"].as_str().unwrap().contains("rebuild"), "{}", a.text());
+    server.get("/xml?range=0-10").assert_error(503, "dump_changed");
+    assert_eq!(server.get("/offsets/Alb").status, 200);
+    assert_eq!(server.get("/titles?prefix=A&limit=5").status, 200);
+    assert_eq!(server.get(&format!("/pages/{}", crate::util::encode(first))).status, 200);
+    assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) AS n FROM pages").status, 200);
+    assert_eq!(server.get("/stats").status, 200);
+}
+
+#[test]
+fn a_dump_replaced_by_rename_keeps_serving_the_file_the_index_describes() {
+    let server = Server::sample();
+    let pages = pages(&server);
+    let dump = server.index().dump_path().to_path_buf();
+    let next = dump.with_extension("new");
+    std::fs::write(&next, b"<mediawiki>something else entirely</mediawiki>").unwrap();
+    std::fs::rename(&next, &dump).unwrap();
+    for (title, xml) in pages.iter().step_by(17) {
+        let a: Answer = server.get(&format!("/wiki/{}", crate::util::encode(title)));
+        assert_eq!((a.status, &a.body), (200, xml), "{title}");
+    }
+}
