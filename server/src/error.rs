@@ -67,6 +67,10 @@ error_codes! {
     SqlForbidden => BAD_REQUEST, "sql_forbidden";
     /// A query over its time, memory or row limit.
     SqlLimit => BAD_REQUEST, "sql_limit";
+    /// A URL longer than the server accepts.
+    UriTooLong => URI_TOO_LONG, "uri_too_long";
+    /// Request headers larger than the server accepts.
+    HeadersTooLarge => REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large";
     /// A request body larger than the route accepts.
     BodyTooLarge => PAYLOAD_TOO_LARGE, "body_too_large";
     /// A request body of a type the route does not take.

@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admit;
 pub mod body;
 pub mod cache;
 pub mod count;
@@ -29,6 +30,7 @@ pub mod dataset;
 pub mod error;
 pub mod range;
 pub mod routes;
+pub mod serve;
 pub mod state;
 pub mod stats;
 pub mod title;
@@ -76,6 +78,7 @@ pub fn app(state: AppState) -> Router {
                 "this route does not answer this method (/sql takes POST, every other route GET and HEAD)",
             )
         })
+        .layer(admit::AdmitLayer::new(state.limits.clone(), state.stats.clone()))
         .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state)
 }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use folio_engine::sql::{Catalog, SqlLimits};
 use folio_server::dataset::{DatasetConfig, TABLES_SEED, default_tables_dir, prepare};
+use folio_server::serve::ServeConfig;
 use folio_server::{AppState, Limits, app};
 
 /// mimalloc: per-thread free lists suit many small, short-lived allocations on every core.
@@ -49,6 +50,18 @@ struct Args {
     /// Most rows one `/sql` answer may have.
     #[arg(long, env = "FOLIO_SQL_MAX_ROWS", default_value_t = 100_000, value_name = "N")]
     sql_max_rows: usize,
+    /// Most connections open at once; past it new ones get 503 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 16_384, value_name = "N")]
+    max_connections: usize,
+    /// Most requests handled at once; past it requests get 503 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_INFLIGHT", default_value_t = 4096, value_name = "N")]
+    max_inflight: usize,
+    /// Most bytes one `/xml` answer carries (all its ranges together).
+    #[arg(long, env = "FOLIO_MAX_RANGE_BYTES", default_value_t = 1 << 30, value_name = "BYTES")]
+    max_range_bytes: u64,
+    /// Seconds a client gets to send a request's head; also how long an idle connection is kept.
+    #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 30.0, value_name = "SECONDS")]
+    header_timeout: f64,
     /// No progress bar while indexing.
     #[arg(long, short, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     quiet: bool,
@@ -96,42 +109,43 @@ fn run(args: Args) -> Result<()> {
                 recovery.replayed, recovery.torn_bytes
             );
         }
-        let state = AppState::new(index, catalog, Limits::default());
-        serve(state, args.listen, workers, Duration::from_secs(args.grace)).await
+        let limits = Limits {
+            max_inflight: args.max_inflight.max(1),
+            max_range_bytes: args.max_range_bytes.max(1),
+            ..Limits::default()
+        };
+        let state = AppState::new(index, catalog, limits);
+        let config = ServeConfig {
+            max_connections: args.max_connections.max(1),
+            header_timeout: Duration::try_from_secs_f64(args.header_timeout)
+                .ok()
+                .filter(|t| !t.is_zero())
+                .context("--header-timeout must be a positive number of seconds")?,
+            grace: Duration::from_secs(args.grace),
+            ..ServeConfig::default()
+        };
+        serve(state, args.listen, workers, config).await
     })
 }
 
-async fn serve(state: AppState, listen: SocketAddr, workers: usize, grace: Duration) -> Result<()> {
-    let index = state.index.clone();
+async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: ServeConfig) -> Result<()> {
     let catalog = state.catalog.clone();
-    let pages = index.len();
-    let dump = index.dump_path().display().to_string();
+    let stats = state.stats.clone();
+    let pages = state.index.len();
+    let dump = state.index.dump_path().display().to_string();
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
+    let open_files = raise_open_file_limit();
+    if open_files < config.max_connections as u64 + 64 {
+        eprintln!(
+            "folio-server: at most {open_files} open files (ulimit -n); --max-connections {} will not be reached",
+            config.max_connections
+        );
+    }
     println!("folio-server: serving {pages} pages of {dump} on {workers} workers at http://{addr}/");
-    let mut stopped = stop_rx.clone();
-    // TCP_NODELAY: an answer leaves as soon as it is written, not when Nagle's algorithm sees an
-    // acknowledgement (as every HTTP server of the TechEmpower suite does).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .into_future();
-    let mut stopping = stop_rx;
-    tokio::select! {
-        done = server => done.context("serving")?,
-        _ = async {
-            let _ = stopping.wait_for(|s| *s).await;
-            tokio::time::sleep(grace).await;
-        } => eprintln!("folio-server: requests still running after {}s; exiting", grace.as_secs()),
+    let grace = config.grace;
+    if !folio_server::serve::serve(listener, app(state), config, stats, shutdown_signal()).await {
+        eprintln!("folio-server: requests still running after {}s; exiting", grace.as_secs());
     }
     // Every acknowledged update is already in the log; fold it into a checkpoint.
     if let Err(e) = catalog.checkpoint().await {
@@ -139,6 +153,17 @@ async fn serve(state: AppState, listen: SocketAddr, workers: usize, grace: Durat
     }
     eprintln!("folio-server: stopped");
     Ok(())
+}
+
+/// Raises the soft limit of open files to the hard one (each connection is a file); returns it.
+fn raise_open_file_limit() -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some() && (limit.maximum.is_none() || limit.current < limit.maximum) {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -22,11 +22,29 @@ pub struct Limits {
     pub heavy_queue: usize,
     /// Largest `/sql` request body, in bytes.
     pub max_sql_body: usize,
+    /// Longest URL (path and query), in bytes; longer gets 414.
+    pub max_uri_bytes: usize,
+    /// Most bytes of request headers; more gets 431.
+    pub max_header_bytes: usize,
+    /// Most requests being handled at once; more get 503 with `Retry-After`.
+    pub max_inflight: usize,
+    /// Most bytes one `/xml` answer carries.
+    pub max_range_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_listing: 1_000_000, max_page: 10_000, max_ranges: 16, heavy_queue: 64, max_sql_body: 64 << 10 }
+        Limits {
+            max_listing: 1_000_000,
+            max_page: 10_000,
+            max_ranges: 16,
+            heavy_queue: 64,
+            max_sql_body: 64 << 10,
+            max_uri_bytes: 8 << 10,
+            max_header_bytes: 16 << 10,
+            max_inflight: 4096,
+            max_range_bytes: 1 << 30,
+        }
     }
 }
 

@@ -81,6 +81,20 @@ pub struct Stats {
     routes: Vec<RouteStats>,
     workers: [AtomicU64; WORKERS],
     next_worker: AtomicUsize,
+    connections: AtomicU64,
+    refused: AtomicU64,
+    shed: AtomicU64,
+}
+
+/// Connection and load-shedding counters at one moment.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct LoadSummary {
+    /// Connections open now.
+    pub connections_open: u64,
+    /// Connections refused with a 503 because too many were open.
+    pub connections_refused: u64,
+    /// Requests answered 503 because too many were in flight.
+    pub requests_shed: u64,
 }
 
 thread_local! {
@@ -94,6 +108,9 @@ impl Default for Stats {
             routes: ROUTES.iter().map(|_| RouteStats::new()).collect(),
             workers: std::array::from_fn(|_| AtomicU64::new(0)),
             next_worker: AtomicUsize::new(0),
+            connections: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            shed: AtomicU64::new(0),
         }
     }
 }
@@ -119,6 +136,35 @@ impl Stats {
             })
         });
         self.workers[worker].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was accepted.
+    pub fn opened_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An accepted connection closed.
+    pub fn closed_connection(&self) {
+        self.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A connection was refused (too many open).
+    pub fn refused_connection(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request was shed (too many in flight).
+    pub fn shed_request(&self) {
+        self.shed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connection and shedding counters.
+    pub fn load(&self) -> LoadSummary {
+        LoadSummary {
+            connections_open: self.connections.load(Ordering::Relaxed),
+            connections_refused: self.refused.load(Ordering::Relaxed),
+            requests_shed: self.shed.load(Ordering::Relaxed),
+        }
     }
 
     /// Per-route figures, routes with no request left out.

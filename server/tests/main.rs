@@ -2,6 +2,7 @@
 
 mod faults;
 mod lifecycle;
+mod limits;
 mod ranges;
 mod routes;
 mod sql;

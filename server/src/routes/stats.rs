@@ -38,6 +38,7 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "routes": routes,
         },
         "workers": state.stats.workers(),
+        "load": state.stats.load(),
         "sql": {
             "world_rows_read": sql.world_rows_read,
             "world_rows_updated": sql.world_rows_updated,
@@ -53,6 +54,10 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "mapped_bytes": dump_bytes + index_bytes(&state),
         },
     }))
+}
+
+fn gauge_after(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
 
 /// `GET /metrics`: the counters of `/stats` in the Prometheus text format.
@@ -79,6 +84,14 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
     counter("folio_world_commits_total", "Group commits written to the world log.", sql.world_commits);
     counter("folio_fortune_reads_total", "Reads of the fortune table.", sql.fortune_reads);
     counter("folio_sql_queries_total", "Ad-hoc SQL queries run.", sql.queries);
+    let load = state.stats.load();
+    counter(
+        "folio_connections_refused_total",
+        "Connections refused with 503: too many open.",
+        load.connections_refused,
+    );
+    counter("folio_requests_shed_total", "Requests answered 503: too many in flight.", load.requests_shed);
+    gauge_after(&mut out, "folio_connections_open", "Connections open now.", load.connections_open as f64);
     let routes = state.stats.routes();
     let _ =
         writeln!(out, "# HELP folio_requests_total Requests answered, by route.\n# TYPE folio_requests_total counter");

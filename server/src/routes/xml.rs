@@ -46,6 +46,14 @@ pub async fn ranges(
         RangeError::Unsatisfiable => ApiError::new(Code::RangeNotSatisfiable, format!("the dump has {size} bytes"))
             .with_header(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("ASCII")),
     })?;
+    let total: u64 = ranges.iter().map(|r| r.end() - r.start() + 1).sum();
+    if total > state.limits.max_range_bytes {
+        let what = format!(
+            "the ranges ask for {total} bytes; one answer carries at most {}: ask for less, in several requests",
+            state.limits.max_range_bytes
+        );
+        return Err(ApiError::new(Code::TooManyResults, what));
+    }
     let slice = |r: &std::ops::RangeInclusive<u64>| {
         let bytes = state.index.dump_slice(*r.start(), r.end() + 1).expect("parse clamps ranges to the dump");
         Bytes::from_owner(bytes)
