@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Folio: the Rust workspace (unit, integration, property, crash and CLI tests,
 # doc tests), the Python checks that the public files open with pyarrow, numpy and json alone, and
-# that /sql's Arrow answers read with pyarrow and pandas.
+# that /sql's Arrow answers read with pyarrow and pandas, the notebooks, a property-based HTTP fuzz
+# run driven by the OpenAPI document (schemathesis), and a short run of every cargo-fuzz target.
 # Sets up what it needs: a Python venv with the pinned packages in tests/python/requirements.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +29,7 @@ trap 'rm -rf "$(dirname "$index")"' EXIT
 "$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet
 FOLIO_TEST_INDEX="$index" FOLIO_SERVER_BIN="$CARGO_TARGET_DIR/debug/folio-server" \
   "$VENV/bin/python" -m pytest -q tests/python
+
+echo "== fuzz: every cargo-fuzz target for a short, bounded run (fuzz/run.sh for the long one)"
+fuzz/run.sh "${FOLIO_FUZZ_SECONDS:-15}"
 echo "== all tests passed"

@@ -59,6 +59,8 @@ mod prefix;
 pub mod publish;
 #[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "sql-guard")]
+pub mod sql_guard;
 mod titles;
 mod verify;
 mod write;

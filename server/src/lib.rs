@@ -28,6 +28,7 @@ pub mod cache;
 pub mod count;
 pub mod dataset;
 pub mod error;
+pub mod params;
 pub mod range;
 pub mod routes;
 pub mod serve;

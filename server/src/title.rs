@@ -1,4 +1,6 @@
-//! Titles as they come in URLs, normalized as MediaWiki normalizes them.
+//! Titles as they come in URLs, normalized as MediaWiki normalizes them, and as they go out.
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// MediaWiki's title normalization: underscores are spaces, runs of spaces collapse to one,
 /// leading and trailing spaces go, and the first letter is upper-cased (`albert_Einstein` →
@@ -31,6 +33,15 @@ fn upper_first(s: &str) -> String {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// Characters escaped when a title goes into a header or a URL path.
+const PATH: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
+
+/// `title` as a URL path segment (and a header-safe string: only ASCII comes out).
+pub fn encode_title(title: &str) -> String {
+    utf8_percent_encode(&title.replace(' ', "_"), PATH).to_string()
 }
 
 #[cfg(test)]

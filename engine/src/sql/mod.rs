@@ -29,7 +29,7 @@
 
 mod answer;
 mod catalog;
-pub mod guard;
+pub use crate::sql_guard as guard;
 mod pages;
 pub mod tables;
 pub mod wal;

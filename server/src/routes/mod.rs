@@ -12,7 +12,6 @@ pub mod xml;
 
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::error::{ApiError, ApiResult, Code};
 
@@ -21,11 +20,4 @@ pub(crate) fn path_param(path: Result<Path<String>, PathRejection>) -> ApiResult
     path.map(|Path(p)| p).map_err(|e| ApiError::new(Code::BadRequest, format!("bad path: {}", e.body_text())))
 }
 
-/// Characters escaped when a title goes into a header or a URL path.
-const PATH: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
-
-/// `title` as a URL path segment (and a header-safe string: only ASCII comes out).
-pub(crate) fn encode_title(title: &str) -> String {
-    utf8_percent_encode(&title.replace(' ', "_"), PATH).to_string()
-}
+pub(crate) use crate::title::encode_title;

@@ -10,6 +10,7 @@ use folio_engine::sql::WorldRow;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::clamp_count;
 use crate::state::AppState;
 
 /// The `/json` message.
@@ -42,24 +43,6 @@ pub async fn plaintext() -> Response {
     let mut r = "Hello, World!".into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
-}
-
-/// How many rows a `?queries=` (or `?count=`) asks for: missing, not an integer or below 1
-/// gives 1; above 500 gives 500.
-pub fn clamp_count(query: Option<&str>, key: &str) -> usize {
-    let value = query
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v);
-    let Some(v) = value.map(str::trim) else { return 1 };
-    match v.parse::<i64>() {
-        Ok(n) => n.clamp(1, 500) as usize,
-        // An integer too large for i64 is still above 500.
-        Err(_) if !v.is_empty() && v.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()) => 500,
-        Err(_) => 1,
-    }
 }
 
 fn random_id() -> i32 {
@@ -122,32 +105,4 @@ pub async fn updates(State(state): State<AppState>, RawQuery(query): RawQuery) -
     state.catalog.update_world(&rows).await?;
     state.cache.invalidate(rows.iter().map(|r| r.id));
     Ok(Json(rows.into_iter().map(World::from).collect()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clamp_count;
-
-    #[test]
-    fn counts_are_clamped_as_the_rules_say() {
-        for (query, n) in [
-            (None, 1),
-            (Some(""), 1),
-            (Some("queries="), 1),
-            (Some("queries=foo"), 1),
-            (Some("queries=0"), 1),
-            (Some("queries=-1"), 1),
-            (Some("queries=1"), 1),
-            (Some("queries=20"), 20),
-            (Some("queries=500"), 500),
-            (Some("queries=501"), 500),
-            (Some("queries=99999999999999999999"), 500),
-            (Some("queries=-99999999999999999999"), 1),
-            (Some("other=3&queries=7"), 7),
-            (Some("queries"), 1),
-        ] {
-            assert_eq!(clamp_count(query, "queries"), n, "{query:?}");
-        }
-        assert_eq!(clamp_count(Some("count=12"), "count"), 12);
-    }
 }

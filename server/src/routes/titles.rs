@@ -2,14 +2,14 @@
 //! and the paginated `/titles`.
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use folio_engine::{Case, Cursor, Index, PrefixQuery, TitleSpan};
-use serde::Deserialize;
+use folio_engine::{Case, Index, PrefixQuery, TitleSpan};
 
 use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::{self, ParamError, TitlesParams, encode_cursor};
 use crate::state::AppState;
 use crate::title::normalize_prefix;
 
@@ -75,57 +75,15 @@ pub async fn title(State(state): State<AppState>, path: Result<Path<String>, Pat
     state.heavy(move |index| Ok(json(write_listing(&listing(index, &raw, max)?, false)))).await
 }
 
-/// Query of `/titles`.
-#[derive(Debug, Deserialize)]
-pub struct TitlesQuery {
-    prefix: Option<String>,
-    limit: Option<String>,
-    after: Option<String>,
-    case: Option<String>,
-    ns: Option<String>,
-}
-
-/// A cursor as it travels in URLs: `ROW:TITLE`.
-fn encode_cursor(c: &Cursor) -> String {
-    format!("{}:{}", c.row, c.title)
-}
-
-fn decode_cursor(s: &str) -> ApiResult<Cursor> {
-    let bad =
-        || ApiError::new(Code::BadCursor, format!("after={s:?} is not a cursor from a previous answer's \"next\""));
-    let (row, title) = s.split_once(':').ok_or_else(bad)?;
-    Ok(Cursor { row: row.parse().map_err(|_| bad())?, title: title.to_string() })
-}
-
 /// `GET /titles?prefix=&limit=&after=&case=&ns=`: one page of a sorted listing and the cursor of
 /// the next.
-pub async fn list(
-    State(state): State<AppState>,
-    query: Result<Query<TitlesQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
-    let Query(q) = query.map_err(|e| ApiError::new(Code::BadRequest, e.body_text()))?;
-    let max = state.limits.max_page;
-    let limit =
-        match q.limit.as_deref() {
-            None | Some("") => 100,
-            Some(l) => l.parse::<usize>().ok().filter(|&n| (1..=max).contains(&n)).ok_or_else(|| {
-                ApiError::new(Code::BadRequest, format!("limit={l:?}: give a number from 1 to {max}"))
-            })?,
-        };
-    let case = match q.case.as_deref() {
-        None | Some("") | Some("sensitive") => Case::Sensitive,
-        Some("insensitive") => Case::Insensitive,
-        Some(c) => return Err(ApiError::new(Code::BadRequest, format!("case={c:?}: use sensitive or insensitive"))),
-    };
-    let ns = match q.ns.as_deref() {
-        None | Some("") => None,
-        Some(n) => Some(
-            n.parse::<i32>()
-                .map_err(|_| ApiError::new(Code::BadRequest, format!("ns={n:?} is not a namespace number")))?,
-        ),
-    };
-    let after = q.after.as_deref().filter(|a| !a.is_empty()).map(decode_cursor).transpose()?;
-    let prefix = q.prefix.as_deref().map(normalize_prefix).unwrap_or_default();
+pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let p = params::titles(query.as_deref(), state.limits.max_page).map_err(|e| match e {
+        ParamError::Bad(m) => ApiError::new(Code::BadRequest, m),
+        ParamError::Cursor(m) => ApiError::new(Code::BadCursor, m),
+    })?;
+    let TitlesParams { prefix, limit, after, case, ns } = p;
+    let prefix = normalize_prefix(&prefix);
     state
         .heavy(move |index| {
             let page = index.prefix(&PrefixQuery { prefix: &prefix, case, after, limit, ns })?;

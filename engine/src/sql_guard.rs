@@ -1,4 +1,5 @@
-//! The read-only guard: only queries over the registered tables get through.
+//! The read-only SQL guard: only queries over the registered tables get through. Feature
+//! `sql-guard` builds it alone (for the fuzz targets); `sql` includes it as `sql::guard`.
 //!
 //! A statement is parsed once here and allowed only if it is a query (`SELECT`, `WITH`,
 //! `VALUES`), an `EXPLAIN` of one, `SHOW` or `DESCRIBE`. Everything else (DDL, DML, `COPY`,
@@ -7,9 +8,9 @@
 //! DataFusion's own `SQLOptions` (no DDL, no DML, no statements), so `SELECT ... INTO` and the
 //! like are refused as well.
 
-use datafusion::sql::parser::{DFParserBuilder, Statement};
-use datafusion::sql::sqlparser::ast::Statement as Ast;
-use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion_sql::parser::{DFParserBuilder, Statement};
+use datafusion_sql::sqlparser::ast::Statement as Ast;
+use datafusion_sql::sqlparser::dialect::GenericDialect;
 
 use crate::error::{Error, Result};
 

@@ -1,0 +1,1 @@
+WITH t AS (SELECT * FROM world) SELECT count(*) FROM t

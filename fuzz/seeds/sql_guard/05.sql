@@ -1,0 +1,1 @@
+INSERT INTO world VALUES (1,2)

@@ -1,0 +1,1 @@
+COPY world TO '/tmp/x'

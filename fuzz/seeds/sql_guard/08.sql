@@ -1,0 +1,1 @@
+SELECT id FROM world WHERE id = $1 UNION ALL SELECT 2

@@ -1,0 +1,134 @@
+//! Query-string parameters of the API, parsed from the raw query without any HTTP type (so the
+//! fuzz targets in `fuzz/` drive exactly the code the routes run).
+
+use folio_engine::{Case, Cursor};
+use serde::Deserialize;
+
+/// Why a query string was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamError {
+    /// A parameter that does not parse or is out of range; says which and what is accepted.
+    Bad(String),
+    /// An `after=` that is not a cursor this server handed out.
+    Cursor(String),
+}
+
+/// The parameters of `/titles`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitlesParams {
+    /// The prefix as given (not yet normalized).
+    pub prefix: String,
+    /// Items per page, 1 to the route's maximum.
+    pub limit: usize,
+    /// Start after this title.
+    pub after: Option<Cursor>,
+    /// Case-sensitive or not.
+    pub case: Case,
+    /// Only this namespace.
+    pub ns: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TitlesQuery {
+    prefix: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+    case: Option<String>,
+    ns: Option<String>,
+}
+
+/// Parses the query of `/titles` (`prefix`, `limit` up to `max_limit`, `after`, `case`, `ns`).
+pub fn titles(query: Option<&str>, max_limit: usize) -> Result<TitlesParams, ParamError> {
+    let q: TitlesQuery = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ParamError::Bad(format!("the query string does not parse: {e}")))?;
+    let limit = match q.limit.as_deref() {
+        None | Some("") => 100.min(max_limit),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=max_limit).contains(&n))
+            .ok_or_else(|| ParamError::Bad(format!("limit={l:?}: give a number from 1 to {max_limit}")))?,
+    };
+    let case = match q.case.as_deref() {
+        None | Some("") | Some("sensitive") => Case::Sensitive,
+        Some("insensitive") => Case::Insensitive,
+        Some(c) => return Err(ParamError::Bad(format!("case={c:?}: use sensitive or insensitive"))),
+    };
+    let ns = match q.ns.as_deref() {
+        None | Some("") => None,
+        Some(n) => Some(n.parse::<i32>().map_err(|_| ParamError::Bad(format!("ns={n:?} is not a namespace number")))?),
+    };
+    let after = q.after.as_deref().filter(|a| !a.is_empty()).map(decode_cursor).transpose()?;
+    Ok(TitlesParams { prefix: q.prefix.unwrap_or_default(), limit, after, case, ns })
+}
+
+/// A cursor as it travels in URLs: `ROW:TITLE`.
+pub fn encode_cursor(c: &Cursor) -> String {
+    format!("{}:{}", c.row, c.title)
+}
+
+/// The inverse of [`encode_cursor`].
+pub fn decode_cursor(s: &str) -> Result<Cursor, ParamError> {
+    let bad = || ParamError::Cursor(format!("after={s:?} is not a cursor from a previous answer's \"next\""));
+    let (row, title) = s.split_once(':').ok_or_else(bad)?;
+    Ok(Cursor { row: row.parse().map_err(|_| bad())?, title: title.to_string() })
+}
+
+/// How many rows a TechEmpower `?queries=` (or `?count=`) asks for: missing, not an integer or
+/// below 1 gives 1; above 500 gives 500 (the rules' clamping).
+pub fn clamp_count(query: Option<&str>, key: &str) -> usize {
+    let value = query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v);
+    let Some(v) = value.map(str::trim) else { return 1 };
+    match v.parse::<i64>() {
+        Ok(n) => n.clamp(1, 500) as usize,
+        // An integer too large for i64 is still above 500.
+        Err(_) if !v.is_empty() && v.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()) => 500,
+        Err(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_clamped_as_the_rules_say() {
+        for (query, n) in [
+            (None, 1),
+            (Some(""), 1),
+            (Some("queries="), 1),
+            (Some("queries=foo"), 1),
+            (Some("queries=0"), 1),
+            (Some("queries=-1"), 1),
+            (Some("queries=1"), 1),
+            (Some("queries=20"), 20),
+            (Some("queries=500"), 500),
+            (Some("queries=501"), 500),
+            (Some("queries=99999999999999999999"), 500),
+            (Some("queries=-99999999999999999999"), 1),
+            (Some("other=3&queries=7"), 7),
+            (Some("queries"), 1),
+        ] {
+            assert_eq!(clamp_count(query, "queries"), n, "{query:?}");
+        }
+        assert_eq!(clamp_count(Some("count=12"), "count"), 12);
+    }
+
+    #[test]
+    fn titles_parameters_are_checked() {
+        let p = titles(Some("prefix=Al&limit=5&case=insensitive&ns=0&after=3:Alb"), 10).unwrap();
+        assert_eq!((p.prefix.as_str(), p.limit, p.case, p.ns), ("Al", 5, Case::Insensitive, Some(0)));
+        assert_eq!(p.after, Some(Cursor { row: 3, title: "Alb".into() }));
+        assert_eq!(titles(None, 10).unwrap().limit, 10);
+        assert!(matches!(titles(Some("limit=11"), 10), Err(ParamError::Bad(_))));
+        assert!(matches!(titles(Some("after=nope"), 10), Err(ParamError::Cursor(_))));
+        assert!(matches!(titles(Some("case=upper"), 10), Err(ParamError::Bad(_))));
+        let c = Cursor { row: 7, title: "A:b c".into() };
+        assert_eq!(decode_cursor(&encode_cursor(&c)).unwrap(), c);
+    }
+}
