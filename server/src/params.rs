@@ -62,6 +62,22 @@ pub fn titles(query: Option<&str>, max_limit: usize) -> Result<TitlesParams, Par
     Ok(TitlesParams { prefix: q.prefix.unwrap_or_default(), limit, after, case, ns })
 }
 
+/// Whether `/wiki`'s `?redirect=` asks to follow redirects (`follow`; missing, empty or `no`
+/// does not).
+pub fn follow_redirects(query: Option<&str>) -> Result<bool, ParamError> {
+    #[derive(Deserialize)]
+    struct WikiQuery {
+        redirect: Option<String>,
+    }
+    let q: WikiQuery = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ParamError::Bad(format!("the query string does not parse: {e}")))?;
+    match q.redirect.as_deref() {
+        Some("follow") => Ok(true),
+        None | Some("") | Some("no") => Ok(false),
+        Some(other) => Err(ParamError::Bad(format!("redirect={other:?}: use redirect=follow"))),
+    }
+}
+
 /// A cursor as it travels in URLs: `ROW:TITLE`.
 pub fn encode_cursor(c: &Cursor) -> String {
     format!("{}:{}", c.row, c.title)
@@ -128,6 +144,10 @@ mod tests {
         assert!(matches!(titles(Some("limit=11"), 10), Err(ParamError::Bad(_))));
         assert!(matches!(titles(Some("after=nope"), 10), Err(ParamError::Cursor(_))));
         assert!(matches!(titles(Some("case=upper"), 10), Err(ParamError::Bad(_))));
+        assert!(matches!(titles(Some("limit=1&limit=2"), 10), Err(ParamError::Bad(_))));
+        assert_eq!(follow_redirects(Some("redirect=follow")), Ok(true));
+        assert_eq!(follow_redirects(None), Ok(false));
+        assert!(matches!(follow_redirects(Some("redirect=null&redirect=null")), Err(ParamError::Bad(_))));
         let c = Cursor { row: 7, title: "A:b c".into() };
         assert_eq!(decode_cursor(&encode_cursor(&c)).unwrap(), c);
     }

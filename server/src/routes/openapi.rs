@@ -26,7 +26,13 @@ pub fn spec() -> Value {
     let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     let title =
         path_param("title", "A page title, percent-encoded; `_` is a space and the first letter is upper-cased.");
-    let prefix = path_param("prefix", "A title prefix of at least 3 characters, percent-encoded.");
+    let mut prefix = path_param(
+        "prefix",
+        "A title prefix of at least 3 characters (not counting `_` and spaces at its start), percent-encoded.",
+    );
+    // At least 3 characters once `_` is a space, leading spaces go and runs of them are one.
+    prefix["schema"] =
+        json!({"type": "string", "pattern": "^[_ ]*[^_ ](?:[_ ]*[^_ ]){2}|^[_ ]*[^_ ][_ ]+[^_ ]|^[_ ]*[^_ ]{2}[_ ]+$"});
     let short = error_response("Name too short (< 3 chars), or a bad path.");
     let busy = error_response("Too many listings in progress (Retry-After).");
     let listing = |shape: Value| json!({"type": "array", "items": shape});
@@ -40,7 +46,7 @@ pub fn spec() -> Value {
         "paths": {
             "/wiki/{title}": {"get": {
                 "summary": "A page's XML, exactly the dump's bytes from <page> to </page>.",
-                "parameters": [title, query_param("redirect", "`follow`: serve the page a redirect points to (at most 5 hops).", json!({"type": "string", "enum": ["follow"]}))],
+                "parameters": [title, query_param("redirect", "`follow`: serve the page a redirect points to (at most 5 hops).", json!({"type": "string", "enum": ["follow", "no", ""]}))],
                 "responses": {
                     "200": {"description": "The page's XML.", "headers": {"ETag": {"schema": {"type": "string"}}, "X-Folio-Title": {"description": "With redirect=follow, when a redirect was followed: the title served.", "schema": {"type": "string"}}},
                             "content": {"application/xml": {"schema": {"type": "string"}}}},
@@ -58,7 +64,7 @@ pub fn spec() -> Value {
             "/offsets/{prefix}": {"get": {
                 "summary": "Every page whose title starts with the prefix: [[title, start, end]], sorted bytewise by title, end inclusive.",
                 "parameters": [prefix],
-                "responses": {"200": json_ok("The pages.", listing(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}, {"type": "integer"}]}))), "400": short, "503": busy}
+                "responses": {"200": json_ok("The pages.", listing(json!({"type": "array", "description": "[title, start, end]", "items": {"type": ["string", "integer"]}, "minItems": 3, "maxItems": 3}))), "400": short, "503": busy}
             }},
             "/title/{prefix}": {"get": {
                 "summary": "Every page whose title starts with the prefix: [[title, [start]]].",
@@ -70,8 +76,8 @@ pub fn spec() -> Value {
                 "parameters": [
                     query_param("prefix", "Titles starting with this (default: all).", json!({"type": "string"})),
                     query_param("limit", "Items per page, 1 to 10000 (default 100).", json!({"type": "integer", "minimum": 1, "maximum": 10000})),
-                    query_param("after", "The `next` cursor of the previous page.", json!({"type": "string"})),
-                    query_param("case", "Match case-sensitively (default) or after Unicode case folding.", json!({"type": "string", "enum": ["sensitive", "insensitive"]})),
+                    query_param("after", "The `next` cursor of the previous page.", json!({"type": "string", "pattern": "^$|^[0-9]+:"})),
+                    query_param("case", "Match case-sensitively (default) or after Unicode case folding.", json!({"type": "string", "enum": ["sensitive", "insensitive", ""]})),
                     query_param("ns", "Only pages of this namespace.", json!({"type": "integer"}))
                 ],
                 "responses": {"200": json_ok("One page of the listing.", json!({"$ref": "#/components/schemas/TitlesPage"})), "400": error_response("A bad parameter or cursor."), "503": busy}
@@ -79,12 +85,12 @@ pub fn spec() -> Value {
             "/xml": {"get": {
                 "summary": "Byte ranges of the dump (Range: bytes=a-b, a-, -n; several give multipart/byteranges).",
                 "parameters": [
-                    query_param("range", "The range, as in a Range header (`a-b` or `bytes=a-b,...`).", json!({"type": "string"})),
-                    {"name": "Range", "in": "header", "required": false, "schema": {"type": "string"}}
+                    query_param("range", "The range, as in a Range header (`a-b` or `bytes=a-b,...`).", json!({"type": "string", "pattern": RANGE})),
+                    {"name": "Range", "in": "header", "required": false, "schema": {"type": "string", "pattern": RANGE}}
                 ],
                 "responses": {
                     "206": {"description": "The bytes.", "content": {"application/xml": {"schema": {"type": "string"}}, "multipart/byteranges": {"schema": {"type": "string"}}}},
-                    "400": error_response("No range (Ranged-request required.), a malformed range, or more than 16."),
+                    "400": error_response("No range (Ranged-request required.), a malformed range, more than 16, or more bytes than one answer carries."),
                     "416": error_response("The range lies past the end of the dump (Content-Range: bytes */size).")
                 }
             }},
@@ -113,7 +119,33 @@ pub fn spec() -> Value {
         }}
     });
     add_sql_routes(&mut doc);
+    add_common_responses(&mut doc);
     doc
+}
+
+/// A range set as the `Range` header and `?range=` take it.
+const RANGE: &str = r"^(bytes=)?(\d+-\d*|-\d+)(,\s*(\d+-\d*|-\d+))*$";
+
+/// The answers any route can give: limits checked before routing, shedding, a changed dump.
+fn add_common_responses(doc: &mut Value) {
+    let common = [
+        ("414", error_response("The URL is longer than the server accepts (8 KiB).")),
+        ("431", error_response("The request headers are larger than the server accepts (16 KiB).")),
+        (
+            "503",
+            error_response(
+                "Too many requests in flight or connections open (Retry-After: 1); on routes that read the dump, also a dump that changed while served (rebuild the index).",
+            ),
+        ),
+    ];
+    for item in doc["paths"].as_object_mut().expect("paths is an object").values_mut() {
+        for operation in item.as_object_mut().expect("a path item is an object").values_mut() {
+            let responses = operation["responses"].as_object_mut().expect("responses is an object");
+            for (status, response) in &common {
+                responses.entry(*status).or_insert_with(|| response.clone());
+            }
+        }
+    }
 }
 
 /// The TechEmpower routes over the SQL tables, and `/sql`.

@@ -2,28 +2,21 @@
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use folio_engine::{Index, Page};
-use serde::Deserialize;
 
 use super::{encode_title, path_param};
 use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params;
 use crate::state::AppState;
 use crate::title::normalize;
 
 /// Redirect hops `?redirect=follow` takes at most.
 pub const MAX_HOPS: usize = 5;
-
-/// Query of `/wiki/{title}`.
-#[derive(Debug, Deserialize)]
-pub struct WikiQuery {
-    /// `follow` to serve the page a redirect points to.
-    redirect: Option<String>,
-}
 
 /// The row of the page titled `raw` (normalized; tried as given when normalizing changed it).
 pub(crate) fn find_row(index: &Index, raw: &str) -> ApiResult<u32> {
@@ -74,20 +67,17 @@ fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
 pub async fn page(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    Query(query): Query<WikiQuery>,
+    RawQuery(query): RawQuery,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let headers = request.headers();
     let raw = path_param(path)?;
     let index = &state.index;
     let first = find_row(index, &raw)?;
-    let served = match query.redirect.as_deref() {
-        Some("follow") => follow(index, index.page(first as usize)?)?.row,
-        None | Some("") | Some("no") => first,
-        Some(other) => {
-            return Err(ApiError::new(Code::BadRequest, format!("redirect={other:?}: use redirect=follow")));
-        }
-    };
+    let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
+        params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
+    })?;
+    let served = if follow_redirects { follow(index, index.page(first as usize)?)?.row } else { first };
     let tag = etag(&state, served);
     let mut response = if not_modified(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
