@@ -213,27 +213,33 @@ impl Index {
     /// The page titled exactly `title` (bytewise, case-sensitive). When a title occurs on more
     /// than one page, this is the first of them in dump order.
     pub fn get(&self, title: &str) -> Result<Option<Page<'_>>> {
-        match self.titles.get(title.as_bytes()) {
+        match self.row_of(title)? {
             Some(row) => self.page(row as usize).map(Some),
             None => Ok(None),
         }
     }
 
-    /// The row of the page titled exactly `title` (the first in dump order), from the FST alone:
-    /// the cheapest lookup, for callers that need only the page's bytes ([`Index::row_bytes`]).
-    pub fn row_of(&self, title: &str) -> Option<u32> {
-        self.titles.get(title.as_bytes()).and_then(|row| u32::try_from(row).ok())
+    /// The row of the page titled exactly `title` (the first in dump order): the cheapest lookup,
+    /// for callers that need only the page's bytes ([`Index::row_bytes`]). The row's title in
+    /// the page table is checked against `title`, so a damaged `titles.fst` is an error, never
+    /// another page.
+    pub fn row_of(&self, title: &str) -> Result<Option<u32>> {
+        let Some(row) = self.titles.get(title.as_bytes()) else { return Ok(None) };
+        let found = u32::try_from(row).ok().and_then(|r| self.pages.title(r as usize).ok().map(|t| (r, t)));
+        match found {
+            Some((r, t)) if t == title => Ok(Some(r)),
+            _ => Err(Error::corrupt(
+                self.dir.join(format::TITLES_FILE),
+                format!("it maps {title:?} to row {row}, which holds another title; run folio-ingest verify"),
+            )),
+        }
     }
 
-    /// The XML of the page in `row`, as a zero-copy slice of the dump (reads two columns).
-    /// Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does.
+    /// The XML of the page in `row`, as a zero-copy slice of the dump.
+    /// Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does, and with
+    /// [`Error::Corrupt`] when the bytes are not that page (see [`Index::page_bytes`]).
     pub fn row_bytes(&self, row: u32) -> Result<MmapSlice> {
-        self.check_dump()?;
-        let (start, end) = (self.pages.start(row as usize)?, self.pages.end(row as usize)?);
-        self.dump_slice(start, end.saturating_add(1)).ok_or_else(|| {
-            let what = format!("row {row} spans bytes {start}-{end}, past the end of the dump");
-            Error::DumpChanged { path: self.dump_path.clone(), what }
-        })
+        self.page_bytes(&self.page(row as usize)?)
     }
 
     /// The rank in title order of `row`.
@@ -262,14 +268,24 @@ impl Index {
         Ok((offset <= page.end).then_some(page))
     }
 
-    /// The page's XML, exactly the dump's bytes from `<page>` to `</page>`, as a zero-copy slice.
+    /// The XML of `page`, as a zero-copy slice of the dump: checked to be one `<page>` element
+    /// whose `<title>` is the page's title, so a damaged page table is an error, never wrong
+    /// bytes. Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does.
     pub fn page_bytes(&self, page: &Page<'_>) -> Result<MmapSlice> {
         self.check_dump()?;
-        self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
+        let bytes = self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
             let what =
                 format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
             Error::DumpChanged { path: self.dump_path.clone(), what }
-        })
+        })?;
+        if !crate::unescape::is_page_titled(&bytes, page.title) {
+            let what = format!(
+                "row {} points at bytes {}-{} of the dump, which are not the page {:?}; run folio-ingest verify",
+                page.row, page.start, page.end, page.title
+            );
+            return Err(Error::corrupt(self.dir.join(format::PAGES_FILE), what));
+        }
+        Ok(bytes)
     }
 
     /// Bytes `start..end` (end exclusive) of the dump, or `None` when out of range. Unlike

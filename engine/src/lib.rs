@@ -43,6 +43,7 @@ pub use mmap::{Mmap, MmapSlice};
 pub use pages::PageTable;
 pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
 pub use titles::Titles;
+pub use unescape::{UnescapeError, unescape};
 pub use verify::VerifyReport;
 pub use write::IndexWriter;
 
@@ -62,5 +63,6 @@ pub mod sql;
 #[cfg(feature = "sql-guard")]
 pub mod sql_guard;
 mod titles;
+mod unescape;
 mod verify;
 mod write;

@@ -29,4 +29,3 @@ pub mod sort;
 pub mod source;
 pub mod synth;
 mod synth_words;
-pub mod unescape;

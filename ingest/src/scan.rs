@@ -12,7 +12,7 @@ use folio_engine::PageColumns;
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 
-use crate::unescape::unescape;
+use folio_engine::unescape;
 
 /// A problem in the dump, at a byte offset of the XML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -140,6 +140,51 @@ fn open_refuses_what_is_wrong() {
 }
 
 #[test]
+fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("d.xml");
+    std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
+    let out = tmp.path().join("idx");
+    build_ok(&dump, &out);
+
+    // An empty file is refused at open, naming it.
+    let fst = std::fs::read(out.join("titles.fst")).unwrap();
+    std::fs::write(out.join("titles.fst"), b"").unwrap();
+    let e = Index::open(&out).err().unwrap();
+    assert!(e.code() == "index_size" && e.to_string().contains("titles.fst"), "{e}");
+    std::fs::write(out.join("titles.fst"), &fst).unwrap();
+
+    // Point one page's `start` at another page: the file still opens (open reads no column), but
+    // its bytes are refused, and verify finds the damage.
+    let (victim, other) = {
+        let index = Index::open(&out).unwrap();
+        let pages: Vec<_> = (0..index.len()).map(|r| index.page(r).unwrap()).collect();
+        let victim = pages.iter().rev().find(|p| p.start > 100_000).unwrap();
+        (victim.row, (victim.title.to_string(), victim.start, pages[3].start))
+    };
+    let (title, start, wrong_start) = other;
+    let arrow = std::fs::read(out.join("pages.arrow")).unwrap();
+    let at: Vec<usize> =
+        arrow.windows(8).enumerate().filter(|(_, w)| *w == start.to_le_bytes()).map(|(i, _)| i).collect();
+    assert_eq!(at.len(), 1, "the start offset occurs once in pages.arrow");
+    let mut bad = arrow.clone();
+    bad[at[0]..at[0] + 8].copy_from_slice(&wrong_start.to_le_bytes());
+    std::fs::write(out.join("pages.arrow"), &bad).unwrap();
+    let index = Index::open(&out).unwrap();
+    let e = index.row_bytes(victim).expect_err("another page's bytes are refused");
+    assert_eq!(e.code(), "index_corrupt", "{e}");
+    assert!(e.to_string().contains("pages.arrow") && e.to_string().contains(&format!("{title:?}")), "{e}");
+    let e = index.verify().expect_err("verify finds the damage");
+    assert!(e.to_string().contains("pages.arrow"), "{e}");
+    // Every other page is still served, and right.
+    let xml = std::fs::read(&dump).unwrap();
+    for row in (0..index.len() as u32).filter(|&r| r != victim) {
+        let p = index.page(row as usize).unwrap();
+        assert_eq!(&index.row_bytes(row).unwrap()[..], &xml[p.start as usize..=p.end as usize]);
+    }
+}
+
+#[test]
 fn rebuild_replaces_the_index() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("idx");

@@ -1,19 +1,20 @@
-//! The outermost middleware: it turns away, before any routing, requests that are too big (URL,
-//! headers) and requests beyond the in-flight limit, each with its error from the table.
+//! The admission middleware: it turns away requests that are too big (URL, headers), requests
+//! beyond the in-flight limit, and, once the index failed verification, every request that would
+//! be answered from it; each with its error from the table.
 //!
 //! A tower service with its own future (no boxing), like [`Count`](crate::count::Count).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, Code};
-use crate::state::Limits;
+use crate::state::{AppState, Limits};
 use crate::stats::Stats;
 
 /// The layer adding [`Admit`].
@@ -21,15 +22,37 @@ use crate::stats::Stats;
 pub struct AdmitLayer {
     limits: Arc<Limits>,
     stats: Arc<Stats>,
+    verification: Arc<OnceLock<Result<(), String>>>,
     inflight: Arc<AtomicUsize>,
 }
 
 impl AdmitLayer {
-    /// Admits requests within `limits`, counting the shed ones in `stats`.
-    pub fn new(limits: Arc<Limits>, stats: Arc<Stats>) -> AdmitLayer {
-        AdmitLayer { limits, stats, inflight: Arc::default() }
+    /// Admits requests within the state's limits, counting the shed ones in its stats, and
+    /// refuses routes that answer from the index once the index failed verification.
+    pub fn new(state: &AppState) -> AdmitLayer {
+        AdmitLayer {
+            limits: state.limits.clone(),
+            stats: state.stats.clone(),
+            verification: state.verification.clone(),
+            inflight: Arc::default(),
+        }
     }
 }
+
+/// Routes that answer without the index: still served when it failed verification.
+const WITHOUT_INDEX: &[&str] = &[
+    "/json",
+    "/plaintext",
+    "/db",
+    "/queries",
+    "/cached-queries",
+    "/updates",
+    "/fortunes",
+    "/stats",
+    "/metrics",
+    "/openapi.json",
+    "/hello",
+];
 
 impl<S> tower::Layer<S> for AdmitLayer {
     type Service = Admit<S>;
@@ -57,6 +80,12 @@ impl<S> Admit<S> {
         if headers > limits.max_header_bytes {
             let what = format!("the headers have {headers} bytes; at most {} are accepted", limits.max_header_bytes);
             return Err(ApiError::new(Code::HeadersTooLarge, what));
+        }
+        if let Some(Err(problem)) = self.layer.verification.get() {
+            let path = request.uri().path();
+            if !WITHOUT_INDEX.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))) {
+                return Err(ApiError::new(Code::IndexError, format!("the index failed verification: {problem}")));
+            }
         }
         let inflight = self.layer.inflight.fetch_add(1, Ordering::AcqRel);
         let guard = InFlight(self.layer.inflight.clone());

@@ -79,7 +79,7 @@ pub fn app(state: AppState) -> Router {
                 "this route does not answer this method (/sql takes POST, every other route GET and HEAD)",
             )
         })
-        .layer(admit::AdmitLayer::new(state.limits.clone(), state.stats.clone()))
+        .layer(admit::AdmitLayer::new(&state))
         .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state)
 }

@@ -115,6 +115,7 @@ fn run(args: Args) -> Result<()> {
             ..Limits::default()
         };
         let state = AppState::new(index, catalog, limits);
+        state.verify_in_background();
         let config = ServeConfig {
             max_connections: args.max_connections.max(1),
             header_timeout: Duration::try_from_secs_f64(args.header_timeout)

@@ -63,6 +63,9 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// `/cached-queries`' cache of world rows (id → randomNumber).
     pub cache: Arc<crate::cache::WorldCache>,
+    /// The outcome of the full check of the index ([`AppState::verify_in_background`]); unset
+    /// while it runs. Once it failed, routes that answer from the index are refused.
+    pub verification: Arc<std::sync::OnceLock<Result<(), String>>>,
     heavy: Arc<Semaphore>,
 }
 
@@ -74,7 +77,22 @@ impl AppState {
         let stats = Arc::default();
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
-        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, heavy }
+        let verification = Arc::default();
+        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, verification, heavy }
+    }
+
+    /// Checks every checksum and structure of the index on a background thread (open checks
+    /// only sizes, to start at once); a failure is logged and recorded in
+    /// [`AppState::verification`].
+    pub fn verify_in_background(&self) {
+        let (index, verification) = (self.index.clone(), self.verification.clone());
+        let _ = std::thread::Builder::new().name("folio-verify".into()).spawn(move || {
+            let outcome = index.verify().map(|_| ()).map_err(|e| e.to_string());
+            if let Err(e) = &outcome {
+                eprintln!("folio-server: the index failed verification, answers from it are refused: {e}");
+            }
+            let _ = verification.set(outcome);
+        });
     }
 
     /// Runs an ad-hoc query within the same bounded queue as [`AppState::heavy`] (the catalog

@@ -88,3 +88,37 @@ fn a_dump_replaced_by_rename_keeps_serving_the_file_the_index_describes() {
         assert_eq!((a.status, &a.body), (200, xml), "{title}");
     }
 }
+
+#[test]
+fn an_index_that_fails_verification_is_not_served_from_but_the_server_stays_up() {
+    let server = Server::sample();
+    let (_, mut server) = server.restart_after("TERM", |data| {
+        // A flipped byte in the title-ordered copy: open checks sizes only, so it starts.
+        let path = data.join("sorted_titles.npy");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let n = bytes.len();
+        bytes[n - 10] ^= 0x20;
+        std::fs::write(&path, bytes).unwrap();
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let stats = loop {
+        let stats = server.get("/stats").json();
+        if !stats["dataset"]["verified"].is_null() {
+            break stats;
+        }
+        assert!(std::time::Instant::now() < deadline, "verification never finished");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(stats["dataset"]["verified"], false);
+    assert!(stats["dataset"]["verify_error"].as_str().unwrap().contains("sorted_titles.npy"), "{stats}");
+    for path in ["/offsets/Ana", "/titles?prefix=A", "/wiki/Anarchism", "/pages/Anarchism", "/xml?range=0-10"] {
+        let a = server.get(path);
+        a.assert_error(500, "index_error");
+        assert!(a.text().contains("failed verification"), "{path}: {}", a.text());
+    }
+    assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) FROM pages").status, 500, "pages is the index");
+    for path in ["/json", "/hello/a/b", "/db", "/fortunes", "/metrics"] {
+        assert_eq!(server.get(path).status, 200, "{path} does not read the index");
+    }
+    assert!(server.child_alive());
+}

@@ -37,10 +37,16 @@ impl Server {
 
     /// Sends `signal` (`KILL`, `TERM`) to the server, waits for it to exit, and starts it again
     /// over the same index and tables. Returns the exit status and the new server.
-    pub fn restart(mut self, signal: &str) -> (std::process::ExitStatus, Server) {
+    pub fn restart(self, signal: &str) -> (std::process::ExitStatus, Server) {
+        self.restart_after(signal, |_| {})
+    }
+
+    /// [`Server::restart`], calling `between` with the index directory while the server is down.
+    pub fn restart_after(mut self, signal: &str, between: impl FnOnce(&Path)) -> (std::process::ExitStatus, Server) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
+        between(&self.data);
         let dir = self.dir.take().unwrap();
         let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
         let server = Server::start_in(dir, &self.dump, &extra);

@@ -32,6 +32,8 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "distinct_titles": m.counts.distinct_titles,
             "dump_bytes": dump_bytes,
             "index_bytes": index_bytes(&state),
+            "verified": state.verification.get().map(|v| v.is_ok()),
+            "verify_error": state.verification.get().and_then(|v| v.as_ref().err()),
         },
         "requests": {
             "total": routes.iter().map(|r| r.requests).sum::<u64>(),

@@ -21,10 +21,11 @@ pub const MAX_HOPS: usize = 5;
 /// The row of the page titled `raw` (normalized; tried as given when normalizing changed it).
 pub(crate) fn find_row(index: &Index, raw: &str) -> ApiResult<u32> {
     let title = normalize(raw);
-    index
-        .row_of(&title)
-        .or_else(|| if title != raw { index.row_of(raw) } else { None })
-        .ok_or_else(|| ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
+    let row = match index.row_of(&title)? {
+        None if title != raw => index.row_of(raw)?,
+        found => found,
+    };
+    row.ok_or_else(|| ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
 }
 
 /// The page titled `raw`, as [`find_row`] finds it.
