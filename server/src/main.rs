@@ -112,6 +112,7 @@ fn run(args: Args) -> Result<()> {
         let limits = Limits {
             max_inflight: args.max_inflight.max(1),
             max_range_bytes: args.max_range_bytes.max(1),
+            heavy_running: workers,
             ..Limits::default()
         };
         let state = AppState::new(index, catalog, limits);

@@ -20,6 +20,9 @@ pub struct Limits {
     pub max_ranges: usize,
     /// Most CPU-heavy requests running or waiting at once; more get 503.
     pub heavy_queue: usize,
+    /// Most listings built at once (the rest of the queue waits): each holds its whole answer
+    /// in memory, so this bounds memory as well as CPU. Default: the number of cores.
+    pub heavy_running: usize,
     /// Largest `/sql` request body, in bytes.
     pub max_sql_body: usize,
     /// Longest URL (path and query), in bytes; longer gets 414.
@@ -39,6 +42,7 @@ impl Default for Limits {
             max_page: 10_000,
             max_ranges: 16,
             heavy_queue: 64,
+            heavy_running: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_sql_body: 64 << 10,
             max_uri_bytes: 8 << 10,
             max_header_bytes: 16 << 10,
@@ -67,6 +71,7 @@ pub struct AppState {
     /// while it runs. Once it failed, routes that answer from the index are refused.
     pub verification: Arc<std::sync::OnceLock<Result<(), String>>>,
     heavy: Arc<Semaphore>,
+    running: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -74,11 +79,12 @@ impl AppState {
     pub fn new(index: Arc<Index>, catalog: Catalog, limits: Limits) -> AppState {
         let etag_base = format!("{:016x}", index.manifest().dump.fingerprint).into();
         let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
+        let running = Arc::new(Semaphore::new(limits.heavy_running.max(1)));
         let stats = Arc::default();
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
         let verification = Arc::default();
-        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, verification, heavy }
+        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, verification, heavy, running }
     }
 
     /// Checks every checksum and structure of the index on a background thread (open checks
@@ -109,8 +115,9 @@ impl AppState {
         work(self.catalog.clone()).await
     }
 
-    /// Runs CPU-heavy `work` on a blocking thread, never on an async worker. When the bounded
-    /// queue is full, answers 503 at once (with `Retry-After`) instead of queueing without bound.
+    /// Runs CPU-heavy `work` on a blocking thread, never on an async worker, at most
+    /// [`Limits::heavy_running`] at a time. When the bounded queue is full, answers 503 at once
+    /// (with `Retry-After`) instead of queueing without bound.
     pub async fn heavy<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Index) -> ApiResult<T> + Send + 'static,
@@ -120,9 +127,10 @@ impl AppState {
             .clone()
             .try_acquire_owned()
             .map_err(|_| ApiError::new(Code::Overloaded, "too many listings in progress; retry in a second"))?;
+        let running = self.running.clone().acquire_owned().await.expect("the semaphore is never closed");
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permits = (permit, running);
             work(&index)
         })
         .await
