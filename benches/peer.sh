@@ -4,7 +4,7 @@
 # dump (benches/fixture.sh); installs the peer (benches/peers/python: marisa-trie, numpy,
 # uvicorn with uvloop and httptools, one worker process per core) in a venv and builds its index
 # from the same dump; starts both; checks that they give the same answers; then measures
-#   - start-up: launch to the first answered /wiki (and the peer's own index-load time),
+#   - start-up: launch to the first answered /offsets/List_of_ (and the peer index-load time),
 #   - /wiki/{random title} at 64 connections (wrk -t2, same random titles for both),
 #   - /offsets/List_of_ (about 16,000 hits at a million pages) at one connection: its median,
 # interleaving the two servers RUNS times and printing the medians and ratios in Markdown.
@@ -36,12 +36,12 @@ ms_until() { local t0=$1 url=$2; until curl -sf -o /dev/null "$url"; do sleep 0.
 t0=$(date +%s%N)
 "$BIN/folio-server" --data "$IDX" --tables "$(mktemp -d)" --listen 127.0.0.1:18093 --quiet > /dev/null 2>&1 &
 PIDS+=($!)
-FOLIO_START=$(ms_until "$t0" "$FOLIO/wiki/List_of_")
+FOLIO_START=$(ms_until "$t0" "$FOLIO/offsets/List_of_")
 t0=$(date +%s%N)
 (cd benches/peers/python && PEER_DUMP="$DUMP" PEER_INDEX="$PEER_DIR" exec "$VENV/bin/uvicorn" peer:app \
   --port 18094 --workers "$CORES" --loop uvloop --http httptools --no-access-log --log-level warning) 2> "$WORK/peer.log" &
 PIDS+=($!)
-PEER_START=$(ms_until "$t0" "$PEER/wiki/List_of_")
+PEER_START=$(ms_until "$t0" "$PEER/offsets/List_of_")
 sleep 2 # every worker has loaded
 PEER_LOAD=$(awk '/index loaded in/ {print $5}' "$WORK/peer.log" | sort -g | tail -1)
 
