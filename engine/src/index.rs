@@ -62,6 +62,8 @@ pub struct Index {
     /// The dump as opened, to notice a truncation or rewrite while it is mapped.
     dump_file: std::fs::File,
     dump_mtime: Option<std::time::SystemTime>,
+    /// Why the dump is known to have changed, once a check found it (it never changes back).
+    dump_changed: std::sync::OnceLock<String>,
 }
 
 impl Index {
@@ -144,6 +146,7 @@ impl Index {
             dump_path,
             dump_file,
             dump_mtime,
+            dump_changed: std::sync::OnceLock::new(),
         })
     }
 
@@ -154,20 +157,40 @@ impl Index {
     /// rewritten in place while the server runs makes this fail with [`Error::DumpChanged`]
     /// (the `SIGBUS` of the lost tail is absorbed by [`Mmap`]'s guard and reads as zeros), so
     /// wrong bytes are never passed off as a page. A dump replaced by a rename is no change: the
-    /// map keeps the old file, which is the one the index describes.
+    /// map keeps the old file, which is the one the index describes. Once it has failed, it
+    /// fails for good, and so does [`Index::check_dump_known`].
     pub fn check_dump(&self) -> Result<()> {
-        let changed = |what: String| Err(Error::DumpChanged { path: self.dump_path.clone(), what });
-        if self.dump.faults() > 0 {
-            return changed("it shrank while being served (reads past its new end faulted)".into());
-        }
+        self.check_dump_known()?;
         let meta = self.dump_file.metadata().map_err(|e| Error::io(&self.dump_path, e))?;
         if meta.len() != self.manifest.dump.bytes {
-            return changed(format!("it is now {} bytes, the index expects {}", meta.len(), self.manifest.dump.bytes));
+            return self.dump_changed(format!(
+                "it is now {} bytes, the index expects {}",
+                meta.len(),
+                self.manifest.dump.bytes
+            ));
         }
         if meta.modified().ok() != self.dump_mtime {
-            return changed("it was modified after the server opened it".into());
+            return self.dump_changed("it was modified after the server opened it".into());
         }
         Ok(())
+    }
+
+    /// The part of [`Index::check_dump`] that costs no system call: whether a check already
+    /// found the dump changed, or a read of it faulted. For the start of a request; the full
+    /// check belongs after its bytes were read.
+    pub fn check_dump_known(&self) -> Result<()> {
+        if let Some(what) = self.dump_changed.get() {
+            return Err(Error::DumpChanged { path: self.dump_path.clone(), what: what.clone() });
+        }
+        if self.dump.faults() > 0 {
+            return self.dump_changed("it shrank while being served (reads past its new end faulted)".into());
+        }
+        Ok(())
+    }
+
+    fn dump_changed(&self, what: String) -> Result<()> {
+        let what = self.dump_changed.get_or_init(|| what);
+        Err(Error::DumpChanged { path: self.dump_path.clone(), what: what.clone() })
     }
 
     /// The index directory.
@@ -235,9 +258,8 @@ impl Index {
         }
     }
 
-    /// The XML of the page in `row`, as a zero-copy slice of the dump.
-    /// Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does, and with
-    /// [`Error::Corrupt`] when the bytes are not that page (see [`Index::page_bytes`]).
+    /// The XML of the page in `row`, as a zero-copy slice of the dump, checked as
+    /// [`Index::page_bytes`] checks it.
     pub fn row_bytes(&self, row: u32) -> Result<MmapSlice> {
         self.page_bytes(&self.page(row as usize)?)
     }
@@ -270,15 +292,19 @@ impl Index {
 
     /// The XML of `page`, as a zero-copy slice of the dump: checked to be one `<page>` element
     /// whose `<title>` is the page's title, so a damaged page table is an error, never wrong
-    /// bytes. Fails with [`Error::DumpChanged`] when [`Index::check_dump`] does.
+    /// bytes. Fails with [`Error::DumpChanged`] when [`Index::check_dump_known`] does, or when
+    /// the bytes are wrong because the dump changed; call [`Index::check_dump`] once they are
+    /// read (the server does it before the answer's last byte).
     pub fn page_bytes(&self, page: &Page<'_>) -> Result<MmapSlice> {
-        self.check_dump()?;
+        self.check_dump_known()?;
         let bytes = self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
             let what =
                 format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
             Error::DumpChanged { path: self.dump_path.clone(), what }
         })?;
         if !crate::unescape::is_page_titled(&bytes, page.title) {
+            // Wrong bytes: a dump changed under the map, or else a damaged page table.
+            self.check_dump()?;
             let what = format!(
                 "row {} points at bytes {}-{} of the dump, which are not the page {:?}; run folio-ingest verify",
                 page.row, page.start, page.end, page.title

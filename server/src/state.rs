@@ -127,7 +127,12 @@ impl AppState {
             .clone()
             .try_acquire_owned()
             .map_err(|_| ApiError::new(Code::Overloaded, "too many listings in progress; retry in a second"))?;
-        let running = self.running.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::new(Code::Overloaded, "the server is shutting down; retry in a second"))?;
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || {
             let _permits = (permit, running);

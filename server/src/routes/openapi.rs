@@ -138,12 +138,11 @@ fn add_common_responses(doc: &mut Value) {
             ),
         ),
     ];
-    for item in doc["paths"].as_object_mut().expect("paths is an object").values_mut() {
-        for operation in item.as_object_mut().expect("a path item is an object").values_mut() {
-            let responses = operation["responses"].as_object_mut().expect("responses is an object");
-            for (status, response) in &common {
-                responses.entry(*status).or_insert_with(|| response.clone());
-            }
+    let operations = doc["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut());
+    let operations = operations.filter_map(Value::as_object_mut).flat_map(|item| item.values_mut());
+    for responses in operations.filter_map(|operation| operation["responses"].as_object_mut()) {
+        for (status, response) in &common {
+            responses.entry(*status).or_insert_with(|| response.clone());
         }
     }
 }

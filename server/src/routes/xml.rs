@@ -35,7 +35,7 @@ pub async fn ranges(
         Some(v) => v.to_str().map_err(|_| ApiError::new(Code::BadRange, "the Range header is not ASCII"))?.to_string(),
         None => from_query.ok_or_else(|| ApiError::new(Code::RangeRequired, "Ranged-request required."))?,
     };
-    state.index.check_dump()?;
+    state.index.check_dump_known()?;
     let size = state.index.dump().len() as u64;
     let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
         RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
