@@ -1,15 +1,57 @@
-# Sourced by the load scripts (server.sh, tfb.sh) with PAGES set: installs wrk if missing, builds
-# the release binaries, makes (or reuses) a synthetic dump of PAGES pages, rebuilds its index (so
-# it matches this build of the format; 1.7 s for a million pages when the dump is cached) and
-# reads the dump once so the page cache is hot. Sets BIN, WORK, DUMP and IDX.
+# Sourced by the load scripts (server.sh, tfb.sh, soak.sh, pressure.sh, peer.sh) with PAGES set:
+# installs wrk if missing, builds the release binaries, makes (or reuses) a synthetic dump of
+# PAGES pages, rebuilds its index (so it matches this build of the format; 1.7 s for a million
+# pages when the dump is cached) and reads the dump once so the page cache is hot.
+# Sets BIN, WORK, DUMP and IDX, defines serve and stop_server, and sources benches/lib.sh.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --locked -p folio-server -p folio-ingest >&2
+if [ -z "${FOLIO_BENCH_BUILT:-}" ]; then
+  cargo build --release --locked -p folio-server -p folio-ingest >&2
+fi
 BIN="$CARGO_TARGET_DIR/release"
 WORK="$CARGO_TARGET_DIR/bench-fixtures"
 mkdir -p "$WORK"
 DUMP="$WORK/synth-$PAGES.xml"
 IDX="$WORK/synth-$PAGES.idx"
 [ -f "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet >&2
-"$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet >&2
+if [ -z "${FOLIO_BENCH_INDEXED:-}" ]; then
+  "$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet >&2
+fi
 cat "$DUMP" > /dev/null
+
+SERVER_PID=""
+SERVER_TMP=""
+# serve PORT [FLAG...]: starts folio-server on the fixture's index with fresh SQL tables (in
+# SERVER_TMP, a new temporary directory, which also holds the server's log) and waits for its
+# first answer. Sets SERVER_PID, SERVER_TMP, URL, SERVE_T0 (launch, ns) and STARTUP_MS (launch
+# to the first answer of /plaintext).
+# Any server still running from an earlier `serve` is stopped first.
+serve() {
+  local port=$1
+  shift
+  stop_server
+  SERVER_TMP="$(mktemp -d)"
+  URL="http://127.0.0.1:$port"
+  SERVE_T0=$(date +%s%N)
+  "$BIN/folio-server" --data "$IDX" --tables "$SERVER_TMP/tables" --listen "127.0.0.1:$port" \
+    --quiet "$@" > "$SERVER_TMP/server.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf -o /dev/null "$URL/plaintext"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SERVER_TMP/server.log" >&2; return 1; }
+    sleep 0.002
+  done
+  STARTUP_MS=$(( ($(date +%s%N) - SERVE_T0) / 1000000 ))
+}
+# stop_server: SIGTERM, wait for the exit, remove its temporary directory.
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  [ -n "$SERVER_TMP" ] && rm -rf "$SERVER_TMP"
+  SERVER_PID=""
+  SERVER_TMP=""
+}
+trap stop_server EXIT
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 PAGES="${1:-370000}"
 RUNS="${2:-5}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
-cargo build --release --locked -p folio-ingest >&2
+[ -n "${FOLIO_BENCH_BUILT:-}" ] || cargo build --release --locked -p folio-ingest >&2
+source benches/lib.sh
 BIN="$CARGO_TARGET_DIR/release/folio-ingest"
 WORK="${FOLIO_BENCH_DIR:-$CARGO_TARGET_DIR/bench-fixtures}"
 mkdir -p "$WORK"
@@ -33,7 +34,6 @@ peak_anon() {
   done
   wait "$pid"; echo "$peak"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 g=(); b=(); b1=()
 for _ in $(seq "$RUNS"); do
@@ -48,6 +48,9 @@ ANON=$(peak_anon "$BIN" build "$DUMP" --out "$OUT" --quiet)
 manifest="$OUT/manifest.json"
 read -r NPAGES TITLE_BYTES XML_BYTES < <(python3 -c "import json,sys; m=json.load(open('$manifest')); print(m['counts']['pages'], m['counts']['title_bytes'], m['dump']['bytes'])")
 BUDGET=$(( (TITLE_BYTES * 3 / 2 + 64 * NPAGES + 256 * 1024 * 1024) / 1024 ))
+record ingest.pages "$NPAGES"; record ingest.dump_bytes "$XML_BYTES"
+record ingest.grep_s "$G"; record ingest.build_s "$B"; record ingest.build_1thread_s "$B1"
+record ingest.peak_anon_kib "$ANON"
 size() { stat -c %s "$OUT/$1"; }
 TABLE=$(( $(size pages.arrow) + $(size offsets.npy) ))
 

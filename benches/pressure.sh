@@ -14,27 +14,11 @@ cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
 SECS="${2:-10}"
 source benches/fixture.sh
-TABLES="$(mktemp -d)"
+serve 18097
 PORT=18097
-URL="http://127.0.0.1:$PORT"
-"$BIN/folio-server" --data "$IDX" --tables "$TABLES" --listen "127.0.0.1:$PORT" --quiet > "$TABLES/server.log" 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null; rm -rf "$TABLES"' EXIT
-until curl -sf -o /dev/null "$URL/json"; do sleep 0.01; done
-rss_anon_mib() { awk '/^RssAnon:/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
-to_ms() { awk '/us$/ {print $1 / 1000; next} /ms$/ {print $1 + 0; next} /s$/ {print $1 * 1000}'; }
+PATHS="$SERVER_TMP/paths.lua"
+python3 benches/requests.py wiki "$URL" "$PATHS" --count 2000 --seed 3
 
-PATHS="$TABLES/paths.lua"
-python3 - "$URL" "$PATHS" <<'PY'
-import json, random, sys, urllib.parse, urllib.request
-url, out = sys.argv[1:3]
-random.seed(3)
-page = json.load(urllib.request.urlopen(f"{url}/titles?limit=10000"))
-paths = ["/wiki/" + urllib.parse.quote(i["title"].replace(" ", "_"), safe="") for i in page["items"]]
-with open(out, "w") as f:
-    f.write("local paths = {" + ",".join(json.dumps(p) for p in random.sample(paths, 2000)) + "}\n")
-    f.write("request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n")
-PY
 p99() { wrk -t1 -c32 -d"${SECS}s" --latency -s "$PATHS" "$URL" | awk '$1 == "99%" {print $2}' | to_ms; }
 
 echo "## Slow clients"
@@ -53,8 +37,8 @@ echo "Ratio: $(awk -v a="$loaded" -v b="$alone" 'BEGIN {printf "%.2f", a / b}') 
 echo
 echo "## Overload"
 Q='SELECT ns, count(*) FROM pages GROUP BY ns'
-printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "text/plain"\n' "$Q" > "$TABLES/q.lua"
-rate=$(wrk -t2 -c8 -d"${SECS}s" -s "$TABLES/q.lua" "$URL/sql" | awk '/Requests\/sec/ {printf "%d", $2}')
+printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "text/plain"\n' "$Q" > "$SERVER_TMP/q.lua"
+rate=$(wrk -t2 -c8 -d"${SECS}s" -s "$SERVER_TMP/q.lua" "$URL/sql" | awk '/Requests\/sec/ {printf "%d", $2}')
 before=$(rss_anon_mib)
 echo "Sustainable rate (closed loop, 8 connections): $rate req/s. Offered open loop: $((rate * 2)) req/s for ${SECS}s."
 python3 benches/pressure.py open 127.0.0.1 "$PORT" $((rate * 2)) "$SECS" "$Q"

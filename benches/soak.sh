@@ -16,65 +16,13 @@ cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
 MINUTES="${2:-10}"
 source benches/fixture.sh
-TABLES="$(mktemp -d)"
-PORT=18096
-URL="http://127.0.0.1:$PORT"
-"$BIN/folio-server" --data "$IDX" --tables "$TABLES" --listen "127.0.0.1:$PORT" --quiet > "$TABLES/server.log" 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null; rm -rf "$TABLES"' EXIT
-until curl -sf -o /dev/null "$URL/json"; do sleep 0.01; done
+serve 18096
+kill -0 "$SERVER_PID"
 
 # The request mix, with titles, prefixes and ranges drawn from the index itself.
-MIX="$TABLES/mix.lua"
-python3 - "$URL" "$IDX" "$MIX" <<'PY'
-import json, random, sys, urllib.parse, urllib.request
-url, idx, out = sys.argv[1:4]
-random.seed(7)
-titles, after = [], ""
-while len(titles) < 100000:
-    q = urllib.parse.urlencode({"limit": 10000, "after": after})
-    page = json.load(urllib.request.urlopen(f"{url}/titles?{q}"))
-    titles += [(i["title"], i["page_id"]) for i in page["items"]]
-    after = page["next"]
-    if after is None:
-        break
-size = json.load(urllib.request.urlopen(f"{url}/stats"))["dataset"]["dump_bytes"]
-enc = lambda t: urllib.parse.quote(t.replace(" ", "_"), safe="")
-lua = lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-sample = random.sample(titles, min(20000, len(titles)))
-reqs = []
-for _ in range(4000):
-    t, pid = random.choice(sample)
-    a = random.randrange(size - 70000)
-    kind = random.random()
-    if kind < 0.40 or (kind < 0.55 and len(t.strip()) < 4):
-        reqs.append(("GET", "/wiki/" + enc(t), ""))
-    elif kind < 0.55:
-        reqs.append(("GET", "/offsets/" + enc(t[:4]), ""))
-    elif kind < 0.70:
-        reqs.append(("GET", f"/xml?range={a}-{a + random.randrange(1, 65536)}", ""))
-    elif kind < 0.80:
-        reqs.append(("GET", "/titles?" + urllib.parse.urlencode({"prefix": t[:2], "limit": 50}), ""))
-    elif kind < 0.90:
-        reqs.append(("POST", "/sql", f"SELECT title, start, \"end\" FROM pages WHERE page_id = {pid}"))
-    else:
-        reqs.append(("GET", "/updates?queries=5", ""))
-with open(out, "w") as f:
-    f.write("local reqs = {\n")
-    for m, p, b in reqs:
-        f.write(f"  {{{lua(m)}, {lua(p)}, {lua(b)}}},\n")
-    f.write("}\n")
-    f.write("""math.randomseed(os.time())
-local sql = {["Content-Type"] = "text/plain"}
-request = function()
-  local r = reqs[math.random(#reqs)]
-  if r[1] == "POST" then return wrk.format("POST", r[2], sql, r[3]) end
-  return wrk.format("GET", r[2])
-end
-""")
-PY
+MIX="$SERVER_TMP/mix.lua"
+python3 benches/requests.py mix "$URL" "$MIX" --seed 7
 
-rss_anon_mib() { awk '/^RssAnon:/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
 echo "| minute | requests/s | p99 | errors | RssAnon MiB |"
 echo "| --- | --- | --- | --- | --- |"
 echo "| 0 | | | | $(rss_anon_mib) |"

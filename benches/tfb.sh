@@ -14,13 +14,7 @@ PAGES="${1:-1000000}"
 SECS="${2:-5}"
 RUNS="${3:-3}"
 source benches/fixture.sh
-TABLES="$(mktemp -d)"
-PORT=18092
-URL="http://127.0.0.1:$PORT"
-"$BIN/folio-server" --data "$IDX" --tables "$TABLES" --listen "127.0.0.1:$PORT" --quiet > /dev/null 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null; rm -rf "$TABLES"' EXIT
-until curl -sf -o /dev/null "$URL/json"; do sleep 0.01; done
+serve 18092
 
 ROUTES=(/json /db /fortunes "/queries?queries=20" "/updates?queries=20")
 CONNS=(64 256 512)
@@ -43,8 +37,6 @@ for run in $(seq "$RUNS"); do
   done
   echo "run $run of $RUNS done" >&2
 done
-to_ms() { tr ' ' '\n' | grep -v '^$' | awk '/us$/ {print $1 / 1000; next} /ms$/ {print $1 + 0; next} /s$/ {print $1 * 1000}' | tr '\n' ' '; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 echo "| route | connections | requests/s (median of $RUNS) | ratio to /json | p99 (median) | errors |"
 echo "| --- | --- | --- | --- | --- | --- |"
@@ -53,7 +45,9 @@ for c in "${CONNS[@]}"; do
   for r in "${ROUTES[@]}"; do
     rps=$(echo "${RPS["$r,$c"]}" | median)
     p99=$(echo "${P99["$r,$c"]}" | to_ms | median)
-    ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
+    ratio=$(ratio "$rps" "$base")
+    record "tfb.$r.$c.rps" "$rps"
+    record "tfb.$r.$c.p99_ms" "$p99"
     echo "| $r | $c | $rps | $ratio | ${p99} ms | ${ERR["$r,$c"]} |"
   done
 done
@@ -65,5 +59,7 @@ times=""
 for _ in 1 2 3 4 5 6 7; do
   times+="$(curl -sf -o /dev/null -w '%{time_total}' -H 'Content-Type: text/plain' --data "$Q" "$URL/sql") "
 done
+GROUP_MS=$(echo "$times" | median | awk '{printf "%.1f", $1 * 1000}')
+record tfb.group_by_ms "$GROUP_MS"
 echo
-echo "\`$Q\` over $PAGES pages, over HTTP: $(echo "$times" | median | awk '{printf "%.1f", $1 * 1000}') ms (median of 7)."
+echo "\`$Q\` over $PAGES pages, over HTTP: $GROUP_MS ms (median of 7)."

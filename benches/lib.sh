@@ -1,0 +1,13 @@
+# Helpers shared by the bench scripts (sourced).
+
+# rss_anon_mib: SERVER_PID's anonymous resident memory (the mapped files do not count).
+rss_anon_mib() { awk '/^RssAnon:/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
+# to_ms: wrk's latencies (850.00us, 1.20ms, 2.01s) as milliseconds, one per line.
+to_ms() { tr ' ' '\n' | awk '/us$/ {print $1 / 1000; next} /ms$/ {print $1 + 0; next} /s$/ {print $1 * 1000}'; }
+# median: the median of the numbers on stdin (separated by spaces or newlines).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+# ratio A B [DIGITS]: A / B.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {printf "%.*f", d, a / b}'; }
+# record KEY VALUE: appends a figure to FOLIO_BENCH_KV when set (benches/all.sh reads it back to
+# write benches/RESULTS.md and the plots).
+record() { [ -z "${FOLIO_BENCH_KV:-}" ] || echo "$1 $2" >> "$FOLIO_BENCH_KV"; }

@@ -1,0 +1,126 @@
+"""Request sets for the load scripts, drawn from a running Folio server's own index.
+
+    python3 benches/requests.py wiki URL OUT.lua [--count N] [--seed S]
+        N random existing titles as /wiki paths (percent-encoded), in a wrk Lua script
+    python3 benches/requests.py mix URL OUT.lua [--seed S]
+        the soak mix (benches/soak.sh): /wiki, /offsets, /xml ranges, /titles, POST /sql, /updates
+    python3 benches/requests.py same FOLIO PEER OUT.lua [--count N] [--seed S]
+        checks that Folio and the Python peer give the same answers (/wiki and /offsets), then
+        writes N random /wiki paths for both (benches/peer.sh)
+
+Only the standard library: it runs with the system python3.
+"""
+
+import argparse
+import json
+import random
+import sys
+import urllib.parse
+import urllib.request
+
+
+def titles(url, want):
+    """The first `want` rows of /titles (title order), as (title, page_id)."""
+    rows, after = [], ""
+    while len(rows) < want:
+        query = urllib.parse.urlencode({"limit": 10000, "after": after})
+        page = json.load(urllib.request.urlopen(f"{url}/titles?{query}"))
+        rows += [(i["title"], i["page_id"]) for i in page["items"]]
+        after = page["next"]
+        if after is None:
+            break
+    return rows
+
+
+def path(route, title):
+    return f"/{route}/" + urllib.parse.quote(title.replace(" ", "_"), safe="")
+
+
+def lua(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_paths(out, paths):
+    with open(out, "w") as f:
+        f.write("local paths = {" + ",".join(lua(p) for p in paths) + "}\n")
+        f.write("math.randomseed(os.time())\n")
+        f.write("request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n")
+
+
+def wiki(args):
+    sample = random.sample(titles(args.url, 200000), args.count)
+    write_paths(args.out, [path("wiki", t) for t, _ in sample])
+
+
+def mix(args):
+    sample = random.sample(titles(args.url, 100000), 20000)
+    size = json.load(urllib.request.urlopen(f"{args.url}/stats"))["dataset"]["dump_bytes"]
+    reqs = []
+    for _ in range(4000):
+        t, pid = random.choice(sample)
+        a = random.randrange(size - 70000)
+        kind = random.random()
+        if kind < 0.40 or (kind < 0.55 and len(t.strip()) < 4):
+            reqs.append(("GET", path("wiki", t), ""))
+        elif kind < 0.55:
+            reqs.append(("GET", path("offsets", t[:4]), ""))
+        elif kind < 0.70:
+            reqs.append(("GET", f"/xml?range={a}-{a + random.randrange(1, 65536)}", ""))
+        elif kind < 0.80:
+            reqs.append(("GET", "/titles?" + urllib.parse.urlencode({"prefix": t[:2], "limit": 50}), ""))
+        elif kind < 0.90:
+            reqs.append(("POST", "/sql", f'SELECT title, start, "end" FROM pages WHERE page_id = {pid}'))
+        else:
+            reqs.append(("GET", "/updates?queries=5", ""))
+    with open(args.out, "w") as f:
+        f.write("local reqs = {\n")
+        for m, p, b in reqs:
+            f.write(f"  {{{lua(m)}, {lua(p)}, {lua(b)}}},\n")
+        f.write("}\n")
+        f.write(
+            "math.randomseed(os.time())\n"
+            'local sql = {["Content-Type"] = "text/plain"}\n'
+            "request = function()\n"
+            "  local r = reqs[math.random(#reqs)]\n"
+            '  if r[1] == "POST" then return wrk.format("POST", r[2], sql, r[3]) end\n'
+            '  return wrk.format("GET", r[2])\n'
+            "end\n"
+        )
+
+
+def same(args):
+    rows = titles(args.url, 100000)
+    paths = [path("wiki", t) for t, _ in random.sample(rows, args.count)]
+
+    def get(base, p):
+        return urllib.request.urlopen(base + p).read()
+
+    for p in paths[:300]:
+        assert get(args.url, p) == get(args.peer, p), f"different answers for {p}"
+    prefixes = {t[:4] for t, _ in random.sample(rows, 50) if len(t.strip()) >= 4} | {"List of "}
+    for prefix in prefixes:
+        p = path("offsets", prefix)
+        assert json.loads(get(args.url, p)) == json.loads(get(args.peer, p)), f"different answers for {p}"
+    print(f"same answers: {len(paths[:300])} pages, {len(prefixes)} prefix listings", file=sys.stderr)
+    write_paths(args.out, paths)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, fn, count in (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000)):
+        p = sub.add_parser(name)
+        p.add_argument("url")
+        if name == "same":
+            p.add_argument("peer")
+        p.add_argument("out")
+        p.add_argument("--count", type=int, default=count)
+        p.add_argument("--seed", type=int, default=1)
+        p.set_defaults(fn=fn)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()
