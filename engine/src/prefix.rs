@@ -136,7 +136,7 @@ impl Index {
     pub fn prefix_spans(&self, prefix: &str, case: Case) -> Result<Vec<TitleSpan<'_>>> {
         let ranks = self.prefix_ranks(prefix, case)?;
         if case == Case::Sensitive {
-            return ranks.map(|rank| self.sorted_span(rank)).collect();
+            return self.sorted_spans_of(ranks);
         }
         let order = self.order(case);
         let rows = order
@@ -144,6 +144,38 @@ impl Index {
             .get(ranks.clone())
             .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {ranks:?} out of range")))?;
         self.pages.spans(rows)
+    }
+
+    /// [`Index::sorted_span`] for every rank of `ranks`, with one UTF-8 check over the block of
+    /// their titles instead of one per title (a 16,000-title listing is 700 KB of titles, read
+    /// once, in order).
+    fn sorted_spans_of(&self, ranks: Range<usize>) -> Result<Vec<TitleSpan<'_>>> {
+        if ranks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (ends, spans) = (self.sorted_ends.as_slice(), self.sorted_spans.as_slice());
+        let bad = |what: String| crate::Error::corrupt(self.sorted_titles.path(), what);
+        let (first, last) = (ranks.start, ranks.end - 1);
+        let from = if first == 0 { Some(0) } else { ends.get(first - 1).copied() };
+        let block_ends = ends.get(ranks.clone()).ok_or_else(|| bad(format!("ranks {ranks:?} out of range")))?;
+        let spans = spans.get(2 * first..2 * last + 2).ok_or_else(|| bad(format!("no spans for ranks {ranks:?}")))?;
+        let bytes = from
+            .zip(block_ends.last().copied())
+            .and_then(|(a, b)| Some((usize::try_from(a).ok()?, usize::try_from(b).ok()?)))
+            .and_then(|(a, b)| self.sorted_titles.as_slice().get(a..b).map(|bytes| (a, bytes)));
+        let (base, bytes) = bytes.ok_or_else(|| bad(format!("title ends of ranks {ranks:?} out of range")))?;
+        let block = std::str::from_utf8(bytes).map_err(|e| bad(format!("titles of ranks {ranks:?}: {e}")))?;
+        let mut at = 0;
+        let mut out = Vec::with_capacity(ranks.len());
+        for (i, (&end, span)) in block_ends.iter().zip(spans.chunks_exact(2)).enumerate() {
+            // `get` on a `str` checks that both ends are character boundaries.
+            let to = usize::try_from(end).ok().and_then(|e| e.checked_sub(base)).filter(|&to| to >= at);
+            let title = to.and_then(|to| block.get(at..to));
+            let title = title.ok_or_else(|| bad(format!("rank {}: title ends out of order", first + i)))?;
+            out.push(TitleSpan { title, start: span[0], end: span[1] });
+            at = to.unwrap_or(at);
+        }
+        Ok(out)
     }
 
     /// Title, start and end of the page at `rank` in title order, from the title-ordered copy.
