@@ -54,8 +54,8 @@ step peer benches/peer.sh "$PAGES" "$SECS" "$RUNS"
     "Linux $(uname -r); a shared virtual machine, so figures vary by ±30% from minute to minute."
   echo "- wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}') runs on the same cores as the server: every" \
     "throughput is the server's share of cores it lends to the load generator."
-  echo "- $(rustc --version); release profile of the workspace; commit $(git rev-parse --short HEAD)" \
-    "$(git diff --quiet HEAD -- . ':!benches/RESULTS.md' ':!benches/plots' || echo '(with uncommitted changes)')."
+  dirty=$(git diff --quiet HEAD -- . ':!benches/RESULTS.md' ':!benches/plots' || echo ' (with uncommitted changes)')
+  echo "- $(rustc --version); release profile of the workspace; commit $(git rev-parse --short HEAD)$dirty."
   echo "- Run started $started, ended $(date -u '+%Y-%m-%d %H:%M UTC'); page cache hot."
 } > "$WORK/machine.md"
 sed -i "1i - \`benches/all.sh $PAGES $RUNS $SECS\`, which runs:" "$WORK/commands.md"

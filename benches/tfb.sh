@@ -51,7 +51,10 @@ for c in "${CONNS[@]}"; do
     echo "| $r | $c | $rps | $ratio | ${p99} ms | ${ERR["$r,$c"]} |"
   done
 done
-curl -sf "$URL/stats" | python3 -c 'import json, sys; print("\nCounters after the run:", json.load(sys.stdin)["sql"])'
+curl -sf "$URL/stats" | python3 -c 'import json, sys
+sql = json.load(sys.stdin)["sql"]
+said = ", ".join("%s %s" % (k.replace("_", " "), format(v, ",")) for k, v in sql.items())
+print("\nCounters after the run (from `/stats`): %s." % said)'
 
 Q='SELECT ns, count(*) FROM pages GROUP BY ns'
 curl -sf -o /dev/null -H 'Content-Type: text/plain' --data "$Q" "$URL/sql"

@@ -1,6 +1,6 @@
 //! The command line: help, synth, verify, info, rebuilds, and what `open` refuses.
 
-use folio_engine::{Error, Index};
+use folio_engine::{Case, Error, Index};
 
 use crate::util::*;
 
@@ -182,6 +182,56 @@ fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
         let p = index.page(row as usize).unwrap();
         assert_eq!(&index.row_bytes(row).unwrap()[..], &xml[p.start as usize..=p.end as usize]);
     }
+}
+
+/// Where the data of a `.npy` file starts (after its magic, version and header).
+fn npy_data(bytes: &[u8]) -> usize {
+    match bytes[6] {
+        1 => 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize,
+        _ => 12 + u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+    }
+}
+
+#[test]
+fn a_damaged_title_ordered_copy_gives_errors_never_wrong_listings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("d.xml");
+    std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
+    let out = tmp.path().join("idx");
+    build_ok(&dump, &out);
+    let (a, b) = {
+        let index = Index::open(&out).unwrap();
+        (index.sorted_span(5).unwrap().title.to_string(), index.sorted_span(6).unwrap().title.to_string())
+    };
+    // A prefix whose listing holds ranks 5 and 6 (their common prefix; maybe empty: every title).
+    let common: String = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).map(|(x, _)| x).collect();
+    let listed =
+        |out: &std::path::Path| Index::open(out).unwrap().prefix_spans(&common, Case::Sensitive).map(|v| v.len());
+    let whole = listed(&out).unwrap();
+    assert!(whole >= 2);
+
+    // Title ends out of order: rank 5's title would end after rank 6's.
+    let ends_file = out.join("sorted_title_ends.npy");
+    let ends = std::fs::read(&ends_file).unwrap();
+    let at = npy_data(&ends) + 5 * 8;
+    let mut bad = ends.clone();
+    let later = u64::from_le_bytes(ends[at + 8..at + 16].try_into().unwrap()) + 1;
+    bad[at..at + 8].copy_from_slice(&later.to_le_bytes());
+    std::fs::write(&ends_file, &bad).unwrap();
+    let e = listed(&out).expect_err("ends out of order are refused");
+    assert!(e.code() == "index_corrupt" && e.to_string().contains("sorted_titles.npy"), "{e}");
+    std::fs::write(&ends_file, &ends).unwrap();
+    assert_eq!(listed(&out).unwrap(), whole);
+
+    // A title that is not UTF-8.
+    let titles_file = out.join("sorted_titles.npy");
+    let titles = std::fs::read(&titles_file).unwrap();
+    let end5 = u64::from_le_bytes(ends[at..at + 8].try_into().unwrap()) as usize;
+    let mut bad = titles.clone();
+    bad[npy_data(&titles) + end5 - 1] = 0xff;
+    std::fs::write(&titles_file, &bad).unwrap();
+    let e = listed(&out).expect_err("a title that is not UTF-8 is refused");
+    assert!(e.code() == "index_corrupt" && e.to_string().contains("sorted_titles.npy"), "{e}");
 }
 
 #[test]

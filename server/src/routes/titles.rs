@@ -6,6 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use folio_engine::{Case, Index, PrefixQuery, TitleSpan};
+use rayon::prelude::*;
 
 use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
@@ -38,16 +39,49 @@ fn listing<'a>(index: &'a Index, raw: &str, max: usize) -> ApiResult<Vec<TitleSp
     Ok(index.prefix_spans(&prefix, Case::Sensitive)?)
 }
 
-/// `[[title, start, end], ...]` (or `[[title, [start]], ...]`), written straight into one buffer
+/// Listings of at least this many pages are written by every core, one part each.
+const PARALLEL_SPANS: usize = 4096;
+
+/// `[[title, start, end], ...]` (or `[[title, [start]], ...]`), written straight into buffers
 /// sized up front: titles are copied whole unless they hold a character JSON must escape, the
-/// numbers are formatted with `itoa`. (A 16,000-hit listing is mostly this loop.)
+/// numbers are formatted with `itoa`. A 16,000-hit listing is mostly this loop, so a long listing
+/// is cut into one part per core (rayon), written in parallel and joined.
 fn write_listing(spans: &[TitleSpan<'_>], with_end: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(spans.iter().map(|s| s.title.len() + 48).sum::<usize>() + 2);
-    let mut n = itoa::Buffer::new();
+    let size = |spans: &[TitleSpan<'_>]| spans.iter().map(|s| s.title.len() + 48).sum::<usize>();
+    let mut out = Vec::with_capacity(size(spans) + 2);
     out.push(b'[');
+    let parts = rayon::current_num_threads().min(spans.len() / PARALLEL_SPANS);
+    if parts > 1 {
+        let mut chunks = spans.chunks(spans.len().div_ceil(parts));
+        let first = chunks.next().unwrap_or_default();
+        let rest: Vec<&[TitleSpan<'_>]> = chunks.collect();
+        let ((), written) = rayon::join(
+            || write_rows(&mut out, first, with_end, true),
+            || {
+                rest.par_iter()
+                    .map(|part| {
+                        let mut buf = Vec::with_capacity(size(part));
+                        write_rows(&mut buf, part, with_end, false);
+                        buf
+                    })
+                    .collect::<Vec<Vec<u8>>>()
+            },
+        );
+        written.iter().for_each(|part| out.extend_from_slice(part));
+    } else {
+        write_rows(&mut out, spans, with_end, true);
+    }
+    out.push(b']');
+    out
+}
+
+/// Appends one `[title, start, end]` (or `[title, [start]]`) per span, each after a comma but for
+/// the very first of a listing.
+fn write_rows(out: &mut Vec<u8>, spans: &[TitleSpan<'_>], with_end: bool, first: bool) {
+    let mut n = itoa::Buffer::new();
     for (i, s) in spans.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
-        push_json_str(&mut out, s.title);
+        out.extend_from_slice(if first && i == 0 { b"[" } else { b",[" });
+        push_json_str(out, s.title);
         out.extend_from_slice(if with_end { b"," } else { b",[" });
         out.extend_from_slice(n.format(s.start).as_bytes());
         if with_end {
@@ -58,8 +92,6 @@ fn write_listing(spans: &[TitleSpan<'_>], with_end: bool) -> Vec<u8> {
             out.extend_from_slice(b"]]");
         }
     }
-    out.push(b']');
-    out
 }
 
 /// Appends `s` as a JSON string, escaped exactly as `serde_json` escapes it: `"` and `\` with a
@@ -164,5 +196,21 @@ mod tests {
         let short: serde_json::Value = serde_json::from_slice(&write_listing(&spans, false)).unwrap();
         assert_eq!(short, serde_json::json!([["A \"b\"", [0]], ["Zoë", [42]]]));
         assert_eq!(write_listing(&[], true), b"[]");
+    }
+
+    #[test]
+    fn long_listings_written_in_parts_equal_serde_json() {
+        // Long enough for the parallel path on any pool (up to 8 threads), with an odd count so
+        // the parts differ in size.
+        let titles: Vec<String> = (0..8 * PARALLEL_SPANS + 3).map(|i| format!("T{i} \"q\" é")).collect();
+        let spans: Vec<TitleSpan<'_>> = titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TitleSpan { title: t, start: i as u64 * 10, end: i as u64 * 10 + 9 })
+            .collect();
+        let long: Vec<serde_json::Value> = spans.iter().map(|s| serde_json::json!([s.title, s.start, s.end])).collect();
+        assert_eq!(write_listing(&spans, true), serde_json::to_vec(&long).unwrap());
+        let short: Vec<serde_json::Value> = spans.iter().map(|s| serde_json::json!([s.title, [s.start]])).collect();
+        assert_eq!(write_listing(&spans, false), serde_json::to_vec(&short).unwrap());
     }
 }
