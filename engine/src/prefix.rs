@@ -149,7 +149,7 @@ impl Index {
     /// [`Index::sorted_span`] for every rank of `ranks`, with one UTF-8 check over the block of
     /// their titles instead of one per title (a 16,000-title listing is 700 KB of titles, read
     /// once, in order).
-    fn sorted_spans_of(&self, ranks: Range<usize>) -> Result<Vec<TitleSpan<'_>>> {
+    pub(crate) fn sorted_spans_of(&self, ranks: Range<usize>) -> Result<Vec<TitleSpan<'_>>> {
         if ranks.is_empty() {
             return Ok(Vec::new());
         }
@@ -180,20 +180,9 @@ impl Index {
 
     /// Title, start and end of the page at `rank` in title order, from the title-ordered copy.
     pub fn sorted_span(&self, rank: usize) -> Result<TitleSpan<'_>> {
-        let (ends, spans) = (self.sorted_ends.as_slice(), self.sorted_spans.as_slice());
-        let bad = |what: &str| crate::Error::corrupt(self.sorted_titles.path(), format!("rank {rank}: {what}"));
-        let from = if rank == 0 { 0 } else { *ends.get(rank - 1).ok_or_else(|| bad("out of range"))? };
-        let to = *ends.get(rank).ok_or_else(|| bad("out of range"))?;
-        let bytes = usize::try_from(from)
-            .ok()
-            .zip(usize::try_from(to).ok())
-            .and_then(|(a, b)| self.sorted_titles.as_slice().get(a..b))
-            .ok_or_else(|| bad("title ends out of order"))?;
-        let title = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
-        match spans.get(2 * rank..2 * rank + 2) {
-            Some(&[start, end]) => Ok(TitleSpan { title, start, end }),
-            _ => Err(bad("no span")),
-        }
+        let bad = || crate::Error::corrupt(self.sorted_titles.path(), format!("rank {rank} out of range"));
+        let next = rank.checked_add(1).ok_or_else(bad)?;
+        self.sorted_spans_of(rank..next)?.pop().ok_or_else(bad)
     }
 
     /// Lists pages whose title starts with `query.prefix`, in sorted order, `query.limit` at a

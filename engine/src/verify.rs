@@ -96,14 +96,18 @@ impl Index {
         Ok(())
     }
 
-    /// Checks the title-ordered copy against the page table, rank by rank.
+    /// Checks the title-ordered copy against the page table, rank by rank (read in blocks of
+    /// 65,536 ranks).
     fn verify_sorted(&self) -> Result<()> {
-        for (rank, &row) in self.title_order.as_slice().iter().enumerate() {
-            let sorted = self.sorted_span(rank)?;
-            let page = self.page(row as usize)?;
-            if (sorted.title, sorted.start, sorted.end) != (page.title, page.start, page.end) {
-                let what = format!("rank {rank} holds {:?}, the page table {:?}", sorted.title, page.title);
-                return Err(Error::corrupt(self.sorted_titles.path(), what));
+        let order = self.title_order.as_slice();
+        for from in (0..order.len()).step_by(1 << 16) {
+            let to = order.len().min(from + (1 << 16));
+            for ((rank, &row), sorted) in (from..).zip(&order[from..to]).zip(self.sorted_spans_of(from..to)?) {
+                let page = self.page(row as usize)?;
+                if (sorted.title, sorted.start, sorted.end) != (page.title, page.start, page.end) {
+                    let what = format!("rank {rank} holds {:?}, the page table {:?}", sorted.title, page.title);
+                    return Err(Error::corrupt(self.sorted_titles.path(), what));
+                }
             }
         }
         Ok(())

@@ -91,13 +91,19 @@ fn verify_finds_a_flipped_byte() {
     assert!(run(&["verify", out.to_str().unwrap()]).status.success());
 }
 
-#[test]
-fn open_refuses_what_is_wrong() {
+/// A copy of enwiki-10k.xml and its index, in a temporary directory (kept while the guard lives).
+fn indexed_10k() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dump = tmp.path().join("d.xml");
     std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
     let out = tmp.path().join("idx");
     build_ok(&dump, &out);
+    (tmp, dump, out)
+}
+
+#[test]
+fn open_refuses_what_is_wrong() {
+    let (_tmp, dump, out) = indexed_10k();
     let manifest = out.join("manifest.json");
     let good = std::fs::read_to_string(&manifest).unwrap();
 
@@ -141,11 +147,7 @@ fn open_refuses_what_is_wrong() {
 
 #[test]
 fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dump = tmp.path().join("d.xml");
-    std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
-    let out = tmp.path().join("idx");
-    build_ok(&dump, &out);
+    let (_tmp, dump, out) = indexed_10k();
 
     // An empty file is refused at open, naming it.
     let fst = std::fs::read(out.join("titles.fst")).unwrap();
@@ -184,24 +186,13 @@ fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
     }
 }
 
-/// Where the data of a `.npy` file starts (after its magic, version and header).
-fn npy_data(bytes: &[u8]) -> usize {
-    match bytes[6] {
-        1 => 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize,
-        _ => 12 + u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
-    }
-}
-
 #[test]
 fn a_damaged_title_ordered_copy_gives_errors_never_wrong_listings() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dump = tmp.path().join("d.xml");
-    std::fs::copy(shared_data("enwiki-10k.xml"), &dump).unwrap();
-    let out = tmp.path().join("idx");
-    build_ok(&dump, &out);
-    let (a, b) = {
+    let (_tmp, _, out) = indexed_10k();
+    let (a, b, pages) = {
         let index = Index::open(&out).unwrap();
-        (index.sorted_span(5).unwrap().title.to_string(), index.sorted_span(6).unwrap().title.to_string())
+        let title = |rank| index.sorted_span(rank).unwrap().title.to_string();
+        (title(5), title(6), index.len())
     };
     // A prefix whose listing holds ranks 5 and 6 (their common prefix; maybe empty: every title).
     let common: String = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).map(|(x, _)| x).collect();
@@ -210,10 +201,11 @@ fn a_damaged_title_ordered_copy_gives_errors_never_wrong_listings() {
     let whole = listed(&out).unwrap();
     assert!(whole >= 2);
 
-    // Title ends out of order: rank 5's title would end after rank 6's.
+    // Title ends out of order: rank 5's title would end after rank 6's. (An .npy file's data
+    // is its tail: one u64 per page here, the title bytes in sorted_titles.npy.)
     let ends_file = out.join("sorted_title_ends.npy");
     let ends = std::fs::read(&ends_file).unwrap();
-    let at = npy_data(&ends) + 5 * 8;
+    let at = ends.len() - 8 * pages + 5 * 8;
     let mut bad = ends.clone();
     let later = u64::from_le_bytes(ends[at + 8..at + 16].try_into().unwrap()) + 1;
     bad[at..at + 8].copy_from_slice(&later.to_le_bytes());
@@ -227,8 +219,9 @@ fn a_damaged_title_ordered_copy_gives_errors_never_wrong_listings() {
     let titles_file = out.join("sorted_titles.npy");
     let titles = std::fs::read(&titles_file).unwrap();
     let end5 = u64::from_le_bytes(ends[at..at + 8].try_into().unwrap()) as usize;
+    let all = u64::from_le_bytes(ends[ends.len() - 8..].try_into().unwrap()) as usize;
     let mut bad = titles.clone();
-    bad[npy_data(&titles) + end5 - 1] = 0xff;
+    bad[titles.len() - all + end5 - 1] = 0xff;
     std::fs::write(&titles_file, &bad).unwrap();
     let e = listed(&out).expect_err("a title that is not UTF-8 is refused");
     assert!(e.code() == "index_corrupt" && e.to_string().contains("sorted_titles.npy"), "{e}");
