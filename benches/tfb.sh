@@ -53,7 +53,7 @@ for c in "${CONNS[@]}"; do
 done
 curl -sf "$URL/stats" | python3 -c 'import json, sys
 sql = json.load(sys.stdin)["sql"]
-said = ", ".join("%s %s" % (k.replace("_", " "), format(v, ",")) for k, v in sql.items())
+said = ", ".join("%s %s" % (k.replace("_", " "), format(v, ",")) for k, v in sql.items() if isinstance(v, int))
 print("\nCounters after the run (from `/stats`): %s." % said)'
 
 Q='SELECT ns, count(*) FROM pages GROUP BY ns'

@@ -1,6 +1,7 @@
 //! DataFusion's per-query cost in Folio's catalog: a prepared point query (planned once, the id
-//! bound into the cached physical plan) against the same query parsed and planned each time, the
-//! fortunes read, and `GROUP BY ns` over the pages of a synthetic dump.
+//! bound into the cached physical plan) against the same query parsed and planned each time on a
+//! [`Replica`] (what a SQL worker runs, without the hop to the worker process), the fortunes read,
+//! and `GROUP BY ns` over the pages of a synthetic dump.
 //!
 //! Run in the release profile (the bench profile's fat LTO over DataFusion takes too long here):
 //! `cargo bench --profile release -p folio-benches --bench sql`. `FOLIO_BENCH_PAGES` sets the
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use folio_engine::Index;
-use folio_engine::sql::{Catalog, ScalarValue, Seed, SqlLimits};
+use folio_engine::sql::{Catalog, Format, Replica, Seed, SqlLimits};
 
 const SEED: Seed<'static> = Seed {
     world: include_str!("../../datasets/tfb/world.tsv"),
@@ -27,8 +28,15 @@ fn sql(c: &mut Criterion) {
     let index = Arc::new(Index::open(&dir).expect("open the fixture"));
     let tables = tempfile::tempdir().expect("a temporary directory");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let catalog =
-        rt.block_on(Catalog::open(tables.path(), SEED, Some(index), SqlLimits::default())).expect("open the catalog");
+    let limits = SqlLimits::default();
+    let catalog = rt
+        .block_on(Catalog::open(tables.path(), SEED, Some(index.clone()), limits.clone(), None))
+        .expect("open the catalog");
+    let fortunes = rt.block_on(catalog.fortunes()).expect("the fortunes");
+    let world = (1..=10_000).map(|id| id * 7 % 10_000).collect();
+    let replica = Replica::new(world, &fortunes, Some(index), &limits).expect("a replica");
+    let query =
+        |sql: &str| rt.block_on(replica.query(sql, &[], Format::Json, limits.max_rows, limits.max_bytes)).unwrap().rows;
 
     let mut g = c.benchmark_group("sql");
     let mut id = 0;
@@ -38,25 +46,16 @@ fn sql(c: &mut Criterion) {
             rt.block_on(catalog.world_row(black_box(id))).unwrap().unwrap().random_number
         })
     });
-    let prepared = rt.block_on(catalog.prepare("SELECT id, randomNumber FROM world WHERE id = $1")).unwrap();
-    g.bench_function("world_point_prepared_generic_run", |b| {
-        b.iter(|| {
-            id = id % 10_000 + 1;
-            rt.block_on(catalog.run(&prepared, &[ScalarValue::Int32(Some(id))])).unwrap().len()
-        })
-    });
     g.bench_function("world_point_planned_each_time", |b| {
         b.iter(|| {
             id = id % 10_000 + 1;
             let sql = format!("SELECT id, randomNumber FROM world WHERE id = {id}");
-            rt.block_on(catalog.query(&sql, &[])).unwrap().rows()
+            query(&sql)
         })
     });
     g.bench_function("fortunes", |b| b.iter(|| rt.block_on(catalog.fortunes()).unwrap().len()));
     g.sample_size(20);
-    g.bench_function("pages_group_by_ns", |b| {
-        b.iter(|| rt.block_on(catalog.query("SELECT ns, count(*) FROM pages GROUP BY ns", &[])).unwrap().rows())
-    });
+    g.bench_function("pages_group_by_ns", |b| b.iter(|| query("SELECT ns, count(*) FROM pages GROUP BY ns")));
     g.finish();
 }
 

@@ -100,9 +100,50 @@ pub enum Error {
     /// A SQL statement that is not a read-only query over the registered tables.
     #[error("{0}")]
     SqlForbidden(String),
-    /// A SQL query went over a configured limit (time, memory or rows).
+    /// A SQL query went over a configured limit; the query was stopped, nothing was answered.
+    #[error("{message}")]
+    SqlLimit {
+        /// Which limit.
+        limit: Limit,
+        /// What happened and what to do, for a person.
+        message: String,
+    },
+    /// Too much work is queued already; retry shortly.
     #[error("{0}")]
-    SqlLimit(String),
+    Overloaded(String),
+    /// A helper process (a SQL worker) failed in a way no limit explains; the request was not
+    /// answered and the helper was replaced.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The limits of an ad-hoc SQL query, named in [`Error::SqlLimit`] (and in the HTTP answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// The query ran longer than its time limit and was stopped.
+    Time,
+    /// The query needed more memory than its limit.
+    Memory,
+    /// The answer had more rows than allowed.
+    Rows,
+    /// The encoded answer had more bytes than allowed.
+    Bytes,
+    /// The query nested deeper than the worker's stack allows.
+    Stack,
+}
+
+impl Limit {
+    /// The limit's name, as in answers: `time`, `memory`, `rows`, `bytes`, `stack`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::Time => "time",
+            Limit::Memory => "memory",
+            Limit::Rows => "rows",
+            Limit::Bytes => "bytes",
+            Limit::Stack => "stack",
+        }
+    }
 }
 
 impl Error {
@@ -121,7 +162,9 @@ impl Error {
             Error::Unavailable { .. } => "write_unavailable",
             Error::Sql(_) => "sql_error",
             Error::SqlForbidden(_) => "sql_forbidden",
-            Error::SqlLimit(_) => "sql_limit",
+            Error::SqlLimit { .. } => "sql_limit",
+            Error::Overloaded(_) => "overloaded",
+            Error::Internal(_) => "internal",
         }
     }
 
@@ -139,6 +182,11 @@ impl Error {
             Error::Unavailable { path, what } => Error::Unavailable { path: path.clone(), what: what.clone() },
             other => Error::Unavailable { path: PathBuf::new(), what: other.to_string() },
         }
+    }
+
+    /// An [`Error::SqlLimit`] of `limit`.
+    pub fn limit(limit: Limit, message: impl Into<String>) -> Error {
+        Error::SqlLimit { limit, message: message.into() }
     }
 
     /// A [`Error::Corrupt`] for `path`.

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::format::{self, FileSum};
 use crate::manifest::{Manifest, fingerprint};
-use crate::mmap::{Mmap, MmapSlice};
 use crate::npy::NpyArray;
 use crate::pages::PageTable;
+use crate::sys::mmap::{Mmap, MmapSlice};
 use crate::titles::Titles;
 
 /// One page's row of the page table.

@@ -34,14 +34,15 @@
 //! ```
 
 pub use columns::{PageColumns, Strings};
-pub use error::{Error, Result};
+pub use error::{Error, Limit, Result};
 pub use fold::{fold, fold_into};
 pub use format::{FORMAT_VERSION, FileSum};
 pub use index::{Index, Page};
 pub use manifest::{Counts, DumpInfo, Manifest, fingerprint};
-pub use mmap::{Mmap, MmapSlice};
 pub use pages::PageTable;
 pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
+pub use sys::alloc;
+pub use sys::mmap::{Mmap, MmapSlice};
 pub use titles::Titles;
 pub use unescape::{UnescapeError, unescape};
 pub use verify::VerifyReport;
@@ -53,7 +54,6 @@ mod fold;
 pub mod format;
 mod index;
 pub mod manifest;
-mod mmap;
 pub mod npy;
 pub mod pages;
 mod prefix;
@@ -62,6 +62,7 @@ pub mod publish;
 pub mod sql;
 #[cfg(feature = "sql-guard")]
 pub mod sql_guard;
+mod sys;
 mod titles;
 mod unescape;
 mod verify;

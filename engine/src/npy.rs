@@ -12,7 +12,7 @@ use ndarray::ArrayView1;
 use ndarray_npy::{ViewElement, ViewNpyExt, WritableElement, WriteNpyExt};
 
 use crate::error::{Error, Result};
-use crate::mmap::Mmap;
+use crate::sys::mmap::Mmap;
 
 /// A mapped 1-D `.npy` array of `T` (`u32` or `u64`, little-endian).
 #[derive(Clone)]

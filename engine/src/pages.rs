@@ -15,7 +15,7 @@ use arrow_schema::{DataType, Field, Schema};
 
 use crate::error::{Error, Result};
 use crate::format::{FORMAT_VERSION, PAGES_BATCH_ROWS};
-use crate::mmap::Mmap;
+use crate::sys::mmap::Mmap;
 
 /// Schema metadata key holding the format version.
 pub const VERSION_KEY: &str = "folio.format_version";

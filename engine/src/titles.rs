@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::mmap::{Mmap, MmapSlice};
+use crate::sys::mmap::{Mmap, MmapSlice};
 
 /// Magic bytes at the start of `titles.fst`.
 pub const MAGIC: &[u8; 8] = b"FOLIOFST";

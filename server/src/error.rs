@@ -1,6 +1,7 @@
 //! The one table of API errors: a stable code, an HTTP status and a message for each.
 //!
-//! Every error answer is JSON: `{"error": {"code": "...", "message": "..."}}`.
+//! Every error answer is JSON: `{"error": {"code": "...", "message": "..."}}`; a `sql_limit`
+//! answer also names the limit: `{"error": {"code": "sql_limit", "limit": "memory", ...}}`.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -65,8 +66,11 @@ error_codes! {
     SqlError => BAD_REQUEST, "sql_error";
     /// A SQL statement that is not a read-only query.
     SqlForbidden => BAD_REQUEST, "sql_forbidden";
-    /// A query over its time, memory or row limit.
+    /// A query over one of its limits (`time`, `memory`, `rows`, `bytes`, `stack`), named in the
+    /// answer's `limit` field; the query was stopped.
     SqlLimit => BAD_REQUEST, "sql_limit";
+    /// A helper process failed in a way no limit explains (a bug); it was replaced.
+    Internal => INTERNAL_SERVER_ERROR, "internal_error";
     /// A URL longer than the server accepts.
     UriTooLong => URI_TOO_LONG, "uri_too_long";
     /// Request headers larger than the server accepts.
@@ -86,13 +90,15 @@ pub struct ApiError {
     pub code: Code,
     /// What went wrong, for a person.
     pub message: String,
+    /// For `sql_limit`: which limit.
+    pub limit: Option<&'static str>,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
     /// An error of kind `code`.
     pub fn new(code: Code, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), headers: Vec::new() }
+        ApiError { code, message: message.into(), limit: None, headers: Vec::new() }
     }
 
     /// Adds a header to the answer.
@@ -108,7 +114,11 @@ impl From<folio_engine::Error> for ApiError {
         match e {
             E::Sql(m) => ApiError::new(Code::SqlError, m),
             E::SqlForbidden(m) => ApiError::new(Code::SqlForbidden, m),
-            E::SqlLimit(m) => ApiError::new(Code::SqlLimit, m),
+            E::SqlLimit { limit, message } => {
+                ApiError { limit: Some(limit.as_str()), ..ApiError::new(Code::SqlLimit, message) }
+            }
+            E::Overloaded(m) => ApiError::new(Code::Overloaded, m),
+            E::Internal(m) => ApiError::new(Code::Internal, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),
             e @ E::DumpChanged { .. } => ApiError::new(Code::DumpChanged, e.to_string()),
@@ -119,7 +129,11 @@ impl From<folio_engine::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code.as_str(), "message": self.message}});
+        let mut error = serde_json::json!({"code": self.code.as_str(), "message": self.message});
+        if let Some(limit) = self.limit {
+            error["limit"] = limit.into();
+        }
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.code.status(), axum::Json(body)).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);

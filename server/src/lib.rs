@@ -11,12 +11,15 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use folio_engine::sql::{Catalog, SqlLimits};
+//! use folio_engine::sql::{Catalog, SqlLimits, WorkerCommand};
 //! use folio_server::{AppState, Limits, app, dataset::TABLES_SEED};
 //!
 //! # async fn run() -> anyhow::Result<()> {
 //! let index = Arc::new(folio_engine::Index::open("data/enwiki-sample")?);
-//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, Some(index.clone()), SqlLimits::default()).await?;
+//! // Ad-hoc SQL runs in worker processes: this binary's hidden `__sql-worker` command.
+//! let worker = WorkerCommand { program: "/proc/self/exe".into(), args: vec!["__sql-worker".into()] };
+//! let limits = SqlLimits::default();
+//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, Some(index.clone()), limits, Some(worker)).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app(AppState::new(index, catalog, Limits::default()))).await?;
 //! # Ok(()) }

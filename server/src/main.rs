@@ -7,14 +7,19 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use folio_engine::sql::{Catalog, SqlLimits};
+use folio_engine::alloc::Metered;
+use folio_engine::sql::{Catalog, SqlLimits, WorkerCommand};
 use folio_server::dataset::{DatasetConfig, TABLES_SEED, default_tables_dir, prepare};
 use folio_server::serve::ServeConfig;
 use folio_server::{AppState, Limits, app};
 
-/// mimalloc: per-thread free lists suit many small, short-lived allocations on every core.
+/// mimalloc: per-thread free lists suit many small, short-lived allocations on every core. The
+/// meter around it only counts in a SQL worker, while a query runs (see `folio_engine::alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Metered<mimalloc::MiMalloc> = Metered::new(mimalloc::MiMalloc);
+
+/// The hidden first argument that makes this binary a SQL worker (started by the server itself).
+const SQL_WORKER: &str = "__sql-worker";
 
 /// Serves a Wikipedia dump and its Folio index over HTTP, on every core.
 ///
@@ -44,12 +49,22 @@ struct Args {
     /// Longest an ad-hoc `/sql` query may run, in seconds.
     #[arg(long, env = "FOLIO_SQL_TIMEOUT", default_value_t = 10.0, value_name = "SECONDS")]
     sql_timeout: f64,
-    /// Most memory one `/sql` query may use, in MiB.
+    /// Most memory one `/sql` query may hold, its answer included, in MiB.
     #[arg(long, env = "FOLIO_SQL_MEMORY", default_value_t = 512, value_name = "MIB")]
     sql_memory: usize,
+    /// Most memory all `/sql` queries together may hold, in MiB: this divided by --sql-memory
+    /// queries run at once, each in its own worker process.
+    #[arg(long, env = "FOLIO_SQL_MEMORY_TOTAL", default_value_t = 1024, value_name = "MIB")]
+    sql_memory_total: usize,
     /// Most rows one `/sql` answer may have.
     #[arg(long, env = "FOLIO_SQL_MAX_ROWS", default_value_t = 100_000, value_name = "N")]
     sql_max_rows: usize,
+    /// Most bytes one `/sql` answer may have, in MiB (at most --sql-memory).
+    #[arg(long, env = "FOLIO_SQL_MAX_BYTES", default_value_t = 64, value_name = "MIB")]
+    sql_max_bytes: usize,
+    /// Most `/sql` queries running or waiting for a worker; past it 503 with Retry-After.
+    #[arg(long, env = "FOLIO_SQL_QUEUE", default_value_t = 64, value_name = "N")]
+    sql_queue: usize,
     /// Most connections open at once; past it new ones get 503 with Retry-After.
     #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 16_384, value_name = "N")]
     max_connections: usize,
@@ -68,6 +83,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == SQL_WORKER) {
+        return folio_engine::sql::worker::serve();
+    }
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -91,15 +109,25 @@ fn run(args: Args) -> Result<()> {
         .ok()
         .filter(|t| !t.is_zero())
         .context("--sql-timeout must be a positive number of seconds")?;
+    if args.sql_memory == 0 || args.sql_memory > args.sql_memory_total {
+        anyhow::bail!("--sql-memory must be at least 1 MiB and at most --sql-memory-total");
+    }
+    if args.sql_max_bytes == 0 || args.sql_max_bytes > args.sql_memory {
+        anyhow::bail!("--sql-max-bytes must be at least 1 MiB and at most --sql-memory");
+    }
     let limits = SqlLimits {
         timeout,
-        memory: args.sql_memory.max(1) << 20,
+        memory: args.sql_memory << 20,
+        memory_total: args.sql_memory_total << 20,
         max_rows: args.sql_max_rows.max(1),
+        max_bytes: args.sql_max_bytes << 20,
+        queue: args.sql_queue.max(1),
         partitions: workers,
     };
+    let worker = WorkerCommand { program: self_exe()?, args: vec![SQL_WORKER.into()] };
     runtime.block_on(async {
         let index = std::sync::Arc::new(index);
-        let catalog = Catalog::open(&tables, TABLES_SEED, Some(index.clone()), limits)
+        let catalog = Catalog::open(&tables, TABLES_SEED, Some(index.clone()), limits, Some(worker))
             .await
             .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
         let recovery = catalog.recovery();
@@ -155,6 +183,13 @@ async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: Serv
     }
     eprintln!("folio-server: stopped");
     Ok(())
+}
+
+/// This binary, to start SQL workers from: `/proc/self/exe` stays this very program even if the
+/// file is replaced while the server runs.
+fn self_exe() -> Result<PathBuf> {
+    let proc = PathBuf::from("/proc/self/exe");
+    if proc.exists() { Ok(proc) } else { std::env::current_exe().context("cannot find this program's path") }
 }
 
 /// Raises the soft limit of open files to the hard one (each connection is a file); returns it.

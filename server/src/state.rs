@@ -1,5 +1,5 @@
 //! [`AppState`]: what every handler shares: the index, the SQL catalog, the world cache, limits,
-//! and the bounded pool for CPU-heavy work.
+//! and the bounded pool for CPU-heavy listings (ad-hoc SQL has its own, in the catalog).
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ pub struct Limits {
     pub max_page: usize,
     /// Most ranges one `/xml` answer carries.
     pub max_ranges: usize,
-    /// Most CPU-heavy requests running or waiting at once; more get 503.
+    /// Most listings running or waiting at once; more get 503 (ad-hoc SQL has its own queue).
     pub heavy_queue: usize,
     /// Most listings built at once (the rest of the queue waits): each holds its whole answer
     /// in memory, so this bounds memory as well as CPU. Default: the number of cores.
@@ -99,20 +99,6 @@ impl AppState {
             }
             let _ = verification.set(outcome);
         });
-    }
-
-    /// Runs an ad-hoc query within the same bounded queue as [`AppState::heavy`] (the catalog
-    /// computes on its own threads, never on the async workers).
-    pub async fn heavy_async<T, F>(&self, work: impl FnOnce(Arc<Catalog>) -> F) -> ApiResult<T>
-    where
-        F: std::future::Future<Output = ApiResult<T>>,
-    {
-        let _permit = self
-            .heavy
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| ApiError::new(Code::Overloaded, "too many queries in progress; retry in a second"))?;
-        work(self.catalog.clone()).await
     }
 
     /// Runs CPU-heavy `work` on a blocking thread, never on an async worker, at most

@@ -6,5 +6,6 @@ mod limits;
 mod ranges;
 mod routes;
 mod sql;
+mod sql_limits;
 mod tfb;
 mod util;

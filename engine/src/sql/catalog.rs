@@ -5,45 +5,21 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use datafusion::arrow::array::{Array, Int32Array, RecordBatch, StringArray};
-use datafusion::catalog::MemTable;
 use datafusion::common::ScalarValue;
 use datafusion::execution::TaskContext;
-use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_plan::{ExecutionPlan, collect};
-use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
-use futures::StreamExt;
+use datafusion::prelude::SessionContext;
 
-use super::answer::Answer;
+use super::session::{context, df, options};
 use super::tables::{self, Seed, fortune_batch, fortune_schema};
+use super::worker::{Pool, PoolStats, WorkerCommand};
 use super::world::{Recovery, World};
-use super::world_exec::{Key, WorldExec, WorldTable, bind};
-use super::{guard, pages::PagesTable};
+use super::world_exec::{Key, WorldExec, bind};
+use super::{Encoded, Format, SqlLimits, guard, param_to_json};
 use crate::Index;
-use crate::error::{Error, Result};
-
-/// Limits of ad-hoc queries; going over one is an [`Error::SqlLimit`], never a cut answer.
-#[derive(Debug, Clone)]
-pub struct SqlLimits {
-    /// Longest a query may run.
-    pub timeout: Duration,
-    /// Most memory a query's operators may hold (sorts, joins, aggregates); nothing spills to disk.
-    pub memory: usize,
-    /// Most rows an answer may have.
-    pub max_rows: usize,
-    /// Partitions a scan is split into (parallelism); defaults to the number of cores.
-    pub partitions: usize,
-}
-
-impl Default for SqlLimits {
-    fn default() -> SqlLimits {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        SqlLimits { timeout: Duration::from_secs(10), memory: 512 << 20, max_rows: 100_000, partitions: cores }
-    }
-}
+use crate::error::{Error, Limit, Result};
 
 /// One `world` row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,19 +54,21 @@ pub struct SqlCounters {
     pub queries: u64,
 }
 
-/// A statement planned once, physical plan included; run it with [`Catalog::run`].
+/// A statement planned once, physical plan included; run with [`Catalog::world_row`] and
+/// [`Catalog::fortunes`].
 #[derive(Debug, Clone)]
-pub struct Prepared {
+struct Prepared {
     plan: Arc<dyn ExecutionPlan>,
 }
 
 /// The SQL catalog: `world` (durable, updatable), `fortune` and, when an index is given, `pages`.
+///
+/// The TechEmpower statements (a `world` row by id, every `fortune`) are planned once at open and
+/// run in this process: their cost and size are fixed (one row, twelve rows). Every other
+/// statement is ad-hoc and runs in a worker process ([`Catalog::query`]).
 pub struct Catalog {
-    ctx: SessionContext,
-    /// Ad-hoc queries run here, on their own threads: DataFusion computes inside `poll` and may
-    /// not yield for a long time, and the caller's time limit must still fire.
-    runtime: Option<tokio::runtime::Runtime>,
     task: Arc<TaskContext>,
+    pool: Option<Pool>,
     world: World,
     limits: SqlLimits,
     world_by_id: Prepared,
@@ -108,18 +86,18 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
-fn options() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
-}
-
-fn df(e: impl std::fmt::Display) -> Error {
-    Error::Sql(e.to_string())
-}
-
 impl Catalog {
     /// Opens the tables in `dir` (created from `seed` on first start, the log replayed), and
     /// registers `pages` over `index` if there is one. Only one process may hold `dir`.
-    pub async fn open(dir: &Path, seed: Seed<'_>, index: Option<Arc<Index>>, limits: SqlLimits) -> Result<Catalog> {
+    /// Ad-hoc queries run in workers started with `worker`; without one they are refused.
+    /// Call inside a Tokio runtime (the workers start in the background).
+    pub async fn open(
+        dir: &Path,
+        seed: Seed<'_>,
+        index: Option<Arc<Index>>,
+        limits: SqlLimits,
+        worker: Option<WorkerCommand>,
+    ) -> Result<Catalog> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let lock = lock(dir)?;
         let (world, recovery) = World::open(dir, seed.world)?;
@@ -128,41 +106,23 @@ impl Catalog {
             let (ids, messages) = tables::parse_fortune_seed(seed.fortune)?;
             tables::write_table(&fortune_file, "fortune", &fortune_batch(&ids, &messages), 0)?;
         }
-        let (fortunes, _) = tables::read_table(&fortune_file, "fortune", &fortune_schema())?;
-
-        let config = SessionConfig::new()
-            .with_information_schema(true)
-            .with_target_partitions(limits.partitions.max(1))
-            // `randomNumber` is the TechEmpower column name: keep identifiers as written.
-            .set_bool("datafusion.sql_parser.enable_ident_normalization", false);
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(limits.memory, 1.0)
-            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled))
-            .build_arc()
-            .map_err(df)?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
-        ctx.register_table("world", Arc::new(WorldTable::new(world.rows().clone()))).map_err(df)?;
-        let fortune = MemTable::try_new(fortune_schema(), vec![vec![fortunes]]).map_err(df)?;
-        ctx.register_table("fortune", Arc::new(fortune)).map_err(df)?;
-        if let Some(index) = index {
-            ctx.register_table("pages", Arc::new(PagesTable::new(index, limits.partitions))).map_err(df)?;
-        }
+        let (batch, _) = tables::read_table(&fortune_file, "fortune", &fortune_schema())?;
+        let fortunes = fortune_rows(&batch)?;
+        let index_dir = index.as_ref().map(|i| i.dir().to_owned());
+        let ctx = context(world.rows().clone(), &fortunes, index, &limits)?;
         let task = ctx.task_ctx();
         let world_by_id = prepare(&ctx, "SELECT id, randomNumber FROM world WHERE id = $1").await?;
         if !uses_index(&world_by_id.plan) {
             return Err(Error::Sql("the world point query does not use the id index".into()));
         }
         let all_fortunes = prepare(&ctx, "SELECT id, message FROM fortune").await?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(limits.partitions.max(1))
-            .thread_name("folio-sql")
-            .enable_time()
-            .build()
-            .map_err(|e| Error::io(dir, e))?;
+        let pool = worker.map(|command| {
+            let rows = fortunes.iter().map(|f| (f.id, f.message.clone())).collect();
+            Pool::new(command, index_dir, rows, world.rows().clone(), limits.clone())
+        });
         Ok(Catalog {
-            ctx,
-            runtime: Some(runtime),
             task,
+            pool,
             world,
             limits,
             world_by_id,
@@ -190,15 +150,14 @@ impl Catalog {
         &self.dir
     }
 
-    /// Plans a read-only statement once (with `$n` placeholders) for many runs.
-    pub async fn prepare(&self, sql: &str) -> Result<Prepared> {
-        prepare(&self.ctx, sql).await
-    }
-
-    /// Runs a prepared statement with `params` bound to its placeholders.
-    pub async fn run(&self, prepared: &Prepared, params: &[ScalarValue]) -> Result<Vec<RecordBatch>> {
+    /// Runs a prepared statement with `params` bound to its placeholders. Its size is fixed by
+    /// its plan; the time limit holds for it too.
+    async fn run(&self, prepared: &Prepared, params: &[ScalarValue]) -> Result<Vec<RecordBatch>> {
         let plan = bind(&prepared.plan, params).map_err(df)?;
-        collect(plan, self.task.clone()).await.map_err(df)
+        match tokio::time::timeout(self.limits.timeout, collect(plan, self.task.clone())).await {
+            Ok(batches) => batches.map_err(df),
+            Err(_) => Err(Error::limit(Limit::Time, "a prepared statement ran longer than the time limit")),
+        }
     }
 
     /// The `world` row `id`, read by the prepared point query.
@@ -235,48 +194,20 @@ impl Catalog {
         self.world.update(updates).await
     }
 
-    /// Runs one ad-hoc, read-only query with `$n` parameters, within the limits.
-    pub async fn query(&self, sql: &str, params: &[ScalarValue]) -> Result<Answer> {
-        let statement = guard::check(sql)?;
+    /// Runs one ad-hoc, read-only statement with `$n` parameters in a worker process, within
+    /// the limits (see [`worker`](super::worker)), and answers it encoded in `format`.
+    pub async fn query(&self, sql: &str, params: &[ScalarValue], format: Format) -> Result<Encoded> {
+        let params = params.iter().map(param_to_json).collect::<Result<Vec<_>>>()?;
+        let pool = self.pool.as_ref().ok_or_else(|| {
+            Error::Sql("ad-hoc SQL is off in this process (the catalog was opened without a worker)".into())
+        })?;
         self.queries.fetch_add(1, Ordering::Relaxed);
-        let state = self.ctx.state();
-        let plan = state.statement_to_plan(statement).await.map_err(df)?;
-        options().verify_plan(&plan).map_err(|e| Error::SqlForbidden(e.to_string()))?;
-        let plan = if params.is_empty() { plan } else { plan.with_param_values(params.to_vec()).map_err(df)? };
-        let max_rows = self.limits.max_rows;
-        let task = self.task.clone();
-        let run = async move {
-            let physical = state.create_physical_plan(&plan).await.map_err(df)?;
-            let schema = physical.schema();
-            let mut stream = datafusion::physical_plan::execute_stream(physical, task).map_err(limit_or_sql)?;
-            let (mut batches, mut rows) = (Vec::new(), 0usize);
-            while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(limit_or_sql)?;
-                rows += batch.num_rows();
-                if rows > max_rows {
-                    return Err(Error::SqlLimit(format!(
-                        "the answer has more than {max_rows} rows (the row limit); add a LIMIT or an aggregate"
-                    )));
-                }
-                batches.push(batch);
-            }
-            Ok(Answer { schema, batches })
-        };
-        let runtime = self.runtime.as_ref().expect("the SQL runtime lives as long as the catalog");
-        // If the caller goes away (a client hangs up), the query is cancelled with it.
-        let mut handle = AbortOnDrop(runtime.spawn(run));
-        match tokio::time::timeout(self.limits.timeout, &mut handle.0).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => Err(Error::Sql(format!("the query failed: {e}"))),
-            Err(_) => {
-                // Cancelled (on drop of the handle) at its next yield point; the caller has its
-                // answer now.
-                Err(Error::SqlLimit(format!(
-                    "the query ran longer than {:.1} s (the time limit) and was stopped",
-                    self.limits.timeout.as_secs_f64()
-                )))
-            }
-        }
+        pool.query(sql, params, format).await
+    }
+
+    /// The workers of ad-hoc queries, if there are any.
+    pub fn workers(&self) -> Option<PoolStats> {
+        self.pool.as_ref().map(Pool::stats)
     }
 
     /// The counters.
@@ -297,24 +228,6 @@ impl Catalog {
     }
 }
 
-/// A task handle that cancels its task when dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl Drop for Catalog {
-    fn drop(&mut self) {
-        // Dropping a runtime may not block inside another runtime; let its threads wind down.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
-
 /// Column `i` of a prepared statement's answer, as the array type its plan promises.
 fn column<T: Array + 'static>(batch: &RecordBatch, i: usize) -> Result<&T> {
     batch
@@ -324,14 +237,10 @@ fn column<T: Array + 'static>(batch: &RecordBatch, i: usize) -> Result<&T> {
         .ok_or_else(|| Error::Sql(format!("a prepared statement answered column {i} with an unexpected type")))
 }
 
-/// A DataFusion error, or [`Error::SqlLimit`] when it is the memory pool refusing.
-fn limit_or_sql(e: datafusion::error::DataFusionError) -> Error {
-    let text = e.to_string();
-    if text.contains("Resources exhausted") {
-        Error::SqlLimit(format!("the query needs more memory than its limit allows: {text}"))
-    } else {
-        Error::Sql(text)
-    }
+/// The rows of the `fortune` table file.
+fn fortune_rows(batch: &RecordBatch) -> Result<Vec<Fortune>> {
+    let (ids, messages) = (column::<Int32Array>(batch, 0)?, column::<StringArray>(batch, 1)?);
+    Ok((0..batch.num_rows()).map(|i| Fortune { id: ids.value(i), message: messages.value(i).to_string() }).collect())
 }
 
 async fn prepare(ctx: &SessionContext, sql: &str) -> Result<Prepared> {

@@ -1,6 +1,6 @@
 //! SQL over Folio's tables, on Apache DataFusion (the `sql` feature).
 //!
-//! A [`Catalog`] registers three tables in one DataFusion session:
+//! A [`Catalog`] holds three tables:
 //! - `world (id int, randomNumber int)`: 10,000 rows, updatable and durable. The rows live in
 //!   memory; every acknowledged update is first written to a write-ahead log and `fdatasync`ed
 //!   (group commit), and checkpoints of the whole table are published atomically as
@@ -9,37 +9,49 @@
 //! - `fortune (id int, message text)`: the TechEmpower fortunes, read-only.
 //! - `pages`: the index's `pages.arrow`, read zero-copy from its memory map.
 //!
-//! Ad-hoc queries ([`Catalog::query`]) pass the read-only [`guard`] first and run within
-//! [`SqlLimits`] (time, memory, rows). Answers come back as an [`Answer`], which encodes itself
-//! as JSON rows or as an Arrow IPC stream.
+//! Ad-hoc queries ([`Catalog::query`]) run in [`worker`] processes, each a [`Replica`] of the
+//! tables: they pass the read-only [`guard`] first and run within [`SqlLimits`] (time, memory,
+//! rows, answer bytes), which hold whatever the query does, because a query that passes one is
+//! stopped by killing its worker, never the server. Answers come back encoded ([`Encoded`]) as
+//! JSON rows or as an Arrow IPC stream.
 //!
 //! # Example
 //!
 //! ```no_run
-//! use folio_engine::sql::{Catalog, Seed, SqlLimits};
+//! use folio_engine::sql::{Catalog, Format, Seed, SqlLimits, WorkerCommand};
 //!
 //! # async fn run() -> folio_engine::Result<()> {
 //! let seed = Seed { world: "1\t42\n", fortune: "1\tHello\n" };
-//! let catalog = Catalog::open("data/tables".as_ref(), seed, None, SqlLimits::default()).await?;
+//! // Ad-hoc queries run in worker processes: a program that calls `sql::worker::serve()`.
+//! let worker = WorkerCommand { program: "folio-server".into(), args: vec!["__sql-worker".into()] };
+//! let catalog = Catalog::open("data/tables".as_ref(), seed, None, SqlLimits::default(), Some(worker)).await?;
 //! let row = catalog.world_row(1).await?;
-//! let answer = catalog.query("SELECT count(*) AS n FROM fortune", &[]).await?;
-//! println!("{row:?} {}", String::from_utf8_lossy(&answer.to_json()?));
+//! let answer = catalog.query("SELECT count(*) AS n FROM fortune", &[], Format::Json).await?;
+//! println!("{row:?} {}", String::from_utf8_lossy(&answer.bytes));
 //! # Ok(()) }
 //! ```
 
-mod answer;
 mod catalog;
 pub use crate::sql_guard as guard;
+mod limits;
 mod pages;
+mod params;
+mod replica;
+mod session;
 pub mod tables;
 pub mod wal;
+pub mod worker;
 mod world;
 mod world_exec;
 
-pub use answer::{Answer, param_from_json};
-pub use catalog::{Catalog, Fortune, Prepared, SqlCounters, SqlLimits, WorldRow};
+pub use crate::error::Limit;
+pub use catalog::{Catalog, Fortune, SqlCounters, WorldRow};
 pub use datafusion::common::ScalarValue;
+pub use limits::SqlLimits;
+pub use params::{param_from_json, param_to_json};
+pub use replica::{Encoded, Format, Replica};
 pub use tables::Seed;
+pub use worker::{PoolStats, WorkerCommand};
 pub use world::{CHECKPOINT_BYTES, Recovery};
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
-//! The catalog end to end: seeding, prepared point queries, durable updates, ad-hoc queries and
-//! their limits, the `pages` table over a real index, and both answer encodings.
+//! The catalog end to end: seeding, prepared point queries, durable updates; ad-hoc queries on a
+//! replica (what a SQL worker runs) and the limits it keeps itself (rows, bytes, DataFusion's
+//! pool), the `pages` table over a real index, and both answer encodings. The limits a worker
+//! process keeps (time, memory at the allocator) are tested over HTTP in the server's tests.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::*;
 use crate::Index;
@@ -21,11 +22,24 @@ fn fixture_index() -> Arc<Index> {
 }
 
 async fn open(dir: &Path, limits: SqlLimits) -> Catalog {
-    Catalog::open(dir, SEED, Some(fixture_index()), limits).await.unwrap()
+    Catalog::open(dir, SEED, Some(fixture_index()), limits, None).await.unwrap()
 }
 
-fn json(answer: &Answer) -> serde_json::Value {
-    serde_json::from_slice(&answer.to_json().unwrap()).unwrap()
+/// A replica of the seeded tables, as a worker builds it.
+fn replica(limits: &SqlLimits) -> Replica {
+    let world = super::tables::parse_world_seed(WORLD).unwrap();
+    let (ids, messages) = super::tables::parse_fortune_seed(FORTUNE).unwrap();
+    let fortunes: Vec<Fortune> = ids.into_iter().zip(messages).map(|(id, message)| Fortune { id, message }).collect();
+    Replica::new(world, &fortunes, Some(fixture_index()), limits).unwrap()
+}
+
+/// Runs `sql` on `replica` within `limits`, answered as JSON.
+async fn ask(replica: &Replica, limits: &SqlLimits, sql: &str, params: &[ScalarValue]) -> crate::Result<Encoded> {
+    replica.query(sql, params, Format::Json, limits.max_rows, limits.max_bytes).await
+}
+
+fn json(answer: &Encoded) -> serde_json::Value {
+    serde_json::from_slice(&answer.bytes).unwrap()
 }
 
 #[tokio::test]
@@ -46,8 +60,12 @@ async fn tables_are_seeded_and_point_reads_use_the_index() {
     assert_eq!(fortunes[11], Fortune { id: 12, message: "フレームワークのベンチマーク".into() });
     assert_eq!(catalog.counters().fortune_reads, 1);
 
-    let plan = catalog.query("EXPLAIN SELECT randomNumber FROM world WHERE id = 7", &[]).await.unwrap();
-    assert!(json(&plan).to_string().contains("WorldExec: id = 7 (index)"), "{}", json(&plan));
+    let limits = SqlLimits::default();
+    let plan = ask(&replica(&limits), &limits, "EXPLAIN SELECT randomNumber FROM world WHERE id = 7", &[]).await;
+    let plan = json(&plan.unwrap());
+    assert!(plan.to_string().contains("WorldExec: id = 7 (index)"), "{plan}");
+    let err = catalog.query("SELECT 1", &[], Format::Json).await.unwrap_err();
+    assert!(err.to_string().contains("without a worker"), "{err}");
 }
 
 #[tokio::test]
@@ -83,7 +101,7 @@ async fn bad_updates_and_a_second_server_are_refused() {
     let catalog = open(dir.path(), SqlLimits::default()).await;
     let err = catalog.update_world(&[WorldRow { id: 10_001, random_number: 1 }]).await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default()).await.unwrap_err();
+    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default(), None).await.unwrap_err();
     assert_eq!(err.code(), "write_unavailable", "{err}");
     assert!(err.to_string().contains("another Folio server"), "{err}");
 }
@@ -97,21 +115,21 @@ async fn damaged_table_files_are_refused_by_name() {
     let at = bytes.len() / 2;
     bytes[at] ^= 0x55;
     std::fs::write(&file, &bytes).unwrap();
-    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default()).await.unwrap_err();
+    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default(), None).await.unwrap_err();
     assert!(err.to_string().contains("world.arrow"), "{err}");
 }
 
 #[tokio::test]
 async fn ad_hoc_queries_answer_with_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = open(dir.path(), SqlLimits::default()).await;
-    let q = |sql: &'static str| catalog.query(sql, &[]);
+    let limits = SqlLimits::default();
+    let replica = replica(&limits);
+    let q = |sql: &'static str| ask(&replica, &limits, sql, &[]);
     assert_eq!(json(&q("SELECT count(*) AS n FROM world").await.unwrap()), serde_json::json!([{"n": 10000}]));
     let row = json(&q("SELECT id, randomNumber FROM world WHERE id = 2").await.unwrap());
     assert_eq!(row, serde_json::json!([{"id": 2, "randomNumber": seed_value(2)}]));
     let params = [ScalarValue::Int64(Some(10)), ScalarValue::Utf8(Some("A%".into()))];
-    let answer =
-        catalog.query("SELECT id FROM fortune WHERE id < $1 AND message LIKE $2 ORDER BY id", &params).await.unwrap();
+    let sql = "SELECT id FROM fortune WHERE id < $1 AND message LIKE $2 ORDER BY id";
+    let answer = ask(&replica, &limits, sql, &params).await.unwrap();
     assert_eq!(json(&answer), serde_json::json!([{"id": 2}, {"id": 3}, {"id": 4}, {"id": 5}, {"id": 7}, {"id": 8}]));
     let ns = json(&q("SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns").await.unwrap());
     assert_eq!(ns, serde_json::json!([{"ns": 0, "n": 5}, {"ns": 1, "n": 1}]));
@@ -139,50 +157,61 @@ async fn ad_hoc_queries_answer_with_rows() {
     assert!(matches!(err.code(), "sql_forbidden" | "sql_error"), "{err}");
     assert_eq!(q("DROP TABLE world").await.unwrap_err().code(), "sql_forbidden");
     assert_eq!(q("SELECT * FROM '/etc/passwd'").await.unwrap_err().code(), "sql_error");
-    assert_eq!(catalog.world_row(1).await.unwrap().unwrap().random_number, seed_value(1));
+    // A newer copy of world replaces the old one.
+    replica.set_world(vec![5; 10_000]);
+    assert_eq!(json(&q("SELECT sum(randomNumber) AS s FROM world").await.unwrap()), serde_json::json!([{"s": 50000}]));
+    assert_eq!(replica.world_rows_read(), 10_000 + 1 + 10_000, "count(*), one point read, the sum");
 }
 
 #[tokio::test]
 async fn limits_give_clear_errors_never_cut_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let limits =
-        SqlLimits { timeout: Duration::from_millis(300), memory: 256 << 10, max_rows: 100, ..SqlLimits::default() };
-    let catalog = open(dir.path(), limits).await;
-    let err = catalog.query("SELECT * FROM world", &[]).await.unwrap_err();
-    assert_eq!(err.code(), "sql_limit");
-    assert!(err.to_string().contains("more than 100 rows"), "{err}");
-    assert_eq!(catalog.query("SELECT * FROM world LIMIT 100", &[]).await.unwrap().rows(), 100);
+    let limits = SqlLimits { memory: 256 << 10, max_rows: 100, max_bytes: 4000, ..SqlLimits::default() };
+    let replica = replica(&limits);
+    let limit_of = |e: crate::Error| match e {
+        crate::Error::SqlLimit { limit, message } => (limit, message),
+        other => panic!("not a limit: {other:?}"),
+    };
+    let (limit, message) = limit_of(ask(&replica, &limits, "SELECT * FROM world", &[]).await.unwrap_err());
+    assert_eq!(limit, Limit::Rows);
+    assert!(message.contains("more than 100 rows"), "{message}");
+    assert_eq!(ask(&replica, &limits, "SELECT * FROM world LIMIT 100", &[]).await.unwrap().rows, 100);
 
-    // 10^12 rows: no machine finishes this within the limit.
-    let err = catalog.query("SELECT count(*) FROM world a, world b, world c", &[]).await.unwrap_err();
-    assert_eq!(err.code(), "sql_limit", "{err}");
-    assert!(err.to_string().contains("time limit"), "{err}");
+    // One row, but more bytes than the answer may have: the byte limit, in both encodings.
+    let sql = "SELECT repeat('x', 5000) AS big";
+    let (limit, message) = limit_of(ask(&replica, &limits, sql, &[]).await.unwrap_err());
+    assert_eq!(limit, Limit::Bytes, "{message}");
+    let arrow = replica.query(sql, &[], Format::Arrow, limits.max_rows, limits.max_bytes).await;
+    assert_eq!(limit_of(arrow.unwrap_err()).0, Limit::Bytes);
+    assert!(ask(&replica, &limits, "SELECT repeat('x', 3000) AS fits", &[]).await.is_ok());
 
+    // An operator that reserves memory from DataFusion's pool: a clean memory error.
     let sql = "SELECT a.id FROM world a JOIN world b ON a.randomNumber <> b.id ORDER BY a.randomNumber, b.id LIMIT 5";
-    let err = catalog.query(sql, &[]).await.unwrap_err();
-    assert_eq!(err.code(), "sql_limit", "{err}");
+    let (limit, message) = limit_of(ask(&replica, &limits, sql, &[]).await.unwrap_err());
+    assert_eq!(limit, Limit::Memory, "{message}");
 }
 
 #[tokio::test]
 async fn pages_columns_count_their_own_bytes_not_the_whole_map() {
-    let dir = tempfile::tempdir().unwrap();
     // Before buffers were re-sliced, every column reported the whole mapped file as its size.
     let limits = SqlLimits { memory: 1 << 20, ..SqlLimits::default() };
-    let catalog = open(dir.path(), limits).await;
+    let world = std::sync::Arc::new(super::world::WorldRows::new(vec![1; 10]));
+    let ctx = super::session::context(world, &[], Some(fixture_index()), &limits).unwrap();
     let file = std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/pages.arrow")).unwrap();
-    let answer = catalog.query("SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns", &[]).await.unwrap();
-    assert_eq!(answer.rows(), 2);
-    let pages = catalog.query("SELECT title FROM pages", &[]).await.unwrap();
-    let reported: usize = pages.batches.iter().map(|b| b.get_array_memory_size()).sum();
+    let batches = ctx.sql("SELECT title FROM pages").await.unwrap().collect().await.unwrap();
+    let reported: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
     assert!(reported < file.len() as usize, "a title column reports {reported} bytes; the file has {}", file.len());
+    let replica = replica(&limits);
+    let answer = ask(&replica, &limits, "SELECT ns, count(*) AS n FROM pages GROUP BY ns ORDER BY ns", &[]);
+    assert_eq!(answer.await.unwrap().rows, 2);
 }
 
 #[tokio::test]
 async fn answers_encode_as_arrow_streams() {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = open(dir.path(), SqlLimits::default()).await;
-    let answer = catalog.query("SELECT id, message FROM fortune ORDER BY id", &[]).await.unwrap();
-    let bytes = answer.to_arrow_stream().unwrap();
+    let limits = SqlLimits::default();
+    let sql = "SELECT id, message FROM fortune ORDER BY id";
+    let answer = replica(&limits).query(sql, &[], Format::Arrow, limits.max_rows, limits.max_bytes).await.unwrap();
+    assert_eq!(answer.rows, 12);
+    let bytes = answer.bytes;
     let reader = datafusion::arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None).unwrap();
     let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 12);

@@ -29,6 +29,9 @@ const MAX_GROUP: usize = 4096;
 #[derive(Debug)]
 pub struct WorldRows {
     values: RwLock<Vec<i32>>,
+    /// Bumped with every change of the values (under the write lock): a copy made at version
+    /// `v` is current while this is still `v`.
+    version: AtomicU64,
     /// Rows read (every row a scan or a point lookup returns).
     pub reads: AtomicU64,
     /// Rows updated by acknowledged commits.
@@ -38,6 +41,17 @@ pub struct WorldRows {
 }
 
 impl WorldRows {
+    /// Rows with `values` (index 0 is id 1) and zeroed counters.
+    pub fn new(values: Vec<i32>) -> WorldRows {
+        WorldRows {
+            values: RwLock::new(values),
+            version: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
+            updated: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+        }
+    }
+
     // The rows are plain integers, always consistent between two statements: a panic elsewhere
     // while a lock was held (a poisoned lock) leaves nothing to repair, so the guard is taken anyway.
     fn read(&self) -> RwLockReadGuard<'_, Vec<i32>> {
@@ -60,6 +74,25 @@ impl WorldRows {
         let value = *self.read().get(index)?;
         self.reads.fetch_add(1, Ordering::Relaxed);
         Some(value)
+    }
+
+    /// The version of the values: changes whenever they do.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// A consistent copy of every row and the version it is of, not counted as rows read (it
+    /// refreshes a worker's copy; the worker counts what its queries read).
+    pub fn copy(&self) -> (u64, Vec<i32>) {
+        let values = self.read();
+        (self.version(), values.clone())
+    }
+
+    /// Replaces every value (a worker's copy, refreshed).
+    pub fn replace(&self, new: Vec<i32>) {
+        let mut values = self.write();
+        *values = new;
+        self.version.fetch_add(1, Ordering::AcqRel);
     }
 
     /// A consistent copy of every row, counted as that many rows read.
@@ -114,12 +147,7 @@ impl World {
             }
         }
         let recovery = Recovery { replayed: replay.records.len(), torn_bytes: replay.torn_bytes };
-        let rows = Arc::new(WorldRows {
-            values: RwLock::new(values),
-            reads: AtomicU64::new(0),
-            updated: AtomicU64::new(0),
-            commits: AtomicU64::new(0),
-        });
+        let rows = Arc::new(WorldRows::new(values));
         let (tx, rx) = channel();
         let writer = Writer { rows: rows.clone(), log, file };
         let handle = std::thread::Builder::new()
@@ -235,6 +263,7 @@ impl Writer {
                 for &(id, value) in &all {
                     values[id as usize - 1] = value;
                 }
+                self.rows.version.fetch_add(1, Ordering::AcqRel);
                 drop(values);
                 self.rows.updated.fetch_add(all.len() as u64, Ordering::Relaxed);
                 self.rows.commits.fetch_add(1, Ordering::Relaxed);

@@ -107,7 +107,9 @@ pub fn spec() -> Value {
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string", "enum": codes}, "message": {"type": "string"}}}}},
+                "code": {"type": "string", "enum": codes}, "message": {"type": "string"},
+                "limit": {"type": "string", "enum": ["time", "memory", "rows", "bytes", "stack"],
+                    "description": "For sql_limit: the limit the query passed."}}}}},
             "PageMeta": {"type": "object", "required": ["title", "page_id", "ns", "redirect", "start", "end", "bytes"], "properties": {
                 "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"}, "redirect": {"type": ["string", "null"]},
                 "start": {"type": "integer"}, "end": {"type": "integer"}, "bytes": {"type": "integer"}}},
@@ -191,10 +193,11 @@ fn add_sql_routes(doc: &mut Value) {
                 "headers": {"X-Folio-Rows": {"schema": {"type": "integer"}}},
                 "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
                             "application/vnd.apache.arrow.stream": {"schema": {"type": "string", "format": "binary"}}}},
-            "400": error_response("A SQL error (DataFusion's message), a statement that is not a read-only query, or a query over a limit."),
+            "400": error_response("A SQL error (DataFusion's message), a statement that is not a read-only query, or a query over a limit (sql_limit, naming it in `limit`: time, memory, rows, bytes or stack); the query was stopped."),
             "413": error_response("The body is over the size limit."),
             "415": error_response("A Content-Type other than text/plain or application/json."),
-            "503": error_response("Too many queries in progress (Retry-After).")
+            "500": error_response("The SQL worker running the query failed in a way no limit explains (internal_error); it was replaced."),
+            "503": error_response("Too many queries running or waiting (Retry-After).")
         }}}));
 }
 

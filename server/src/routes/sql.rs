@@ -1,12 +1,13 @@
 //! `POST /sql`: one read-only query over `world`, `fortune` and `pages`, answered as JSON rows or
-//! as an Arrow IPC stream.
+//! as an Arrow IPC stream. The query runs in a SQL worker process within its limits
+//! (`folio_engine::sql::worker`); this handler only translates the request and the answer.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use folio_engine::sql::{ScalarValue, param_from_json};
+use folio_engine::sql::{Format, ScalarValue, param_from_json};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult, Code};
@@ -74,11 +75,10 @@ pub async fn query(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(',').any(|t| t.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(ARROW_STREAM)));
-    let answer = state.heavy_async(move |catalog| async move { Ok(catalog.query(&sql, &params).await?) }).await?;
-    let rows = answer.rows();
-    let (bytes, media) =
-        if arrow { (answer.to_arrow_stream()?, ARROW_STREAM) } else { (answer.to_json()?, "application/json") };
-    let mut r = bytes.into_response();
+    let (format, media) = if arrow { (Format::Arrow, ARROW_STREAM) } else { (Format::Json, "application/json") };
+    let answer = state.catalog.query(&sql, &params, format).await?;
+    let rows = answer.rows;
+    let mut r = answer.bytes.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     r.headers_mut().insert("x-folio-rows", HeaderValue::from(rows));
     Ok(r)

@@ -23,6 +23,8 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
     let (rss, anon, file) = memory();
     let dump_bytes = state.index.dump().len() as u64;
     let sql = state.catalog.counters();
+    let limits = state.catalog.limits();
+    let pool = state.catalog.workers().unwrap_or_default();
     Json(json!({
         "uptime_seconds": state.stats.uptime().as_secs_f64(),
         "dataset": {
@@ -48,6 +50,25 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "fortune_reads": sql.fortune_reads,
             "queries": sql.queries,
             "cached_world_rows": state.cache.len(),
+            "limits": {
+                "timeout_seconds": limits.timeout.as_secs_f64(),
+                "memory_bytes": limits.memory,
+                "memory_total_bytes": limits.memory_total,
+                "max_rows": limits.max_rows,
+                "max_bytes": limits.max_bytes,
+                "queue": limits.queue,
+            },
+            "workers": {
+                "slots": pool.slots,
+                "busy": pool.busy,
+                "pids": pool.pids,
+                "started": pool.started,
+                "stopped_time": pool.killed_time,
+                "stopped_memory": pool.killed_memory,
+                "stopped_stack": pool.killed_stack,
+                "retired_after_panic": pool.retired,
+                "lost": pool.lost,
+            },
         },
         "memory": {
             "rss_bytes": rss,
@@ -86,6 +107,10 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
     counter("folio_world_commits_total", "Group commits written to the world log.", sql.world_commits);
     counter("folio_fortune_reads_total", "Reads of the fortune table.", sql.fortune_reads);
     counter("folio_sql_queries_total", "Ad-hoc SQL queries run.", sql.queries);
+    let pool = state.catalog.workers().unwrap_or_default();
+    counter("folio_sql_workers_started_total", "SQL worker processes started.", pool.started);
+    counter("folio_sql_stopped_time_total", "Ad-hoc queries stopped at the time limit.", pool.killed_time);
+    counter("folio_sql_stopped_memory_total", "Ad-hoc queries stopped at the memory limit.", pool.killed_memory);
     let load = state.stats.load();
     counter(
         "folio_connections_refused_total",
