@@ -3,12 +3,14 @@
 # PAGES pages, rebuilds its index (so it matches this build of the format; 1.7 s for a million
 # pages when the dump is cached) and reads the dump once so the page cache is hot.
 # Sets BIN, WORK, DUMP and IDX, defines serve and stop_server, and sources benches/lib.sh.
+# FOLIO_BENCH_BUILT=1 skips the build; FOLIO_BENCH_BIN=DIR serves DIR's binaries instead.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 if [ -z "${FOLIO_BENCH_BUILT:-}" ]; then
   cargo build --release --locked -p folio-server -p folio-ingest >&2
 fi
-BIN="$CARGO_TARGET_DIR/release"
+# FOLIO_BENCH_BIN: another directory of binaries (an older build, to measure side by side).
+BIN="${FOLIO_BENCH_BIN:-$CARGO_TARGET_DIR/release}"
 WORK="$CARGO_TARGET_DIR/bench-fixtures"
 mkdir -p "$WORK"
 DUMP="$WORK/synth-$PAGES.xml"

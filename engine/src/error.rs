@@ -108,6 +108,22 @@ pub enum Error {
         /// What happened and what to do, for a person.
         message: String,
     },
+    /// Redirects that lead back to a page already visited.
+    #[error("redirects loop: {chain}")]
+    RedirectLoop {
+        /// The titles visited, joined by ` -> `.
+        chain: String,
+    },
+    /// A listing would hold more pages than allowed.
+    #[error("{count} titles start with {prefix:?}, more than {max}; page through the listing instead")]
+    TooManyResults {
+        /// The normalized prefix.
+        prefix: String,
+        /// How many pages match.
+        count: usize,
+        /// The most a listing holds.
+        max: usize,
+    },
     /// Too much work is queued already; retry shortly.
     #[error("{0}")]
     Overloaded(String),
@@ -163,6 +179,8 @@ impl Error {
             Error::Sql(_) => "sql_error",
             Error::SqlForbidden(_) => "sql_forbidden",
             Error::SqlLimit { .. } => "sql_limit",
+            Error::RedirectLoop { .. } => "redirect_loop",
+            Error::TooManyResults { .. } => "too_many_results",
             Error::Overloaded(_) => "overloaded",
             Error::Internal(_) => "internal",
         }

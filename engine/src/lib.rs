@@ -6,7 +6,9 @@
 //! versions, sizes and the dump's fingerprint and nothing more, so it takes milliseconds on a
 //! 100 GB dump. [`Index::verify`] reads everything and checks every checksum.
 //!
-//! Queries read the maps in place: [`Index::get`] (exact title), [`Index::prefix`] (sorted prefix
+//! Queries read the maps in place: [`Index::get`] (exact title), [`Index::find`] (a title as a
+//! person types it, normalized as MediaWiki does), [`Index::follow_redirects`],
+//! [`Index::listing`] (a prefix listing held to a size), [`Index::prefix`] (sorted prefix
 //! listing with a limit, a cursor and a namespace filter, case-sensitive or folded),
 //! [`Index::prefix_spans`] (title, start and end of every match, one sequential read),
 //! [`Index::page_bytes`] (a page's XML as a zero-copy [`MmapSlice`] of the dump) and
@@ -39,8 +41,10 @@ pub use fold::{fold, fold_into};
 pub use format::{FORMAT_VERSION, FileSum};
 pub use index::{Index, Page};
 pub use manifest::{Counts, DumpInfo, Manifest, fingerprint};
+pub use mediawiki::{normalize_prefix, normalize_title, title_to_url};
 pub use pages::PageTable;
 pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
+pub use resolve::MAX_REDIRECT_HOPS;
 pub use sys::alloc;
 pub use sys::mmap::{Mmap, MmapSlice};
 pub use titles::Titles;
@@ -54,10 +58,12 @@ mod fold;
 pub mod format;
 mod index;
 pub mod manifest;
+mod mediawiki;
 pub mod npy;
 pub mod pages;
 mod prefix;
 pub mod publish;
+mod resolve;
 #[cfg(feature = "sql")]
 pub mod sql;
 #[cfg(feature = "sql-guard")]

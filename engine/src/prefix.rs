@@ -134,7 +134,11 @@ impl Index {
     /// `case`. Case-sensitive listings read the title-ordered copy: one sequential read, however
     /// scattered the pages are in the dump.
     pub fn prefix_spans(&self, prefix: &str, case: Case) -> Result<Vec<TitleSpan<'_>>> {
-        let ranks = self.prefix_ranks(prefix, case)?;
+        self.spans_of_ranks(self.prefix_ranks(prefix, case)?, case)
+    }
+
+    /// Title, start and end of the pages at `ranks` in the order of `case`.
+    pub(crate) fn spans_of_ranks(&self, ranks: Range<usize>, case: Case) -> Result<Vec<TitleSpan<'_>>> {
         if case == Case::Sensitive {
             return self.sorted_spans_of(ranks);
         }

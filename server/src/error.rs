@@ -117,6 +117,11 @@ impl From<folio_engine::Error> for ApiError {
             E::SqlLimit { limit, message } => {
                 ApiError { limit: Some(limit.as_str()), ..ApiError::new(Code::SqlLimit, message) }
             }
+            e @ E::RedirectLoop { .. } => ApiError::new(Code::RedirectLoop, e.to_string()),
+            E::TooManyResults { prefix, count, max } => ApiError::new(
+                Code::TooManyResults,
+                format!("{count} titles start with {prefix:?}, more than {max}; page through /titles instead"),
+            ),
             E::Overloaded(m) => ApiError::new(Code::Overloaded, m),
             E::Internal(m) => ApiError::new(Code::Internal, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),

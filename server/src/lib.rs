@@ -37,7 +37,6 @@ pub mod routes;
 pub mod serve;
 pub mod state;
 pub mod stats;
-pub mod title;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

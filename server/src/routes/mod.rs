@@ -20,4 +20,4 @@ pub(crate) fn path_param(path: Result<Path<String>, PathRejection>) -> ApiResult
     path.map(|Path(p)| p).map_err(|e| ApiError::new(Code::BadRequest, format!("bad path: {}", e.body_text())))
 }
 
-pub(crate) use crate::title::encode_title;
+pub(crate) use folio_engine::title_to_url as encode_title;

@@ -5,14 +5,13 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use folio_engine::{Case, Index, PrefixQuery, TitleSpan};
+use folio_engine::{Case, Index, PrefixQuery, TitleSpan, normalize_prefix};
 use rayon::prelude::*;
 
 use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::{self, ParamError, TitlesParams, encode_cursor};
 use crate::state::AppState;
-use crate::title::normalize_prefix;
 
 /// Prefixes shorter than this many characters are refused by `/offsets` and `/title`.
 pub const MIN_PREFIX_CHARS: usize = 3;
@@ -23,20 +22,13 @@ fn json(body: Vec<u8>) -> Response {
     r
 }
 
-/// Every page whose title starts with the normalized `raw` prefix, in bytewise title order;
-/// refuses short prefixes and listings over the limit.
+/// Every page whose title starts with the normalized `raw` prefix, in bytewise title order
+/// ([`Index::listing`]); refuses prefixes shorter than PyParallel's routes took.
 fn listing<'a>(index: &'a Index, raw: &str, max: usize) -> ApiResult<Vec<TitleSpan<'a>>> {
-    let prefix = normalize_prefix(raw);
-    if prefix.chars().count() < MIN_PREFIX_CHARS {
+    if normalize_prefix(raw).chars().count() < MIN_PREFIX_CHARS {
         return Err(ApiError::new(Code::NameTooShort, "Name too short (< 3 chars)"));
     }
-    let ranks = index.prefix_ranks(&prefix, Case::Sensitive)?;
-    if ranks.len() > max {
-        let what =
-            format!("{} titles start with {prefix:?}, more than {max}; page through /titles instead", ranks.len());
-        return Err(ApiError::new(Code::TooManyResults, what));
-    }
-    Ok(index.prefix_spans(&prefix, Case::Sensitive)?)
+    Ok(index.listing(raw, Case::Sensitive, max)?)
 }
 
 /// Listings of at least this many pages are written by every core, one part each.

@@ -13,42 +13,12 @@ use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params;
 use crate::state::AppState;
-use crate::title::normalize;
 
-/// Redirect hops `?redirect=follow` takes at most.
-pub const MAX_HOPS: usize = 5;
-
-/// The row of the page titled `raw` (normalized; tried as given when normalizing changed it).
-pub(crate) fn find_row(index: &Index, raw: &str) -> ApiResult<u32> {
-    let title = normalize(raw);
-    let row = match index.row_of(&title)? {
-        None if title != raw => index.row_of(raw)?,
-        found => found,
-    };
-    row.ok_or_else(|| ApiError::new(Code::PageNotFound, format!("no page is titled {title:?}")))
-}
-
-/// The page titled `raw`, as [`find_row`] finds it.
-pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
-    Ok(index.page(find_row(index, raw)? as usize)?)
-}
-
-/// Follows redirects from `page`: at most [`MAX_HOPS`], refusing loops. A redirect whose target
-/// does not exist is served itself.
-fn follow<'a>(index: &'a Index, mut page: Page<'a>) -> ApiResult<Page<'a>> {
-    let mut seen = vec![page.row];
-    for _ in 0..MAX_HOPS {
-        let Some(target) = page.redirect else { break };
-        let target = target.split('#').next().unwrap_or(target);
-        let Ok(next) = find(index, target) else { break };
-        if seen.contains(&next.row) {
-            let chain: Vec<&str> = seen.iter().map(|&r| index.page(r as usize).map_or("?", |p| p.title)).collect();
-            return Err(ApiError::new(Code::RedirectLoop, format!("redirects loop: {}", chain.join(" -> "))));
-        }
-        seen.push(next.row);
-        page = next;
-    }
-    Ok(page)
+/// The page a person means by `raw` ([`Index::find`]), or 404.
+fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
+    index.find(raw)?.ok_or_else(|| {
+        ApiError::new(Code::PageNotFound, format!("no page is titled {:?}", folio_engine::normalize_title(raw)))
+    })
 }
 
 fn etag(state: &AppState, row: u32) -> HeaderValue {
@@ -74,11 +44,12 @@ pub async fn page(
     let headers = request.headers();
     let raw = path_param(path)?;
     let index = &state.index;
-    let first = find_row(index, &raw)?;
+    let first = find(index, &raw)?;
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
-    let served = if follow_redirects { follow(index, index.page(first as usize)?)?.row } else { first };
+    let first_row = first.row;
+    let served = if follow_redirects { index.follow_redirects(first)?.row } else { first_row };
     let tag = etag(&state, served);
     let mut response = if not_modified(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -91,10 +62,10 @@ pub async fn page(
     };
     let h = response.headers_mut();
     h.insert(header::ETAG, tag);
-    if served != first {
+    if served != first_row {
         // Which page was served instead of the one asked for.
         let title = |row: u32| index.page(row as usize).map(|p| encode_title(p.title));
-        let (served, asked) = (title(served)?, title(first)?);
+        let (served, asked) = (title(served)?, title(first_row)?);
         h.insert(header::CONTENT_LOCATION, HeaderValue::from_str(&format!("/wiki/{served}")).expect("percent-encoded"));
         h.insert("x-folio-title", HeaderValue::from_str(&served).expect("percent-encoded"));
         h.insert("x-folio-redirected-from", HeaderValue::from_str(&asked).expect("percent-encoded"));

@@ -14,7 +14,6 @@ use crate::range::{RangeError, parse};
 use crate::state::AppState;
 
 const XML: &str = "application/xml; charset=utf-8";
-const BOUNDARY: &str = "folio-byteranges-3d6b6a416f9d";
 
 /// Query of `/xml`.
 #[derive(Debug, Deserialize)]
@@ -68,10 +67,13 @@ pub async fn ranges(
     } else {
         // RFC 9110 §14.6: each part with its own Content-Type and Content-Range, the data as
         // zero-copy slices of the map between small header chunks.
+        // A boundary drawn for this answer (128 random bits): a fixed one could occur in the
+        // dump's text, and no page can guess this one.
+        let boundary = format!("folio-{:032x}", fastrand::u128(..));
         let mut parts: Vec<Bytes> = Vec::with_capacity(ranges.len() * 3 + 1);
         for r in &ranges {
             let head = format!(
-                "--{BOUNDARY}\r\nContent-Type: {XML}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
+                "--{boundary}\r\nContent-Type: {XML}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
                 r.start(),
                 r.end()
             );
@@ -79,11 +81,11 @@ pub async fn ranges(
             parts.push(slice(r));
             parts.push(Bytes::from_static(b"\r\n"));
         }
-        parts.push(Bytes::from(format!("--{BOUNDARY}--\r\n")));
+        parts.push(Bytes::from(format!("--{boundary}--\r\n")));
         let len: usize = parts.iter().map(Bytes::len).sum();
         let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), parts)));
         let h = r.headers_mut();
-        let ct = format!("multipart/byteranges; boundary={BOUNDARY}");
+        let ct = format!("multipart/byteranges; boundary={boundary}");
         h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).expect("ASCII"));
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         r

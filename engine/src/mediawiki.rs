@@ -1,11 +1,13 @@
-//! Titles as they come in URLs, normalized as MediaWiki normalizes them, and as they go out.
+//! MediaWiki's title conventions: how a title typed by a person or found in a URL becomes the
+//! title of a page ([`normalize_title`], [`normalize_prefix`]), and how a title is written in a
+//! URL path ([`title_to_url`]).
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// MediaWiki's title normalization: underscores are spaces, runs of spaces collapse to one,
 /// leading and trailing spaces go, and the first letter is upper-cased (`albert_Einstein` →
-/// `Albert Einstein`). The path is already percent-decoded.
-pub fn normalize(raw: &str) -> String {
+/// `Albert Einstein`). The input is already percent-decoded.
+pub fn normalize_title(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for word in raw.split(['_', ' ']).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -16,11 +18,12 @@ pub fn normalize(raw: &str) -> String {
     upper_first(&out)
 }
 
-/// Like [`normalize`] but keeps a trailing space (a prefix such as `List_of_` means "List of ").
+/// Like [`normalize_title`] but keeps a trailing space (a prefix such as `List_of_` means
+/// "List of ").
 pub fn normalize_prefix(raw: &str) -> String {
     let spaced = raw.replace('_', " ");
     let trailing = spaced.ends_with(' ') && !spaced.trim().is_empty();
-    let mut out = normalize(&spaced);
+    let mut out = normalize_title(&spaced);
     if trailing {
         out.push(' ');
     }
@@ -35,12 +38,14 @@ fn upper_first(s: &str) -> String {
     }
 }
 
-/// Characters escaped when a title goes into a header or a URL path.
+/// Characters escaped when a title goes into a URL path (or a header).
 const PATH: &AsciiSet =
     &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
 
-/// `title` as a URL path segment (and a header-safe string: only ASCII comes out).
-pub fn encode_title(title: &str) -> String {
+/// `title` as a URL path segment, MediaWiki-style (`Albert_Einstein`): spaces become
+/// underscores, reserved characters are percent-encoded, and only visible ASCII comes out, so the
+/// result is also a valid header value.
+pub fn title_to_url(title: &str) -> String {
     utf8_percent_encode(&title.replace(' ', "_"), PATH).to_string()
 }
 
@@ -50,13 +55,14 @@ mod tests {
 
     #[test]
     fn normalizes_like_mediawiki() {
-        assert_eq!(normalize("albert_Einstein"), "Albert Einstein");
-        assert_eq!(normalize("__a__b  c_"), "A b c");
-        assert_eq!(normalize("ǆemal"), "Ǆemal");
-        assert_eq!(normalize("AC/DC"), "AC/DC");
-        assert_eq!(normalize("東京"), "東京");
-        assert_eq!(normalize(""), "");
+        assert_eq!(normalize_title("albert_Einstein"), "Albert Einstein");
+        assert_eq!(normalize_title("__a__b  c_"), "A b c");
+        assert_eq!(normalize_title("ǆemal"), "Ǆemal");
+        assert_eq!(normalize_title("AC/DC"), "AC/DC");
+        assert_eq!(normalize_title("東京"), "東京");
+        assert_eq!(normalize_title(""), "");
         assert_eq!(normalize_prefix("list_of_"), "List of ");
         assert_eq!(normalize_prefix("ana"), "Ana");
+        assert_eq!(title_to_url("Say \"hi\"? 50%"), "Say_%22hi%22%3F_50%25");
     }
 }

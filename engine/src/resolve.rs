@@ -1,0 +1,57 @@
+//! Finding the page a person means: a title as typed ([`Index::find`]), redirects followed
+//! ([`Index::follow_redirects`]), and prefix listings held to a size ([`Index::listing`]).
+//! These are the query semantics the HTTP routes translate; they live here so that every front
+//! end (HTTP, a notebook, a future protocol) answers the same.
+
+use crate::error::{Error, Result};
+use crate::mediawiki::{normalize_prefix, normalize_title};
+use crate::{Case, Index, Page, TitleSpan};
+
+/// Most redirect hops [`Index::follow_redirects`] takes.
+pub const MAX_REDIRECT_HOPS: usize = 5;
+
+impl Index {
+    /// The page a person means by `raw`: the page whose title is `raw` normalized as MediaWiki
+    /// does ([`normalize_title`]), or, when normalizing changed it and found nothing, titled
+    /// `raw` exactly. `None` when neither exists.
+    pub fn find(&self, raw: &str) -> Result<Option<Page<'_>>> {
+        let title = normalize_title(raw);
+        let row = match self.row_of(&title)? {
+            None if title != raw => self.row_of(raw)?,
+            found => found,
+        };
+        row.map(|r| self.page(r as usize)).transpose()
+    }
+
+    /// Follows redirects from `page`, at most [`MAX_REDIRECT_HOPS`]: the page they lead to.
+    /// A redirect whose target does not exist is itself the answer (as MediaWiki shows it);
+    /// a loop is [`Error::RedirectLoop`]; an error reading the index is that error, never a
+    /// reason to stop early.
+    pub fn follow_redirects<'a>(&'a self, mut page: Page<'a>) -> Result<Page<'a>> {
+        let mut seen = vec![page.row];
+        for _ in 0..MAX_REDIRECT_HOPS {
+            let Some(target) = page.redirect else { break };
+            let target = target.split('#').next().unwrap_or(target);
+            let Some(next) = self.find(target)? else { break };
+            if seen.contains(&next.row) {
+                let chain = seen.iter().map(|&r| self.page(r as usize).map(|p| p.title)).collect::<Result<Vec<_>>>()?;
+                return Err(Error::RedirectLoop { chain: chain.join(" -> ") });
+            }
+            seen.push(next.row);
+            page = next;
+        }
+        Ok(page)
+    }
+
+    /// Title, start and end of every page whose title starts with `raw` normalized as a prefix
+    /// ([`normalize_prefix`]), in the order of `case`; [`Error::TooManyResults`] when more than
+    /// `max` pages match (their number is found once, from the two ends of the prefix's range).
+    pub fn listing(&self, raw: &str, case: Case, max: usize) -> Result<Vec<TitleSpan<'_>>> {
+        let prefix = normalize_prefix(raw);
+        let ranks = self.prefix_ranks(&prefix, case)?;
+        if ranks.len() > max {
+            return Err(Error::TooManyResults { prefix, count: ranks.len(), max });
+        }
+        self.spans_of_ranks(ranks, case)
+    }
+}

@@ -1,0 +1,52 @@
+//! Finding the page a person means: titles as typed, redirects followed (and an index error on
+//! the way is an error, never a reason to stop early), listings held to a size.
+
+use folio_engine::{Case, Error, Index};
+
+fn fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")
+}
+
+#[test]
+fn titles_as_typed_redirects_and_listings() {
+    let index = Index::open(fixture()).unwrap();
+    // Normalized as MediaWiki does; the raw title when normalizing finds nothing.
+    assert_eq!(index.find("straße").unwrap().unwrap().title, "Straße");
+    assert_eq!(index.find("Say_\"hi\"").unwrap().unwrap().row, 2);
+    assert_eq!(index.find("talk:東京").unwrap().unwrap().ns, 1, "the first letter, the namespace's");
+    assert!(index.find("Nowhere").unwrap().is_none());
+
+    let quote = index.find("Say \"hi\"").unwrap().unwrap();
+    assert_eq!(index.follow_redirects(quote).unwrap().title, "AT&T");
+    let att = index.find("AT&T").unwrap().unwrap();
+    assert_eq!(index.follow_redirects(att).unwrap().row, att.row, "not a redirect: itself");
+
+    let spans = index.listing("AT", Case::Sensitive, 2).unwrap();
+    assert_eq!(spans.iter().map(|s| s.title).collect::<Vec<_>>(), ["AT&T", "AT&T"]);
+    match index.listing("AT", Case::Sensitive, 1) {
+        Err(Error::TooManyResults { prefix, count: 2, max: 1 }) => assert_eq!(prefix, "AT"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(index.listing("strass", Case::Insensitive, 10).unwrap().len(), 2);
+}
+
+#[test]
+fn a_redirect_into_a_damaged_index_is_an_error_not_the_redirect_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    // The page table's first "AT&T" is row 0's title (titles come before redirects): make it
+    // another title, so that the lookup the redirect needs finds a row that does not match.
+    let path = dir.path().join("pages.arrow");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"AT&T").unwrap();
+    bytes[at] = b'X';
+    std::fs::write(&path, bytes).unwrap();
+
+    let index = Index::open(dir.path()).unwrap();
+    let quote = index.find("Say \"hi\"").unwrap().unwrap();
+    let err = index.follow_redirects(quote).unwrap_err();
+    assert_eq!(err.code(), "index_corrupt", "{err}");
+}
