@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, Code};
+use crate::routes::table::route;
 use crate::state::{AppState, Limits};
 use crate::stats::Stats;
 
@@ -38,21 +39,6 @@ impl AdmitLayer {
         }
     }
 }
-
-/// Routes that answer without the index: still served when it failed verification.
-const WITHOUT_INDEX: &[&str] = &[
-    "/json",
-    "/plaintext",
-    "/db",
-    "/queries",
-    "/cached-queries",
-    "/updates",
-    "/fortunes",
-    "/stats",
-    "/metrics",
-    "/openapi.json",
-    "/hello",
-];
 
 impl<S> tower::Layer<S> for AdmitLayer {
     type Service = Admit<S>;
@@ -82,8 +68,9 @@ impl<S> Admit<S> {
             return Err(ApiError::new(Code::HeadersTooLarge, what));
         }
         if let Some(Err(problem)) = self.layer.verification.get() {
-            let path = request.uri().path();
-            if !WITHOUT_INDEX.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))) {
+            // The layer runs once the router matched a route: the table says if it reads the index.
+            let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+            if matched.and_then(route).is_some_and(|r| r.index) {
                 return Err(ApiError::new(Code::IndexError, format!("the index failed verification: {problem}")));
             }
         }

@@ -39,8 +39,6 @@ pub mod state;
 pub mod stats;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 
 pub use error::{ApiError, Code};
 pub use state::{AppState, Limits};
@@ -48,32 +46,11 @@ pub use state::{AppState, Limits};
 /// The value of the `Server` header.
 pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
-/// The router of every route, over `state`.
+/// The router of every route of the table ([`routes::table::ROUTES`]), over `state`.
 pub fn app(state: AppState) -> Router {
-    use routes::{fortunes, hello, openapi, sql, stats, tfb, titles, wiki, xml};
-    let max_sql_body = state.limits.max_sql_body;
-    Router::new()
-        .route("/wiki/{*title}", get(wiki::page))
-        .route("/pages/{*title}", get(wiki::meta))
-        .route("/offsets/", get(titles::offsets_empty))
-        .route("/offsets/{*prefix}", get(titles::offsets))
-        .route("/title/", get(titles::offsets_empty))
-        .route("/title/{*prefix}", get(titles::title))
-        .route("/titles", get(titles::list))
-        .route("/xml", get(xml::ranges))
-        .route("/hello", get(hello::hello))
-        .route("/hello/{*args}", get(hello::hello))
-        .route("/json", get(tfb::json))
-        .route("/plaintext", get(tfb::plaintext))
-        .route("/db", get(tfb::db))
-        .route("/queries", get(tfb::queries))
-        .route("/cached-queries", get(tfb::cached_queries))
-        .route("/updates", get(tfb::updates))
-        .route("/fortunes", get(fortunes::fortunes))
-        .route("/sql", post(sql::query).layer(DefaultBodyLimit::max(max_sql_body)))
-        .route("/stats", get(stats::json))
-        .route("/metrics", get(stats::prometheus))
-        .route("/openapi.json", get(openapi::document))
+    let router =
+        routes::table::ROUTES.iter().fold(Router::new(), |router, r| router.route(r.path, (r.handler)(&state.limits)));
+    router
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

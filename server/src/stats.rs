@@ -4,28 +4,12 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Routes counted apart; anything else counts as `other`.
-pub const ROUTES: &[&str] = &[
-    "/wiki/{*title}",
-    "/pages/{*title}",
-    "/offsets/{*prefix}",
-    "/title/{*prefix}",
-    "/titles",
-    "/xml",
-    "/hello/{*args}",
-    "/json",
-    "/plaintext",
-    "/db",
-    "/queries",
-    "/cached-queries",
-    "/updates",
-    "/fortunes",
-    "/sql",
-    "/stats",
-    "/metrics",
-    "/openapi.json",
-    "other",
-];
+use crate::routes::table::ROUTES;
+
+/// The name of route `i`: the table's routes by their paths, then `other` (no route matched).
+fn route_name(i: usize) -> &'static str {
+    ROUTES.get(i).map_or("other", |r| r.path)
+}
 
 /// Histogram buckets: bucket `b` holds latencies in `[2^(b/4) .. 2^((b+1)/4))` microseconds,
 /// four buckets per power of two (about 19% wide), up to about 2^31 µs (35 minutes).
@@ -105,7 +89,7 @@ impl Default for Stats {
     fn default() -> Stats {
         Stats {
             started: Instant::now(),
-            routes: ROUTES.iter().map(|_| RouteStats::new()).collect(),
+            routes: (0..=ROUTES.len()).map(|_| RouteStats::new()).collect(),
             workers: std::array::from_fn(|_| AtomicU64::new(0)),
             next_worker: AtomicUsize::new(0),
             connections: AtomicU64::new(0),
@@ -123,7 +107,7 @@ impl Stats {
 
     /// Counts one request of `route` that took `took`, on the current thread.
     pub fn record(&self, route: &str, took: Duration) {
-        let i = ROUTES.iter().position(|r| *r == route).unwrap_or(ROUTES.len() - 1);
+        let i = ROUTES.iter().position(|r| r.path == route).unwrap_or(ROUTES.len());
         let r = &self.routes[i];
         r.count.fetch_add(1, Ordering::Relaxed);
         r.histogram[bucket(took)].fetch_add(1, Ordering::Relaxed);
@@ -169,10 +153,11 @@ impl Stats {
 
     /// Per-route figures, routes with no request left out.
     pub fn routes(&self) -> Vec<RouteSummary> {
-        ROUTES
+        self.routes
             .iter()
-            .zip(&self.routes)
-            .filter_map(|(&route, r)| {
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let route = route_name(i);
                 let counts: Vec<u64> = r.histogram.iter().map(|b| b.load(Ordering::Relaxed)).collect();
                 let total: u64 = counts.iter().sum();
                 if total == 0 {

@@ -5,6 +5,7 @@ pub mod hello;
 pub mod openapi;
 pub mod sql;
 pub mod stats;
+pub mod table;
 pub mod tfb;
 pub mod titles;
 pub mod wiki;

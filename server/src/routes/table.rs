@@ -1,0 +1,93 @@
+//! The one table of routes. Each entry declares a path once; the router ([`crate::app`]), the
+//! admission layer (which routes answer from the index), the per-route counters of `/stats` and
+//! `/metrics`, and the paths of `/openapi.json` are all derived from it. Adding a route is adding
+//! an entry here, its handler in the file of its URL family, and its OpenAPI item in
+//! `openapi.rs` (a test fails until it has one).
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, get, post};
+
+use super::{fortunes, hello, openapi, sql, stats, tfb, titles, wiki, xml};
+use crate::state::{AppState, Limits};
+
+/// One route.
+pub struct Route {
+    /// The path, in axum's syntax (also its name in `/stats` and `/metrics`).
+    pub path: &'static str,
+    /// Its path in the OpenAPI document, if it has an entry of its own there.
+    pub api: Option<&'static str>,
+    /// Whether it answers from the index (refused with `index_error` once verification failed).
+    pub index: bool,
+    /// Its handlers, given the API's limits.
+    pub handler: fn(&Limits) -> MethodRouter<AppState>,
+}
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    Route { path: "/wiki/{*title}", api: Some("/wiki/{title}"), index: true, handler: |_| get(wiki::page) },
+    Route { path: "/pages/{*title}", api: Some("/pages/{title}"), index: true, handler: |_| get(wiki::meta) },
+    // An empty prefix: the refusal of any short prefix (documented with the prefix routes).
+    Route { path: "/offsets/", api: None, index: true, handler: |_| get(titles::offsets_empty) },
+    Route {
+        path: "/offsets/{*prefix}",
+        api: Some("/offsets/{prefix}"),
+        index: true,
+        handler: |_| get(titles::offsets),
+    },
+    Route { path: "/title/", api: None, index: true, handler: |_| get(titles::offsets_empty) },
+    Route { path: "/title/{*prefix}", api: Some("/title/{prefix}"), index: true, handler: |_| get(titles::title) },
+    Route { path: "/titles", api: Some("/titles"), index: true, handler: |_| get(titles::list) },
+    Route { path: "/xml", api: Some("/xml"), index: true, handler: |_| get(xml::ranges) },
+    // No arguments: the same echo (documented with `/hello/{args}`).
+    Route { path: "/hello", api: None, index: false, handler: |_| get(hello::hello) },
+    Route { path: "/hello/{*args}", api: Some("/hello/{args}"), index: false, handler: |_| get(hello::hello) },
+    Route { path: "/json", api: Some("/json"), index: false, handler: |_| get(tfb::json) },
+    Route { path: "/plaintext", api: Some("/plaintext"), index: false, handler: |_| get(tfb::plaintext) },
+    Route { path: "/db", api: Some("/db"), index: false, handler: |_| get(tfb::db) },
+    Route { path: "/queries", api: Some("/queries"), index: false, handler: |_| get(tfb::queries) },
+    Route {
+        path: "/cached-queries",
+        api: Some("/cached-queries"),
+        index: false,
+        handler: |_| get(tfb::cached_queries),
+    },
+    Route { path: "/updates", api: Some("/updates"), index: false, handler: |_| get(tfb::updates) },
+    Route { path: "/fortunes", api: Some("/fortunes"), index: false, handler: |_| get(fortunes::fortunes) },
+    // `pages` is the index's page table: refused with the rest once verification failed.
+    Route {
+        path: "/sql",
+        api: Some("/sql"),
+        index: true,
+        handler: |limits| post(sql::query).layer(DefaultBodyLimit::max(limits.max_sql_body)),
+    },
+    Route { path: "/stats", api: Some("/stats"), index: false, handler: |_| get(stats::json) },
+    Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |_| get(stats::prometheus) },
+    Route { path: "/openapi.json", api: Some("/openapi.json"), index: false, handler: |_| get(openapi::document) },
+];
+
+/// The route whose path (axum's syntax, as `MatchedPath` gives it) is `path`.
+pub fn route(path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_is_declared_once_and_documented() {
+        let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        assert_eq!(paths.len(), ROUTES.len(), "a path declared twice");
+        let doc = openapi::spec();
+        let documented: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+        let declared: Vec<&str> = ROUTES.iter().filter_map(|r| r.api).collect();
+        assert_eq!(documented.len(), declared.len(), "{documented:?} against {declared:?}");
+        for api in declared {
+            let item = &doc["paths"][api];
+            assert!(item.get("get").or(item.get("post")).is_some(), "{api} has no operation in openapi.rs");
+        }
+        assert!(openapi::undocumented().is_empty(), "items of no route: {:?}", openapi::undocumented());
+    }
+}
