@@ -18,6 +18,15 @@ Examples:
   # Make a 1-million-page synthetic dump (about 4.4 GB) for benchmarks
   folio-ingest synth --pages 1000000 --out /tmp/synth-1m.xml";
 
+const SYNTH_EXAMPLES: &str = "\
+Examples:
+  # A 1-million-page dump (about 4.4 GB), then its index
+  folio-ingest synth --pages 1000000 --out /tmp/synth-1m.xml
+  folio-ingest build /tmp/synth-1m.xml --out /tmp/synth-1m
+
+  # Another dump of the same size: another seed
+  folio-ingest synth --pages 1000000 --seed 2 --out /tmp/synth-1m-b.xml";
+
 /// Streams a MediaWiki XML dump into a memory-mappable Folio index.
 #[derive(Debug, Parser)]
 #[command(name = "folio-ingest", version, about, after_help = EXAMPLES)]
@@ -66,7 +75,8 @@ pub enum Command {
     #[command(long_about = "Write a deterministic synthetic dump in the MediaWiki export schema 0.10.\n\n\
         Titles in many scripts and with &, <, >, \" and ' (escaped), five namespaces, about 40% \
         redirects, text sizes with a mean near 4 KB and a long tail, and clusters of titles under \
-        common prefixes (\"List of \" holds about 1.6% of pages). About 4.4 KB of XML per page.")]
+        common prefixes (\"List of \" holds about 1.6% of pages). About 4.4 KB of XML per page.",
+        after_help = SYNTH_EXAMPLES)]
     Synth {
         /// Number of pages.
         #[arg(long, value_name = "N")]

@@ -224,6 +224,7 @@ fn every_answer_has_one_server_and_one_date_header() {
 
 #[test]
 fn stats_metrics_and_openapi() {
+    let launched = std::time::Instant::now();
     let s = Server::sample();
     for _ in 0..5 {
         assert_eq!(s.get("/json").status, 200);
@@ -244,7 +245,9 @@ fn stats_metrics_and_openapi() {
     let workers: u64 = stats["workers"].as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).sum();
     assert_eq!(workers, 7, "every request counted on some worker");
     assert!(stats["memory"]["rss_bytes"].as_u64().unwrap() > 0);
-    assert!(stats["uptime_seconds"].as_f64().unwrap() >= 0.0);
+    // Counted from the server's start: within the time since this test launched it.
+    let uptime = stats["uptime_seconds"].as_f64().unwrap();
+    assert!(uptime > 0.0 && uptime <= launched.elapsed().as_secs_f64(), "{uptime}");
 
     let metrics = s.get("/metrics");
     assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));

@@ -53,14 +53,19 @@ fn every_kind_of_write_is_refused() {
         "DROP TABLE world",
         "CREATE TABLE t AS SELECT 1",
         "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/etc/passwd'",
-        "COPY world TO '/tmp/world.csv'",
         "SET datafusion.execution.batch_size = 1",
         "SELECT 1; SELECT 2",
     ] {
         let a = server.post("/sql", "text/plain", sql);
         a.assert_error(400, "sql_forbidden");
     }
-    assert!(!std::path::Path::new("/tmp/world.csv").exists());
+    // COPY to a directory the server's workers can write to: refused as a COPY, nothing written.
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("world.csv");
+    let a = server.post("/sql", "text/plain", &format!("COPY world TO '{}'", target.display()));
+    a.assert_error(400, "sql_forbidden");
+    assert!(a.json()["error"]["message"].as_str().unwrap().contains("COPY"), "{}", a.text());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing was written");
     let a = server.post("/sql", "text/plain", "SELECT * FROM nowhere");
     a.assert_error(400, "sql_error");
     assert!(a.json()["error"]["message"].as_str().unwrap().contains("nowhere"), "{}", a.text());
@@ -71,6 +76,7 @@ fn limits_and_bad_requests_get_clear_4xx() {
     let server = Server::start(&crate::util::repo().join("datasets/enwiki-sample.xml.bz2"), &["--sql-max-rows", "10"]);
     let a = server.post("/sql", "text/plain", "SELECT * FROM world");
     a.assert_error(400, "sql_limit");
+    assert_eq!(a.json()["error"]["limit"], "rows");
     assert!(a.json()["error"]["message"].as_str().unwrap().contains("more than 10 rows"), "{}", a.text());
     assert_eq!(server.post("/sql", "text/plain", "SELECT * FROM world LIMIT 10").json().as_array().unwrap().len(), 10);
     server.post("/sql", "text/plain", &format!("SELECT '{}'", "x".repeat(100_000))).assert_error(413, "body_too_large");

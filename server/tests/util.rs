@@ -5,6 +5,19 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+/// Whether a test's requirement of the environment (root, a high `ulimit -n`) is met. When it
+/// is not: under CI (`CI` set) the test fails, since CI must provide it; elsewhere it says why it
+/// is skipped and returns false.
+pub fn requirement(met: bool, what: &str) -> bool {
+    if !met {
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+            panic!("{what}: CI must provide this");
+        }
+        eprintln!("skipped: {what}");
+    }
+    met
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
