@@ -1,4 +1,4 @@
-//! Atomic publication of an index directory.
+//! Atomic publication of an index directory, and of single files ([`write_file_atomic`]).
 //!
 //! A build writes every file into a staging directory beside the destination (same parent, so
 //! same file system), fsyncs each file and the directory, then makes it visible in one step:
@@ -17,6 +17,26 @@ const STAGING_TAG: &str = ".folio-staging-";
 /// fsyncs a directory, making the names in it durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
+}
+
+/// Writes the file `path` atomically: `write` fills a new temporary file beside it and hands the
+/// file back; it is fsynced, renamed over `path`, and the directory is fsynced. On any failure
+/// the temporary file is removed and `path` is as it was. Every single file Folio replaces
+/// (table checkpoints, the embedded sample) goes through here.
+pub fn write_file_atomic(path: &Path, write: impl FnOnce(std::fs::File) -> Result<std::fs::File>) -> Result<()> {
+    let dir = parent_of(path);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let done = std::fs::File::create(&tmp)
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(write)
+        .and_then(|file| file.sync_all().map_err(|e| Error::io(&tmp, e)))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(&dir)
 }
 
 /// Creates a fresh, empty staging directory beside `dest` and removes those left by builds that
@@ -105,5 +125,33 @@ fn remove_stale_staging(parent: &Path, prefix: &str) {
         if !alive {
             let _ = std::fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.arrow");
+        let put = |text: &'static str| {
+            write_file_atomic(&path, |mut f| {
+                std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+                Ok(f)
+            })
+        };
+        put("old").unwrap();
+        put("new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let failed = write_file_atomic(&path, |mut f| {
+            std::io::Write::write_all(&mut f, b"half").unwrap();
+            Err(Error::InvalidInput("the writer failed".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new", "the old file stays");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["table.arrow"], "no temporary file is left");
     }
 }

@@ -56,10 +56,11 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
             let source = data.with_file_name(SAMPLE_NAME);
             if std::fs::read(&source).ok().as_deref() != Some(SAMPLE) {
                 std::fs::create_dir_all(data.parent().unwrap_or(Path::new(".")))?;
-                let partial = source.with_extension("bz2.partial");
-                std::fs::write(&partial, SAMPLE)
-                    .with_context(|| format!("{}: writing the sample", partial.display()))?;
-                std::fs::rename(&partial, &source)?;
+                folio_engine::publish::write_file_atomic(&source, |mut file| {
+                    std::io::Write::write_all(&mut file, SAMPLE).map_err(|e| folio_engine::Error::io(&source, e))?;
+                    Ok(file)
+                })
+                .with_context(|| format!("{}: writing the sample", source.display()))?;
             }
             open_or_build(&source, &data, config.progress)
         }

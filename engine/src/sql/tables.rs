@@ -114,23 +114,13 @@ pub fn write_table(path: &Path, table: &str, batch: &RecordBatch, log_seq: u64) 
         ("folio.log_seq".to_string(), log_seq.to_string()),
     ]);
     let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(metadata));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp =
-        dir.join(format!(".{}.tmp-{}", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
-    let io = |e: std::io::Error| Error::io(&tmp, e);
-    let arrow = |e: datafusion::arrow::error::ArrowError| Error::InvalidInput(format!("{}: {e}", tmp.display()));
-    let file = File::create(&tmp).map_err(io)?;
-    let mut writer = FileWriter::try_new(file, &schema).map_err(arrow)?;
-    let batch = RecordBatch::try_new(schema, batch.columns().to_vec()).map_err(arrow)?;
-    writer.write(&batch).map_err(arrow)?;
-    let file = writer.into_inner().map_err(arrow)?;
-    let synced = file.sync_all();
-    drop(file);
-    if let Err(e) = synced.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    crate::publish::sync_dir(dir)
+    let arrow = |e: datafusion::arrow::error::ArrowError| Error::InvalidInput(format!("{}: {e}", path.display()));
+    let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(arrow)?;
+    crate::publish::write_file_atomic(path, |file| {
+        let mut writer = FileWriter::try_new(file, &schema).map_err(arrow)?;
+        writer.write(&batch).map_err(arrow)?;
+        writer.into_inner().map_err(arrow)
+    })
 }
 
 /// Reads the table file `path`: its one batch and its recorded log sequence number. Checks the
