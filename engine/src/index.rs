@@ -302,7 +302,7 @@ impl Index {
                 format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
             Error::DumpChanged { path: self.dump_path.clone(), what }
         })?;
-        if !crate::unescape::is_page_titled(&bytes, page.title) {
+        if !crate::page_check::is_page_titled(&bytes, page.title) {
             // Wrong bytes: a dump changed under the map, or else a damaged page table.
             self.check_dump()?;
             let what = format!(

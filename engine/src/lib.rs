@@ -60,6 +60,7 @@ mod index;
 pub mod manifest;
 mod mediawiki;
 pub mod npy;
+mod page_check;
 pub mod pages;
 mod prefix;
 pub mod publish;

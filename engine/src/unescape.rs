@@ -60,19 +60,6 @@ fn numeric(name: &str) -> Option<char> {
     char::from_u32(code).filter(|&c| c != '\0')
 }
 
-/// True when `xml` is one `<page>...</page>` element whose `<title>` (within its first KiB)
-/// unescapes to `title`: the check that a page table's offsets still point at its page.
-pub(crate) fn is_page_titled(xml: &[u8], title: &str) -> bool {
-    if !xml.starts_with(b"<page") || !xml.ends_with(b"</page>") {
-        return false;
-    }
-    let head = &xml[..xml.len().min(1024 + title.len() * 6)];
-    let Some(open) = memchr::memmem::find(head, b"<title>") else { return false };
-    let text = &head[open + 7..];
-    let Some(close) = memchr::memmem::find(text, b"</title>") else { return false };
-    unescape(&text[..close]).is_ok_and(|t| t == title)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,7 +54,7 @@ impl Index {
                 return Err(bad("starts are not increasing".into()));
             }
             let (s, e) = (page.start as usize, page.end as usize);
-            let ok = e < dump.len() && e >= s + 12 && &dump[s..s + 6] == b"<page>" && &dump[e - 6..=e] == b"</page>";
+            let ok = e < dump.len() && e >= s && crate::page_check::is_page_element(&dump[s..=e]);
             if !ok {
                 return Err(bad(format!("bytes {s}-{e} of the dump are not a <page> element")));
             }
