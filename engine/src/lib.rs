@@ -14,6 +14,9 @@
 //! [`Index::page_bytes`] (a page's XML as a zero-copy [`MmapSlice`] of the dump) and
 //! [`Index::page_at_offset`].
 //!
+//! Behind the `sql` feature, [`sql`] holds the DataFusion catalog and the SQL worker processes
+//! that run ad-hoc queries, held to their memory limit by [`alloc::Metered`].
+//!
 //! The engine knows nothing of HTTP or of how dumps are parsed: [`IndexWriter`] takes plain
 //! columns ([`PageColumns`]) and sort orders, and [`publish`] makes a finished directory visible
 //! atomically. The byte layout of every file is in `engine/FORMAT.md`.

@@ -28,6 +28,7 @@
 pub mod admit;
 pub mod body;
 pub mod cache;
+pub mod config;
 pub mod count;
 pub mod dataset;
 pub mod error;

@@ -1,0 +1,174 @@
+//! The command line of `folio-server` (clap) and the plain [`Config`] it becomes: the one place
+//! where flags turn into the engine's and the server's settings, checked. Nothing after
+//! [`Args::config`] sees clap.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use folio_engine::sql::SqlLimits;
+
+use crate::dataset::DatasetConfig;
+use crate::serve::ServeConfig;
+use crate::state::Limits;
+
+/// Serves a Wikipedia dump and its Folio index over HTTP, on every core.
+///
+/// With no arguments it serves the embedded sample (English Wikipedia, 206 pages), indexing it
+/// into data/enwiki-sample on first start.
+#[derive(Debug, Parser)]
+#[command(name = "folio-server", version, about)]
+pub struct Args {
+    /// An index directory to serve (built by `folio-ingest build`).
+    #[arg(long, env = "FOLIO_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// A dump (.xml or .xml.bz2) to serve; indexed into --data (default data/NAME) if needed.
+    #[arg(long, env = "FOLIO_DUMP", value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port; the URL is printed).
+    #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Worker threads of the async runtime (default: the number of cores).
+    #[arg(long, env = "FOLIO_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+    /// Seconds requests in flight get to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "FOLIO_GRACE", default_value_t = 10, value_name = "SECONDS")]
+    pub grace: u64,
+    /// Directory of the SQL tables world and fortune (default: `tables/` beside the index).
+    #[arg(long, env = "FOLIO_TABLES", value_name = "DIR")]
+    pub tables: Option<PathBuf>,
+    /// Longest an ad-hoc `/sql` query may run, in seconds.
+    #[arg(long, env = "FOLIO_SQL_TIMEOUT", default_value_t = 10.0, value_name = "SECONDS")]
+    pub sql_timeout: f64,
+    /// Most memory one `/sql` query may hold, its answer included, in MiB.
+    #[arg(long, env = "FOLIO_SQL_MEMORY", default_value_t = 512, value_name = "MIB")]
+    pub sql_memory: usize,
+    /// Most memory all `/sql` queries together may hold, in MiB: this divided by --sql-memory
+    /// queries run at once, each in its own worker process.
+    #[arg(long, env = "FOLIO_SQL_MEMORY_TOTAL", default_value_t = 1024, value_name = "MIB")]
+    pub sql_memory_total: usize,
+    /// Most rows one `/sql` answer may have.
+    #[arg(long, env = "FOLIO_SQL_MAX_ROWS", default_value_t = 100_000, value_name = "N")]
+    pub sql_max_rows: usize,
+    /// Most bytes one `/sql` answer may have, in MiB (at most --sql-memory).
+    #[arg(long, env = "FOLIO_SQL_MAX_BYTES", default_value_t = 64, value_name = "MIB")]
+    pub sql_max_bytes: usize,
+    /// Most `/sql` queries running or waiting for a worker; past it 503 with Retry-After.
+    #[arg(long, env = "FOLIO_SQL_QUEUE", default_value_t = 64, value_name = "N")]
+    pub sql_queue: usize,
+    /// Most connections open at once; past it new ones get 503 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_CONNECTIONS", default_value_t = 16_384, value_name = "N")]
+    pub max_connections: usize,
+    /// Most requests handled at once; past it requests get 503 with Retry-After.
+    #[arg(long, env = "FOLIO_MAX_INFLIGHT", default_value_t = 4096, value_name = "N")]
+    pub max_inflight: usize,
+    /// Most bytes one `/xml` answer carries (all its ranges together).
+    #[arg(long, env = "FOLIO_MAX_RANGE_BYTES", default_value_t = 1 << 30, value_name = "BYTES")]
+    pub max_range_bytes: u64,
+    /// Seconds a client gets to send a request's head; also how long an idle connection is kept.
+    #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 30.0, value_name = "SECONDS")]
+    pub header_timeout: f64,
+    /// No progress bar while indexing.
+    #[arg(long, short, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
+    pub quiet: bool,
+}
+
+/// Everything the server needs to start, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which index (and dump) to serve.
+    pub dataset: DatasetConfig,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Worker threads of the async runtime.
+    pub workers: usize,
+    /// The tables directory, if given (default: `tables/` beside the index).
+    pub tables: Option<PathBuf>,
+    /// Limits of ad-hoc SQL.
+    pub sql: SqlLimits,
+    /// Limits of the API.
+    pub api: Limits,
+    /// Connections and shutdown.
+    pub serve: ServeConfig,
+}
+
+fn seconds(value: f64, flag: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .with_context(|| format!("{flag} must be a positive number of seconds"))
+}
+
+impl Args {
+    /// The configuration these flags ask for, or what is wrong with them.
+    pub fn config(self) -> Result<Config> {
+        let workers =
+            self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+        if self.sql_memory == 0 || self.sql_memory > self.sql_memory_total {
+            anyhow::bail!("--sql-memory must be at least 1 MiB and at most --sql-memory-total");
+        }
+        if self.sql_max_bytes == 0 || self.sql_max_bytes > self.sql_memory {
+            anyhow::bail!("--sql-max-bytes must be at least 1 MiB and at most --sql-memory");
+        }
+        let sql = SqlLimits {
+            timeout: seconds(self.sql_timeout, "--sql-timeout")?,
+            memory: self.sql_memory << 20,
+            memory_total: self.sql_memory_total << 20,
+            max_rows: self.sql_max_rows.max(1),
+            max_bytes: self.sql_max_bytes << 20,
+            queue: self.sql_queue.max(1),
+            partitions: workers,
+        };
+        let api = Limits {
+            max_inflight: self.max_inflight.max(1),
+            max_range_bytes: self.max_range_bytes.max(1),
+            heavy_running: workers,
+            ..Limits::default()
+        };
+        let serve = ServeConfig {
+            max_connections: self.max_connections.max(1),
+            header_timeout: seconds(self.header_timeout, "--header-timeout")?,
+            grace: Duration::from_secs(self.grace),
+            ..ServeConfig::default()
+        };
+        Ok(Config {
+            dataset: DatasetConfig { data: self.data, dump: self.dump, progress: !self.quiet },
+            listen: self.listen,
+            workers,
+            tables: self.tables,
+            sql,
+            api,
+            serve,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(flags: &[&str]) -> Result<Config> {
+        Args::try_parse_from(std::iter::once("folio-server").chain(flags.iter().copied()))?.config()
+    }
+
+    #[test]
+    fn flags_become_checked_settings() {
+        let c = parse(&["--workers", "3", "--sql-memory", "64", "--sql-memory-total", "256", "--sql-timeout", "1.5"])
+            .unwrap();
+        assert_eq!((c.workers, c.sql.partitions, c.api.heavy_running), (3, 3, 3));
+        assert_eq!((c.sql.memory, c.sql.slots(), c.sql.timeout), (64 << 20, 4, Duration::from_millis(1500)));
+        for bad in [
+            &["--sql-memory", "2048"][..],
+            &["--sql-max-bytes", "1024"],
+            &["--sql-memory", "0"],
+            &["--sql-timeout", "0"],
+            &["--header-timeout=-1"],
+        ] {
+            let e = parse(bad).unwrap_err().to_string();
+            let flag = bad[0].split('=').next().unwrap();
+            assert!(e.contains(flag), "{bad:?}: {e}");
+        }
+    }
+}
