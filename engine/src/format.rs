@@ -17,6 +17,10 @@ use crate::error::{Error, Result};
 /// The version of the index layout this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The schema-metadata key that holds the format version of every Arrow file Folio writes
+/// (`pages.arrow` and the SQL tables): one name for one fact.
+pub const VERSION_KEY: &str = "folio.format_version";
+
 /// The page table: one row per `<page>`, in dump order (Arrow IPC file).
 pub const PAGES_FILE: &str = "pages.arrow";
 /// Every page's start offset, sorted (NumPy `.npy`, uint64).

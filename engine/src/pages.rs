@@ -17,8 +17,7 @@ use crate::error::{Error, Result};
 use crate::format::{FORMAT_VERSION, PAGES_BATCH_ROWS};
 use crate::sys::mmap::Mmap;
 
-/// Schema metadata key holding the format version.
-pub const VERSION_KEY: &str = "folio.format_version";
+pub use crate::format::VERSION_KEY;
 
 /// The schema of `pages.arrow`.
 pub fn schema() -> Schema {

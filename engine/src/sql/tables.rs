@@ -1,7 +1,8 @@
 //! The `world` and `fortune` tables on disk: Arrow IPC files, created from a seed, checksummed,
 //! replaced atomically.
 //!
-//! Each file's schema metadata carries `folio.format` (this module's [`TABLE_VERSION`]),
+//! Each file's schema metadata carries `folio.format_version` ([`VERSION_KEY`], the key
+//! `pages.arrow` uses too; older files say `folio.format`) with this module's [`TABLE_VERSION`],
 //! `folio.table`, `folio.checksum` (xxh3 of the column values, 16 hex digits) and, for `world`,
 //! `folio.log_seq`: the last write-ahead-log record the file contains.
 
@@ -17,9 +18,12 @@ use datafusion::arrow::ipc::writer::FileWriter;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
+use crate::format::VERSION_KEY;
 
 /// Version of the table files' layout.
 pub const TABLE_VERSION: u32 = 1;
+/// What tables written before 2026-12-02 call [`VERSION_KEY`]; still read.
+const LEGACY_VERSION_KEY: &str = "folio.format";
 /// Rows of `world`, ids `1..=WORLD_ROWS`.
 pub const WORLD_ROWS: usize = 10_000;
 
@@ -108,7 +112,7 @@ fn checksum(batch: &RecordBatch) -> u64 {
 /// rename, fsync of the directory. `log_seq` is recorded for `world`.
 pub fn write_table(path: &Path, table: &str, batch: &RecordBatch, log_seq: u64) -> Result<()> {
     let metadata = HashMap::from([
-        ("folio.format".to_string(), TABLE_VERSION.to_string()),
+        (VERSION_KEY.to_string(), TABLE_VERSION.to_string()),
         ("folio.table".to_string(), table.to_string()),
         ("folio.checksum".to_string(), format!("{:016x}", checksum(batch))),
         ("folio.log_seq".to_string(), log_seq.to_string()),
@@ -130,7 +134,8 @@ pub fn read_table(path: &Path, table: &str, schema: &SchemaRef) -> Result<(Recor
     let corrupt = |what: String| Error::corrupt(path, what);
     let reader = FileReader::try_new(file, None).map_err(|e| corrupt(format!("not an Arrow IPC file: {e}")))?;
     let meta = reader.schema().metadata().clone();
-    let found = meta.get("folio.format").cloned().unwrap_or_default();
+    // Tables written before the key was shared with pages.arrow call it `folio.format`.
+    let found = meta.get(VERSION_KEY).or_else(|| meta.get(LEGACY_VERSION_KEY)).cloned().unwrap_or_default();
     if found != TABLE_VERSION.to_string() {
         return Err(Error::Version { path: path.to_owned(), expected: TABLE_VERSION, found });
     }
@@ -164,4 +169,32 @@ pub fn world_values(path: &Path, batch: &RecordBatch) -> Result<Vec<i32>> {
         return Err(Error::corrupt(path, "ids must run 1, 2, 3, ..."));
     }
     Ok(values.values().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_carry_the_shared_version_key_and_old_ones_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fortune.arrow");
+        let batch = fortune_batch(&[1, 2], &["a".into(), "b".into()]);
+        write_table(&path, "fortune", &batch, 0).unwrap();
+        let reader = FileReader::try_new(File::open(&path).unwrap(), None).unwrap();
+        assert_eq!(reader.schema().metadata().get(VERSION_KEY).map(String::as_str), Some("1"));
+        assert_eq!(read_table(&path, "fortune", &fortune_schema()).unwrap().0.num_rows(), 2);
+
+        // A file written before the key was shared.
+        let metadata = HashMap::from([
+            (LEGACY_VERSION_KEY.to_string(), TABLE_VERSION.to_string()),
+            ("folio.table".to_string(), "fortune".to_string()),
+            ("folio.checksum".to_string(), format!("{:016x}", checksum(&batch))),
+        ]);
+        let schema = Arc::new(fortune_schema().as_ref().clone().with_metadata(metadata));
+        let mut writer = FileWriter::try_new(File::create(&path).unwrap(), &schema).unwrap();
+        writer.write(&RecordBatch::try_new(schema, batch.columns().to_vec()).unwrap()).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(read_table(&path, "fortune", &fortune_schema()).unwrap().0.num_rows(), 2);
+    }
 }
