@@ -5,12 +5,17 @@
 //! `r` lives in batch `r / PAGES_BATCH_ROWS`. Opening reads only the footer and each batch's
 //! metadata (one small flatbuffer per million rows): the columns themselves stay in the page
 //! cache and are read in place, every access bounds-checked.
+//!
+//! This is the one reader of the file: row lookups read the located buffers directly, and
+//! [`PageTable::record_batches`] hands the same buffers to Arrow (the SQL `pages` table).
 
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow_array::{ArrayRef, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_buffer::{ArrowNativeType, BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::error::{Error, Result};
@@ -254,6 +259,67 @@ impl PageTable {
             });
         }
         Ok(out)
+    }
+
+    /// Every record batch as Arrow arrays whose buffers are slices of the map (no copy), checked
+    /// as Arrow checks a file it reads: lengths, alignment, offsets in order and in bounds,
+    /// strings UTF-8, no null titles.
+    pub fn record_batches(&self) -> Result<Vec<RecordBatch>> {
+        let schema = Arc::new(schema());
+        let batch = |b: &Batch| -> Result<RecordBatch, String> {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(UInt64Array::new(self.scalars(&b.page_id, b.rows)?, None)),
+                Arc::new(Int32Array::new(self.scalars(&b.ns, b.rows)?, None)),
+                Arc::new(self.strings(&b.title, b.rows)?),
+                Arc::new(self.strings(&b.redirect, b.rows)?),
+                Arc::new(UInt64Array::new(self.scalars(&b.start, b.rows)?, None)),
+                Arc::new(UInt64Array::new(self.scalars(&b.end, b.rows)?, None)),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
+        };
+        let batches = self.batches.iter().enumerate();
+        batches
+            .map(|(i, b)| batch(b).map_err(|what| Error::corrupt(&self.path, format!("record batch {i}: {what}"))))
+            .collect()
+    }
+
+    /// The bytes at `range` of the map as an Arrow buffer that keeps the map alive.
+    fn buffer(&self, range: &Range<usize>) -> Buffer {
+        Buffer::from(bytes::Bytes::from_owner(self.map.clone()).slice(range.clone()))
+    }
+
+    /// `rows` values of a fixed-width column.
+    fn scalars<T: ArrowNativeType>(&self, range: &Range<usize>, rows: usize) -> Result<ScalarBuffer<T>, String> {
+        let buffer = self.buffer(range);
+        if buffer.len() < rows * std::mem::size_of::<T>() {
+            return Err(format!("a column of {} bytes for {rows} rows", buffer.len()));
+        }
+        if buffer.as_ptr().align_offset(std::mem::align_of::<T>()) != 0 {
+            return Err("a column is not aligned".into());
+        }
+        Ok(ScalarBuffer::new(buffer, 0, rows))
+    }
+
+    /// `rows` values of a string column, with its nulls.
+    fn strings(&self, col: &StrCol, rows: usize) -> Result<StringArray, String> {
+        let offsets = if rows == 0 && col.offsets.is_empty() {
+            OffsetBuffer::new_empty()
+        } else {
+            let offsets: ScalarBuffer<i32> = self.scalars(&col.offsets, rows + 1)?;
+            if offsets[0] < 0 || offsets.windows(2).any(|w| w[0] > w[1]) {
+                return Err("string offsets out of order".into());
+            }
+            OffsetBuffer::new(offsets)
+        };
+        let nulls = match &col.validity {
+            _ if col.all_null => Some(NullBuffer::new_null(rows)),
+            Some(bits) if bits.len() * 8 >= rows => {
+                Some(NullBuffer::new(BooleanBuffer::new(self.buffer(bits), 0, rows)))
+            }
+            Some(_) => return Err("a validity bitmap too short".into()),
+            None => None,
+        };
+        StringArray::try_new(offsets, self.buffer(&col.data), nulls).map_err(|e| e.to_string())
     }
 
     /// The `page_id` of `row`.

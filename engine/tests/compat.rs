@@ -42,3 +42,29 @@ fn format_v1_opens_verifies_and_answers() {
     assert_eq!(offsets_row(att.end), Some(0));
     assert_eq!(offsets_row(att.end + 1), None, "whitespace between pages");
 }
+
+#[test]
+fn the_arrow_view_of_the_page_table_equals_its_rows() {
+    use arrow_array::{Array, Int32Array, StringArray, UInt64Array};
+    let index = Index::open(fixture("v1")).unwrap();
+    let batches = index.page_table().record_batches().unwrap();
+    let mut row = 0;
+    for b in &batches {
+        let col = |i: usize| b.column(i).clone();
+        let (ids, ns) = (col(0), col(1));
+        let ids = ids.as_any().downcast_ref::<UInt64Array>().unwrap();
+        let ns = ns.as_any().downcast_ref::<Int32Array>().unwrap();
+        let (titles, redirects, starts) = (col(2), col(3), col(4));
+        let titles = titles.as_any().downcast_ref::<StringArray>().unwrap();
+        let redirects = redirects.as_any().downcast_ref::<StringArray>().unwrap();
+        let starts = starts.as_any().downcast_ref::<UInt64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            let page = index.page(row).unwrap();
+            assert_eq!((ids.value(i), ns.value(i), titles.value(i)), (page.page_id, page.ns, page.title));
+            assert_eq!(redirects.is_null(i), page.redirect.is_none());
+            assert_eq!(starts.value(i), page.start);
+            row += 1;
+        }
+    }
+    assert_eq!(row, index.len());
+}

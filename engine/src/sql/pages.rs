@@ -18,8 +18,6 @@ use datafusion::arrow::array::{Array, ArrayData, ArrayRef, RecordBatch, StringAr
 use datafusion::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
-use datafusion::arrow::ipc::reader::{FileDecoder, read_footer_length};
-use datafusion::arrow::ipc::root_as_footer;
 use datafusion::catalog::{MemTable, Session, TableProvider};
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::{Expr, TableType};
@@ -62,37 +60,18 @@ impl PagesTable {
     }
 }
 
-/// Every record batch of `pages.arrow`, zero-copy over the map.
+/// Every record batch of `pages.arrow` (read by the engine's one reader of the file,
+/// [`PageTable::record_batches`](crate::PageTable::record_batches)), cut into chunks.
 fn decode(index: &Index) -> Result<Vec<RecordBatch>, String> {
     let table = index.page_table();
-    let path = table.path().display().to_string();
     let map = table.map().clone();
-    let len = map.len();
-    if len < 10 {
-        return Err(format!("{path}: too short for an Arrow file"));
-    }
-    let footer_len = read_footer_length(map[len - 10..].try_into().expect("10 bytes")).map_err(|e| e.to_string())?;
-    let footer_start = (len - 10).checked_sub(footer_len).ok_or_else(|| format!("{path}: footer out of bounds"))?;
-    let footer = root_as_footer(&map[footer_start..len - 10]).map_err(|e| format!("{path}: bad footer: {e}"))?;
-    let buffer = Buffer::from(bytes::Bytes::from_owner(map.clone()));
-    let decoder = FileDecoder::new(Arc::new(crate::pages::schema()), footer.version());
     let mut batches = Vec::new();
-    for block in footer.recordBatches().iter().flatten() {
-        let start = usize::try_from(block.offset()).map_err(|_| format!("{path}: negative block offset"))?;
-        let block_len = usize::try_from(block.metaDataLength())
-            .unwrap_or(usize::MAX)
-            .saturating_add(usize::try_from(block.bodyLength()).unwrap_or(usize::MAX));
-        if start.checked_add(block_len).is_none_or(|end| end > footer_start) {
-            return Err(format!("{path}: a record batch lies outside the file"));
-        }
-        let data = buffer.slice_with_length(start, block_len);
-        if let Some(batch) = decoder.read_record_batch(block, &data).map_err(|e| format!("{path}: {e}"))? {
-            for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
-                let part = batch.slice(start, CHUNK_ROWS.min(batch.num_rows() - start));
-                let columns = part.columns().iter().map(|c| compact(c, &map)).collect::<Result<Vec<_>, _>>();
-                let columns = columns.map_err(|e| format!("{path}: {e}"))?;
-                batches.push(RecordBatch::try_new(part.schema(), columns).map_err(|e| format!("{path}: {e}"))?);
-            }
+    for batch in table.record_batches().map_err(|e| e.to_string())? {
+        for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
+            let part = batch.slice(start, CHUNK_ROWS.min(batch.num_rows() - start));
+            let columns = part.columns().iter().map(|c| compact(c, &map)).collect::<Result<Vec<_>, _>>();
+            let columns = columns.map_err(|e| format!("{}: {e}", table.path().display()))?;
+            batches.push(RecordBatch::try_new(part.schema(), columns).map_err(|e| e.to_string())?);
         }
     }
     Ok(batches)
