@@ -8,7 +8,7 @@ use crate::manifest::{Manifest, fingerprint};
 use crate::npy::NpyArray;
 use crate::pages::PageTable;
 use crate::sys::mmap::{Mmap, MmapSlice};
-use crate::titles::Titles;
+use crate::title_fst::Titles;
 
 /// One page's row of the page table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

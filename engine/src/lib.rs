@@ -50,7 +50,7 @@ pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
 pub use resolve::MAX_REDIRECT_HOPS;
 pub use sys::alloc;
 pub use sys::mmap::{Mmap, MmapSlice};
-pub use titles::Titles;
+pub use title_fst::Titles;
 pub use unescape::{UnescapeError, unescape};
 pub use verify::VerifyReport;
 pub use write::IndexWriter;
@@ -73,7 +73,7 @@ pub mod sql;
 #[cfg(feature = "sql-guard")]
 pub mod sql_guard;
 mod sys;
-mod titles;
+mod title_fst;
 mod unescape;
 mod verify;
 mod write;

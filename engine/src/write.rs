@@ -15,7 +15,7 @@ use crate::columns::{PageColumns, Strings};
 use crate::error::{Error, Result};
 use crate::format::{self, FileSum, PAGES_BATCH_ROWS};
 use crate::manifest::{Counts, DumpInfo, FORMAT_NAME, Manifest};
-use crate::{npy, pages, titles};
+use crate::{npy, pages, title_fst};
 
 /// Writes an index directory file by file. Methods take `&self` so that files can be written
 /// from several threads at once.
@@ -103,7 +103,7 @@ impl IndexWriter {
                 }
                 self.write_npy(format::TITLE_RANK_FILE, &rank_of)
             },
-            || self.write(format::TITLES_FILE, |w| titles::write(w, &values, |i| key(firsts[i] as usize))),
+            || self.write(format::TITLES_FILE, |w| title_fst::write(w, &values, |i| key(firsts[i] as usize))),
         );
         npys?;
         fst?;

@@ -13,10 +13,10 @@ use std::task::{Context, Poll};
 use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
 
+use crate::counters::Stats;
 use crate::error::{ApiError, Code};
 use crate::routes::table::route;
 use crate::state::{AppState, Limits};
-use crate::stats::Stats;
 
 /// The layer adding [`Admit`].
 #[derive(Clone)]

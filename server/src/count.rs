@@ -12,7 +12,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
-use crate::stats::Stats;
+use crate::counters::Stats;
 
 /// The layer adding [`Count`].
 #[derive(Clone)]

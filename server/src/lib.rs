@@ -30,6 +30,7 @@ pub mod body;
 pub mod cache;
 pub mod config;
 pub mod count;
+pub mod counters;
 pub mod dataset;
 pub mod error;
 pub mod params;
@@ -37,7 +38,6 @@ pub mod range;
 pub mod routes;
 pub mod serve;
 pub mod state;
-pub mod stats;
 
 use axum::Router;
 

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
-use crate::stats::Stats;
+use crate::counters::Stats;
 
 /// How connections are taken in and let go.
 #[derive(Debug, Clone)]

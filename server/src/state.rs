@@ -62,7 +62,7 @@ pub struct AppState {
     /// Part of every ETag: changes when the index is rebuilt from another dump.
     pub etag_base: Arc<str>,
     /// Request counters and latencies.
-    pub stats: Arc<crate::stats::Stats>,
+    pub stats: Arc<crate::counters::Stats>,
     /// The SQL tables (world, fortune, pages).
     pub catalog: Arc<Catalog>,
     /// `/cached-queries`' cache of world rows (id → randomNumber).

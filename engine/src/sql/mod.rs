@@ -34,7 +34,7 @@
 mod catalog;
 pub use crate::sql_guard as guard;
 mod limits;
-mod pages;
+mod pages_table;
 mod params;
 mod replica;
 mod session;

@@ -8,7 +8,7 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
-use super::pages::PagesTable;
+use super::pages_table::PagesTable;
 use super::tables::fortune_schema;
 use super::world::WorldRows;
 use super::world_exec::WorldTable;

@@ -2,12 +2,12 @@
 
 pub mod fortunes;
 pub mod hello;
+pub mod listings;
 pub mod openapi;
 pub mod sql;
 pub mod stats;
 pub mod table;
 pub mod tfb;
-pub mod titles;
 pub mod wiki;
 pub mod xml;
 

@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::counters::memory;
 use crate::state::AppState;
-use crate::stats::memory;
 
 fn index_bytes(state: &AppState) -> u64 {
     state.index.manifest().files.values().map(|f| f.bytes).sum()

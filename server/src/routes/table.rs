@@ -7,7 +7,7 @@
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{fortunes, hello, openapi, sql, stats, tfb, titles, wiki, xml};
+use super::{fortunes, hello, listings, openapi, sql, stats, tfb, wiki, xml};
 use crate::state::{AppState, Limits};
 
 /// One route.
@@ -27,16 +27,16 @@ pub const ROUTES: &[Route] = &[
     Route { path: "/wiki/{*title}", api: Some("/wiki/{title}"), index: true, handler: |_| get(wiki::page) },
     Route { path: "/pages/{*title}", api: Some("/pages/{title}"), index: true, handler: |_| get(wiki::meta) },
     // An empty prefix: the refusal of any short prefix (documented with the prefix routes).
-    Route { path: "/offsets/", api: None, index: true, handler: |_| get(titles::offsets_empty) },
+    Route { path: "/offsets/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
     Route {
         path: "/offsets/{*prefix}",
         api: Some("/offsets/{prefix}"),
         index: true,
-        handler: |_| get(titles::offsets),
+        handler: |_| get(listings::offsets),
     },
-    Route { path: "/title/", api: None, index: true, handler: |_| get(titles::offsets_empty) },
-    Route { path: "/title/{*prefix}", api: Some("/title/{prefix}"), index: true, handler: |_| get(titles::title) },
-    Route { path: "/titles", api: Some("/titles"), index: true, handler: |_| get(titles::list) },
+    Route { path: "/title/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
+    Route { path: "/title/{*prefix}", api: Some("/title/{prefix}"), index: true, handler: |_| get(listings::title) },
+    Route { path: "/titles", api: Some("/titles"), index: true, handler: |_| get(listings::list) },
     Route { path: "/xml", api: Some("/xml"), index: true, handler: |_| get(xml::ranges) },
     // No arguments: the same echo (documented with `/hello/{args}`).
     Route { path: "/hello", api: None, index: false, handler: |_| get(hello::hello) },

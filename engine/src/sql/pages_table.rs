@@ -1,8 +1,9 @@
 //! `pages` as a DataFusion table: the index's `pages.arrow`, read in place from its memory map.
 //!
-//! The record batches are decoded from the map on the first query that touches the table (with
-//! Arrow's full validation: offsets in bounds, UTF-8 valid), never copied: every column buffer is
-//! a slice of the mapped file, kept alive by the map's reference count. Opening the server stays
+//! The record batches come from the engine's one reader of the file
+//! ([`crate::PageTable::record_batches`]) on the first query that touches the table (validated:
+//! offsets in bounds, UTF-8 valid), never copied: every column buffer is a slice of the mapped
+//! file, kept alive by the map's reference count. Opening the server stays
 //! instant however large the dump is.
 //!
 //! The batches are then cut into chunks of 65,536 rows whose buffers each get their own handle on
