@@ -34,7 +34,7 @@ fn sql(c: &mut Criterion) {
         .expect("open the catalog");
     let fortunes = rt.block_on(catalog.fortunes()).expect("the fortunes");
     let world = (1..=10_000).map(|id| id * 7 % 10_000).collect();
-    let replica = Replica::new(world, &fortunes, Some(index), &limits).expect("a replica");
+    let replica = Replica::new(world, &fortunes, Some(index.page_table().clone()), &limits).expect("a replica");
     let query =
         |sql: &str| rt.block_on(replica.query(sql, &[], Format::Json, limits.max_rows, limits.max_bytes)).unwrap().rows;
 

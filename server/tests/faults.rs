@@ -52,9 +52,18 @@ fn a_dump_truncated_under_load_is_refused_never_served_wrong_and_the_server_live
                 }
             });
         }
-        std::thread::sleep(Duration::from_millis(400));
+        // Cut the dump once pages are being served, stop once the cut is being refused: counts
+        // the clients report, not a clock.
+        let wait_for = |count: &AtomicUsize, what: &str| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while count.load(Ordering::Relaxed) < 20 {
+                assert!(std::time::Instant::now() < deadline, "no 20 {what} within a minute");
+                std::thread::yield_now();
+            }
+        };
+        wait_for(&served, "pages served");
         std::fs::OpenOptions::new().write(true).open(&dump).unwrap().set_len(size / 2).unwrap();
-        std::thread::sleep(Duration::from_millis(600));
+        wait_for(&refused, "pages refused");
         stop.store(true, Ordering::Relaxed);
     });
     let (served, refused) = (served.into_inner(), refused.into_inner());
@@ -73,6 +82,18 @@ fn a_dump_truncated_under_load_is_refused_never_served_wrong_and_the_server_live
     assert_eq!(server.get(&format!("/pages/{}", crate::util::encode(first))).status, 200);
     assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) AS n FROM pages").status, 200);
     assert_eq!(server.get("/stats").status, 200);
+    // A SQL worker started after the dump changed maps pages.arrow alone, and answers: stop one
+    // at its memory limit and wait for its replacement to be ready.
+    let started = || server.get("/stats").json()["sql"]["workers"]["started"].as_u64().unwrap();
+    let before = started();
+    let a = server.post("/sql", "text/plain", "SELECT length(repeat('x', 2000000000))");
+    assert_eq!(a.json()["error"]["limit"], "memory", "{}", a.text());
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while started() == before {
+        assert!(std::time::Instant::now() < deadline, "no SQL worker could start after the dump changed");
+        std::thread::yield_now();
+    }
+    assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) AS n FROM pages").status, 200);
 }
 
 #[test]

@@ -168,7 +168,11 @@ fn acknowledged_updates_survive(signal: &str) -> std::process::ExitStatus {
                 })
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(1200));
+        // Signal once the load is well under way: a few hundred rows updated (the server's own
+        // count), not a length of time.
+        while server.get("/stats").json()["sql"]["world_rows_updated"].as_u64().unwrap_or(0) < 400 {
+            std::thread::yield_now();
+        }
         signalled.store(true, std::sync::atomic::Ordering::SeqCst);
         if signal == "KILL" {
             let acked: Vec<Vec<_>> = workers.into_iter().map(|w| w.join().unwrap()).collect();

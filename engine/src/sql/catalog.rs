@@ -108,8 +108,9 @@ impl Catalog {
         }
         let (batch, _) = tables::read_table(&fortune_file, "fortune", &fortune_schema())?;
         let fortunes = fortune_rows(&batch)?;
-        let index_dir = index.as_ref().map(|i| i.dir().to_owned());
-        let ctx = context(world.rows().clone(), &fortunes, index, &limits)?;
+        let pages = index.as_ref().map(|i| i.page_table().clone());
+        let pages_file = pages.as_ref().map(|p| p.path().to_owned());
+        let ctx = context(world.rows().clone(), &fortunes, pages, &limits)?;
         let task = ctx.task_ctx();
         let world_by_id = prepare(&ctx, "SELECT id, randomNumber FROM world WHERE id = $1").await?;
         if !uses_index(&world_by_id.plan) {
@@ -118,7 +119,7 @@ impl Catalog {
         let all_fortunes = prepare(&ctx, "SELECT id, message FROM fortune").await?;
         let pool = worker.map(|command| {
             let rows = fortunes.iter().map(|f| (f.id, f.message.clone())).collect();
-            Pool::new(command, index_dir, rows, world.rows().clone(), limits.clone())
+            Pool::new(command, pages_file, rows, world.rows().clone(), limits.clone())
         });
         Ok(Catalog {
             task,

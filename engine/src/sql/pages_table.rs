@@ -24,11 +24,11 @@ use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 
-use crate::{Index, Mmap};
+use crate::{Mmap, PageTable};
 
 /// The `pages` table provider.
 pub struct PagesTable {
-    index: Arc<Index>,
+    pages: PageTable,
     schema: SchemaRef,
     partitions: usize,
     table: OnceLock<Result<Arc<MemTable>, String>>,
@@ -36,20 +36,20 @@ pub struct PagesTable {
 
 impl fmt::Debug for PagesTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PagesTable").field("index", &self.index.dir()).finish()
+        f.debug_struct("PagesTable").field("file", &self.pages.path()).finish()
     }
 }
 
 impl PagesTable {
-    /// The table over `index`'s page table, split into `partitions` for parallel scans.
-    pub fn new(index: Arc<Index>, partitions: usize) -> PagesTable {
+    /// The table over a mapped page table, split into `partitions` for parallel scans.
+    pub fn new(pages: PageTable, partitions: usize) -> PagesTable {
         let schema = Arc::new(crate::pages::schema());
-        PagesTable { index, schema, partitions: partitions.max(1), table: OnceLock::new() }
+        PagesTable { pages, schema, partitions: partitions.max(1), table: OnceLock::new() }
     }
 
     fn table(&self) -> DfResult<Arc<MemTable>> {
         let table = self.table.get_or_init(|| {
-            let batches = decode(&self.index).map_err(|e| e.to_string())?;
+            let batches = decode(&self.pages).map_err(|e| e.to_string())?;
             let mut parts = vec![Vec::new(); self.partitions.clamp(1, batches.len().max(1))];
             let n = parts.len();
             for (i, batch) in batches.into_iter().enumerate() {
@@ -63,8 +63,7 @@ impl PagesTable {
 
 /// Every record batch of `pages.arrow` (read by the engine's one reader of the file,
 /// [`PageTable::record_batches`](crate::PageTable::record_batches)), cut into chunks.
-fn decode(index: &Index) -> Result<Vec<RecordBatch>, String> {
-    let table = index.page_table();
+fn decode(table: &PageTable) -> Result<Vec<RecordBatch>, String> {
     let map = table.map().clone();
     let mut batches = Vec::new();
     for batch in table.record_batches().map_err(|e| e.to_string())? {

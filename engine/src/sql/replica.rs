@@ -1,7 +1,7 @@
 //! [`Replica`]: a read-only copy of the catalog that runs ad-hoc queries, inside a SQL worker
 //! process (`sql::worker`).
 //!
-//! `pages` is the index's own `pages.arrow`, mapped again (the page cache is shared with the
+//! `pages` is the index's own `pages.arrow`, mapped again, without the dump (the page cache is shared with the
 //! server); `fortune` is a copy; `world` is a copy that the server refreshes with each query when
 //! an update changed it since. A query passes the read-only [`guard`](super::guard), is planned,
 //! checked against [`options`](super::session::options), run, and encoded batch by batch while
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::session::{context, df, options};
 use super::world::WorldRows;
 use super::{Fortune, SqlLimits, guard};
-use crate::Index;
+use crate::PageTable;
 use crate::error::{Error, Limit, Result};
 
 /// How an answer is encoded.
@@ -57,16 +57,11 @@ impl std::fmt::Debug for Replica {
 }
 
 impl Replica {
-    /// A replica with `world`'s values (index 0 is id 1), the `fortunes`, and `pages` over
-    /// `index` if given.
-    pub fn new(
-        world: Vec<i32>,
-        fortunes: &[Fortune],
-        index: Option<Arc<Index>>,
-        limits: &SqlLimits,
-    ) -> Result<Replica> {
+    /// A replica with `world`'s values (index 0 is id 1), the `fortunes`, and `pages` over a
+    /// mapped page table if given.
+    pub fn new(world: Vec<i32>, fortunes: &[Fortune], pages: Option<PageTable>, limits: &SqlLimits) -> Result<Replica> {
         let world = Arc::new(WorldRows::new(world));
-        let ctx = context(world.clone(), fortunes, index, limits)?;
+        let ctx = context(world.clone(), fortunes, pages, limits)?;
         Ok(Replica { ctx, world })
     }
 

@@ -13,7 +13,7 @@ use super::tables::fortune_schema;
 use super::world::WorldRows;
 use super::world_exec::WorldTable;
 use super::{Fortune, SqlLimits, tables};
-use crate::Index;
+use crate::PageTable;
 use crate::error::{Error, Result};
 
 /// What a read-only statement may be: no DDL, no DML, no `SET`.
@@ -26,12 +26,12 @@ pub(crate) fn df(e: impl std::fmt::Display) -> Error {
     Error::Sql(e.to_string())
 }
 
-/// A session with `world` over `rows`, `fortune` and, given an index, `pages`; operators may hold
+/// A session with `world` over `rows`, `fortune` and, given a page table, `pages`; operators may hold
 /// [`SqlLimits::pool_bytes`] and never spill to disk.
 pub(crate) fn context(
     world: Arc<WorldRows>,
     fortunes: &[Fortune],
-    index: Option<Arc<Index>>,
+    pages: Option<PageTable>,
     limits: &SqlLimits,
 ) -> Result<SessionContext> {
     let config = SessionConfig::new()
@@ -51,8 +51,8 @@ pub(crate) fn context(
     let fortune =
         MemTable::try_new(fortune_schema(), vec![vec![tables::fortune_batch(&ids, &messages)]]).map_err(df)?;
     ctx.register_table("fortune", Arc::new(fortune)).map_err(df)?;
-    if let Some(index) = index {
-        ctx.register_table("pages", Arc::new(PagesTable::new(index, limits.partitions))).map_err(df)?;
+    if let Some(pages) = pages {
+        ctx.register_table("pages", Arc::new(PagesTable::new(pages, limits.partitions))).map_err(df)?;
     }
     Ok(ctx)
 }

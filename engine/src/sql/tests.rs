@@ -30,7 +30,7 @@ fn replica(limits: &SqlLimits) -> Replica {
     let world = super::tables::parse_world_seed(WORLD).unwrap();
     let (ids, messages) = super::tables::parse_fortune_seed(FORTUNE).unwrap();
     let fortunes: Vec<Fortune> = ids.into_iter().zip(messages).map(|(id, message)| Fortune { id, message }).collect();
-    Replica::new(world, &fortunes, Some(fixture_index()), limits).unwrap()
+    Replica::new(world, &fortunes, Some(fixture_index().page_table().clone()), limits).unwrap()
 }
 
 /// Runs `sql` on `replica` within `limits`, answered as JSON.
@@ -199,7 +199,7 @@ async fn pages_columns_count_their_own_bytes_not_the_whole_map() {
     // Before buffers were re-sliced, every column reported the whole mapped file as its size.
     let limits = SqlLimits { memory: 1 << 20, ..SqlLimits::default() };
     let world = std::sync::Arc::new(super::world::WorldRows::new(vec![1; 10]));
-    let ctx = super::session::context(world, &[], Some(fixture_index()), &limits).unwrap();
+    let ctx = super::session::context(world, &[], Some(fixture_index().page_table().clone()), &limits).unwrap();
     let file = std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/pages.arrow")).unwrap();
     let batches = ctx.sql("SELECT title FROM pages").await.unwrap().collect().await.unwrap();
     let reported: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();

@@ -65,7 +65,7 @@ pub struct Pool {
 
 struct Inner {
     command: WorkerCommand,
-    index: Option<PathBuf>,
+    pages: Option<PathBuf>,
     fortunes: Vec<(i32, String)>,
     world: Arc<WorldRows>,
     limits: SqlLimits,
@@ -104,12 +104,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pool {
-    /// A pool that starts workers with `command`; they serve `pages` from `index`, a copy of
+    /// A pool that starts workers with `command`; they serve `pages` from the file `pages`, a copy of
     /// `fortunes` and a copy of `world` kept current. Starts [`SqlLimits::slots`] workers in
     /// the background (call inside a Tokio runtime).
     pub fn new(
         command: WorkerCommand,
-        index: Option<PathBuf>,
+        pages: Option<PathBuf>,
         fortunes: Vec<(i32, String)>,
         world: Arc<WorldRows>,
         limits: SqlLimits,
@@ -117,7 +117,7 @@ impl Pool {
         let slots = limits.slots();
         let inner = Arc::new(Inner {
             command,
-            index,
+            pages,
             fortunes,
             world,
             idle: Mutex::new(Vec::new()),
@@ -310,7 +310,7 @@ impl Inner {
         let mut worker =
             Worker { child, stdin, stdout: tokio::io::BufReader::new(stdout), tail, stderr, world_version, pid };
         let init = Init {
-            index: self.index.clone(),
+            pages: self.pages.clone(),
             partitions: self.limits.partitions,
             memory: self.limits.memory,
             fortunes: self.fortunes.clone(),

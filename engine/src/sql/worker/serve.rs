@@ -4,10 +4,9 @@
 use std::io::{BufReader, BufWriter};
 use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use super::wire::{self, Failure, Init, Ready, Reply, Request};
-use crate::Index;
+use crate::PageTable;
 use crate::error::{Error, Limit, Result};
 use crate::sql::{Fortune, Replica, SqlLimits, param_from_json};
 use crate::sys::alloc;
@@ -46,10 +45,10 @@ fn run() -> Result<()> {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     let Some((init, _)) = wire::read::<Init>(&mut input, 0).map_err(pipe)? else { return Ok(()) };
-    let index = init.index.as_deref().map(Index::open).transpose()?.map(Arc::new);
+    let pages = init.pages.as_deref().map(PageTable::open).transpose()?;
     let limits = SqlLimits { memory: init.memory, partitions: init.partitions.max(1), ..SqlLimits::default() };
     let fortunes: Vec<Fortune> = init.fortunes.into_iter().map(|(id, message)| Fortune { id, message }).collect();
-    let replica = Replica::new(init.world, &fortunes, index, &limits)?;
+    let replica = Replica::new(init.world, &fortunes, pages, &limits)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(limits.partitions)
         .thread_name("folio-sql-worker")
