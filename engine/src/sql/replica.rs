@@ -1,8 +1,8 @@
 //! [`Replica`]: a read-only copy of the catalog that runs ad-hoc queries, inside a SQL worker
 //! process (`sql::worker`).
 //!
-//! `pages` is the index's own `pages.arrow`, mapped again, without the dump (the page cache is shared with the
-//! server); `fortune` is a copy; `world` is a copy that the server refreshes with each query when
+//! `pages` is the index's own `pages.arrow`, mapped again, without the dump (the page cache is
+//! shared with the server); `fortune` is a copy; `world` is a copy that the server refreshes with each query when
 //! an update changed it since. A query passes the read-only [`guard`](super::guard), is planned,
 //! checked against [`options`](super::session::options), run, and encoded batch by batch while
 //! its rows and bytes are counted against their limits: the answer never exists unencoded.

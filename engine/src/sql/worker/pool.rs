@@ -104,8 +104,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pool {
-    /// A pool that starts workers with `command`; they serve `pages` from the file `pages`, a copy of
-    /// `fortunes` and a copy of `world` kept current. Starts [`SqlLimits::slots`] workers in
+    /// A pool that starts workers with `command`; they serve the table `pages` from the file
+    /// `pages`, a copy of `fortunes` and a copy of `world` kept current. Starts [`SqlLimits::slots`] workers in
     /// the background (call inside a Tokio runtime).
     pub fn new(
         command: WorkerCommand,
