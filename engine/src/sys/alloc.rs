@@ -124,22 +124,26 @@ fn counted(ptr: *mut u8, size: usize) -> *mut u8 {
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Metered<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) && !grow(layout.size()) {
+        // One load of the flag per call: the server's hot path pays only this.
+        let armed = ARMED.load(Ordering::Relaxed);
+        if armed && !grow(layout.size()) {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's layout, forwarded.
         let ptr = unsafe { self.0.alloc(layout) };
-        if ARMED.load(Ordering::Relaxed) { counted(ptr, layout.size()) } else { ptr }
+        if armed { counted(ptr, layout.size()) } else { ptr }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) && !grow(layout.size()) {
+        // One load of the flag per call: the server's hot path pays only this.
+        let armed = ARMED.load(Ordering::Relaxed);
+        if armed && !grow(layout.size()) {
             return std::ptr::null_mut();
         }
         // SAFETY: the caller's layout, forwarded.
         let ptr = unsafe { self.0.alloc_zeroed(layout) };
-        if ARMED.load(Ordering::Relaxed) { counted(ptr, layout.size()) } else { ptr }
+        if armed { counted(ptr, layout.size()) } else { ptr }
     }
 
     #[inline]

@@ -28,7 +28,8 @@ pub fn spec() -> Value {
 }
 
 /// OpenAPI items written here for paths that no route declares (a test keeps this empty).
-pub fn undocumented() -> Vec<String> {
+#[cfg(test)]
+pub(crate) fn undocumented() -> Vec<String> {
     assemble().1
 }
 

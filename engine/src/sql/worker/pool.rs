@@ -205,16 +205,20 @@ struct Lease {
 
 impl Lease {
     async fn run(&mut self, request: &Request, version: u64) -> Result<Encoded> {
+        let gone = || Error::Internal("the SQL worker of this query was already gone".into());
         let limits = &self.inner.limits;
-        let worker = self.worker.as_mut().expect("a lease holds its worker until it ends");
+        let worker = self.worker.as_mut().ok_or_else(gone)?;
         *lock(&worker.tail) = Tail::default();
         let exchange = async {
             wire::write_async(&mut worker.stdin, request, b"").await?;
             wire::read_async::<Reply>(&mut worker.stdout, limits.max_bytes).await
         };
-        match tokio::time::timeout(limits.timeout, exchange).await {
+        let outcome = tokio::time::timeout(limits.timeout, exchange).await;
+        // Answered or not, the worker leaves the lease here (no await in between), so a
+        // cancelled query is the only way a lease drops with its worker.
+        let mut worker = self.worker.take().ok_or_else(gone)?;
+        match outcome {
             Ok(Ok((reply, body))) => {
-                let mut worker = self.worker.take().expect("still held");
                 worker.world_version = version;
                 self.inner.world.reads.fetch_add(reply.world_rows_read, Ordering::Relaxed);
                 if reply.retire {
@@ -229,9 +233,8 @@ impl Lease {
                 let rows = reply.outcome.map_err(Error::from)?;
                 Ok(Encoded { bytes: body, rows })
             }
-            Ok(Err(io)) => Err(self.inner.lost(self.worker.take().expect("still held"), io).await),
+            Ok(Err(io)) => Err(self.inner.lost(worker, io).await),
             Err(_) => {
-                let worker = self.worker.take().expect("still held");
                 self.inner.kill(worker).await;
                 self.inner.killed_time.fetch_add(1, Ordering::Relaxed);
                 self.inner.replace();
