@@ -39,6 +39,7 @@
 //! ```
 
 pub use columns::{PageColumns, Strings};
+pub use entities::{Escape, Escaped, UnescapeError, escape, unescape};
 pub use error::{Error, Limit, Result};
 pub use fold::{fold, fold_into};
 pub use format::{FORMAT_VERSION, FileSum};
@@ -51,11 +52,11 @@ pub use resolve::MAX_REDIRECT_HOPS;
 pub use sys::alloc;
 pub use sys::mmap::{Mmap, MmapSlice};
 pub use title_fst::Titles;
-pub use unescape::{UnescapeError, unescape};
 pub use verify::VerifyReport;
 pub use write::IndexWriter;
 
 mod columns;
+mod entities;
 mod error;
 mod fold;
 pub mod format;
@@ -74,6 +75,5 @@ pub mod sql;
 pub mod sql_guard;
 mod sys;
 mod title_fst;
-mod unescape;
 mod verify;
 mod write;

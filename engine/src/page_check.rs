@@ -1,7 +1,7 @@
 //! The one check that a span of the dump is a page: what `Index::page_bytes` runs on every
 //! answer, and what `Index::verify` runs on every row.
 
-use crate::unescape::unescape;
+use crate::entities::unescape;
 
 /// True when `xml` is one `<page>...</page>` element, as the scanner found them.
 pub(crate) fn is_page_element(xml: &[u8]) -> bool {

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
 use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_into, publish};
 use rayon::prelude::*;
 
+use crate::error::{IngestError, Result};
 use crate::progress::Progress;
 use crate::sort::sort_rows;
 use crate::{scan, source};
@@ -58,9 +58,12 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
         progress.inc(bytes);
         progress.add_pages(n);
     })
-    .map_err(|e| anyhow!("{}: {e}", source.name))?;
+    .map_err(|source_error| IngestError::Scan { name: source.name.clone(), source: source_error })?;
     if u32::try_from(pages.len()).is_err() {
-        return Err(anyhow!("{}: {} pages; an index holds at most 2^32 - 1", source.name, pages.len()));
+        return Err(IngestError::input(
+            &source.name,
+            format!("{} pages; an index holds at most 2^32 - 1: split the dump", pages.len()),
+        ));
     }
 
     let t_scan = started.elapsed();
@@ -76,7 +79,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let tool = concat!("folio-ingest ", env!("CARGO_PKG_VERSION"));
     let manifest = writer.finish(tool, source.info, counts, started.elapsed().as_secs_f64())?;
     drop(source.xml);
-    publish::publish(&staging_dir, out).with_context(|| format!("{}: publishing the index", out.display()))?;
+    publish::publish(&staging_dir, out)?;
     std::mem::forget(staging);
     if std::env::var_os("FOLIO_TIMINGS").is_some() {
         eprintln!(

@@ -8,9 +8,26 @@
 
 use std::io::{Read, Write};
 use std::ops::Range;
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
+
+use crate::error::{IngestError, Result};
+
+/// Where the decompressed bytes go: the file (for errors) and its writer.
+pub struct Output<'a, W> {
+    /// The decompressed copy's path.
+    pub path: &'a Path,
+    /// Its writer.
+    pub writer: &'a mut W,
+}
+
+impl<W: Write> Output<'_, W> {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        // A full disk, most often.
+        self.writer.write_all(bytes).map_err(IngestError::io(self.path, "writing the decompressed dump"))
+    }
+}
 
 /// True when `bytes` starts like a bz2 stream.
 pub fn is_bz2(bytes: &[u8]) -> bool {
@@ -54,14 +71,19 @@ const STREAM_ALONE: usize = 64 << 20;
 
 /// Decompresses `data` (the bytes of `name`) into `out`; calls `progress` with compressed bytes
 /// as they are consumed. Returns the number of bytes written.
-pub fn decompress(name: &str, data: &[u8], out: &mut impl Write, progress: &(dyn Fn(u64) + Sync)) -> Result<u64> {
+pub fn decompress(
+    name: &str,
+    data: &[u8],
+    out: &mut Output<'_, impl Write>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
     decompress_jobs(name, data, out, progress, STREAM_ALONE)
 }
 
 fn decompress_jobs(
     name: &str,
     data: &[u8],
-    out: &mut impl Write,
+    out: &mut Output<'_, impl Write>,
     progress: &(dyn Fn(u64) + Sync),
     stream_alone: usize,
 ) -> Result<u64> {
@@ -80,12 +102,13 @@ fn decompress_jobs(
             .par_iter()
             .map(|range| {
                 let mut buf = Vec::with_capacity(range.len() * 5);
-                decode_into(name, data, range.clone(), &mut buf, progress).map(|_| buf)
+                let mut into = Output { path: out.path, writer: &mut buf };
+                decode_into(name, data, range.clone(), &mut into, progress).map(|_| buf)
             })
             .collect();
         for part in decoded {
             let part = part?;
-            out.write_all(&part).context("writing the decompressed dump")?;
+            out.write_all(&part)?;
             written += part.len() as u64;
         }
         i += n;
@@ -112,7 +135,7 @@ fn decode_into(
     name: &str,
     data: &[u8],
     range: Range<usize>,
-    out: &mut impl Write,
+    out: &mut Output<'_, impl Write>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64> {
     let input = Counted { inner: &data[range.clone()], progress };
@@ -124,15 +147,22 @@ fn decode_into(
             Ok(0) => return Ok(written),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof || range.end == data.len() && written == 0 => {
-                bail!(
-                    "{name}: byte {}: the bz2 data ends early, in the stream(s) starting at byte {}: the file is truncated (an interrupted download?)",
-                    range.end,
-                    range.start
-                )
+                return Err(IngestError::input(
+                    name,
+                    format!(
+                        "byte {}: the bz2 data ends early, in the stream(s) starting at byte {}: the file is truncated (an interrupted download?)",
+                        range.end, range.start
+                    ),
+                ));
             }
-            Err(e) => bail!("{name}: bytes {}-{}: corrupt bz2 data: {e}", range.start, range.end),
+            Err(e) => {
+                return Err(IngestError::input(
+                    name,
+                    format!("bytes {}-{}: corrupt bz2 data: {e}", range.start, range.end),
+                ));
+            }
         };
-        out.write_all(&buf[..n]).context("writing the decompressed dump")?;
+        out.write_all(&buf[..n])?;
         written += n as u64;
     }
 }
@@ -153,7 +183,7 @@ mod tests {
         let data: Vec<u8> = parts.iter().flat_map(|p| compress(p)).collect();
         assert_eq!(stream_starts(&data).len(), 50);
         let mut out = Vec::new();
-        let n = decompress("x.bz2", &data, &mut out, &|_| {}).unwrap();
+        let n = decompress("x.bz2", &data, &mut Output { path: Path::new("x"), writer: &mut out }, &|_| {}).unwrap();
         assert_eq!(out, parts.concat());
         assert_eq!(n as usize, out.len());
         // Small jobs too: every stream on its own.
@@ -171,7 +201,8 @@ mod tests {
             seen.fetch_add(b, std::sync::atomic::Ordering::Relaxed);
         };
         // Every job counts as huge: decoded in 1 MiB pieces straight into `out`.
-        let n = decompress_jobs("x.bz2", &data, &mut out, &count, 0).unwrap();
+        let n =
+            decompress_jobs("x.bz2", &data, &mut Output { path: Path::new("x"), writer: &mut out }, &count, 0).unwrap();
         assert_eq!((n as usize, out == text), (text.len(), true));
         assert_eq!(seen.into_inner(), data.len() as u64, "progress counts every compressed byte");
     }
@@ -180,7 +211,9 @@ mod tests {
     fn truncated_stream_is_an_error() {
         let data = compress(&b"hello world ".repeat(10_000));
         let cut = &data[..data.len() / 2];
-        let e = decompress("x.bz2", cut, &mut Vec::new(), &|_| {}).unwrap_err().to_string();
+        let e = decompress("x.bz2", cut, &mut Output { path: Path::new("x"), writer: &mut Vec::new() }, &|_| {})
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ends early"), "{e}");
     }
 }

@@ -4,7 +4,9 @@
 //! in parallel for multistream files), [`scan`] finds every page in parallel chunks with
 //! `memmem`, [`build`] sorts the titles (plain and case-folded) and hands columns and orders to
 //! [`folio_engine::IndexWriter`], then publishes the directory atomically. [`synth`] writes
-//! realistic synthetic dumps for tests and benchmarks.
+//! realistic synthetic dumps for tests and benchmarks. Every failure is an [`IngestError`]
+//! that names the file, the place in it and the fix. The `folio-ingest` binary keeps one file per
+//! command under `src/cmd/`.
 //!
 //! # Example
 //!
@@ -17,15 +19,17 @@
 //!     progress: false,
 //! })?;
 //! println!("{} pages", report.manifest.counts.pages);
-//! # Ok::<(), anyhow::Error>(())
+//! # Ok::<(), folio_ingest::IngestError>(())
 //! ```
 
 pub mod build;
 pub mod bz2;
-pub mod cli;
+pub mod error;
 pub mod progress;
 pub mod scan;
 pub mod sort;
 pub mod source;
 pub mod synth;
 mod synth_words;
+
+pub use error::{IngestError, Result};

@@ -4,11 +4,11 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use folio_engine::format::DUMP_FILE;
 use folio_engine::{DumpInfo, Mmap, fingerprint, manifest::unix_seconds};
 
 use crate::bz2;
+use crate::error::{IngestError, Result};
 use crate::progress::Progress;
 
 /// The XML to scan and what the manifest will say about it.
@@ -25,41 +25,46 @@ pub struct Source {
 /// directory being built (a plain dump may not live inside it: a rebuild replaces it).
 pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -> Result<Source> {
     let shown = input.display().to_string();
-    let meta = std::fs::metadata(input).with_context(|| format!("{shown}: cannot read the dump"))?;
+    let meta = std::fs::metadata(input).map_err(IngestError::io(input, "cannot read the dump"))?;
     if meta.is_dir() {
-        bail!("{shown}: is a directory; give the dump file (pages-articles .xml or .xml.bz2)");
+        return Err(IngestError::input(&shown, "is a directory; give the dump file (pages-articles .xml or .xml.bz2)"));
     }
-    let canonical = input.canonicalize().with_context(|| format!("{shown}: cannot resolve the path"))?;
-    let map = Mmap::open(input).with_context(|| format!("{shown}: cannot map the dump"))?;
+    let canonical = input.canonicalize().map_err(IngestError::io(input, "cannot resolve the path"))?;
+    let map = Mmap::open(input)?;
     if bz2::is_bz2(&map) {
         let out_path = staging.join(DUMP_FILE);
         progress.stage("decompress", Some(map.len() as u64));
         map.advise_sequential();
-        let mut out = File::create(&out_path).with_context(|| format!("{}: cannot create", out_path.display()))?;
-        let write_ctx = || format!("{}: writing the decompressed dump", out_path.display());
-        bz2::decompress(&shown, &map, &mut out, &|n| progress.inc(n)).with_context(write_ctx)?;
-        out.sync_all().with_context(write_ctx)?;
+        let mut out = File::create(&out_path).map_err(IngestError::io(&out_path, "cannot create"))?;
+        bz2::decompress(&shown, &map, &mut bz2::Output { path: &out_path, writer: &mut out }, &|n| progress.inc(n))?;
+        out.sync_all().map_err(IngestError::io(&out_path, "writing the decompressed dump"))?;
         let xml = Mmap::open(&out_path)?;
         let info = dump_info(&xml, PathBuf::from(DUMP_FILE), canonical, &out_path)?;
         return Ok(Source { xml, name: format!("{shown} (decompressed XML)"), info });
     }
     if input.extension().is_some_and(|e| e == "bz2") {
-        bail!("{shown}: byte 0: the name ends in .bz2 but the file is not bzip2 data (no 'BZh' header)");
+        return Err(IngestError::input(
+            &shown,
+            "byte 0: the name ends in .bz2 but the file is not bzip2 data (no 'BZh' header)",
+        ));
     }
     if let Ok(dest) = dest.canonicalize()
         && canonical.starts_with(&dest)
     {
-        bail!(
-            "{shown}: the dump is inside the index directory {}, which a rebuild replaces; move it out first",
-            dest.display()
-        );
+        return Err(IngestError::input(
+            &shown,
+            format!(
+                "the dump is inside the index directory {}, which a rebuild replaces; move it out first",
+                dest.display()
+            ),
+        ));
     }
     let info = dump_info(&map, canonical.clone(), canonical.clone(), &canonical)?;
     Ok(Source { xml: map, name: shown, info })
 }
 
 fn dump_info(xml: &Mmap, path: PathBuf, source: PathBuf, on_disk: &Path) -> Result<DumpInfo> {
-    let meta = std::fs::metadata(on_disk).with_context(|| format!("{}: cannot stat", on_disk.display()))?;
+    let meta = std::fs::metadata(on_disk).map_err(IngestError::io(on_disk, "cannot stat"))?;
     Ok(DumpInfo {
         path,
         source,

@@ -10,6 +10,8 @@
 
 use std::io::Write;
 
+use folio_engine::Escape;
+
 use rayon::prelude::*;
 
 use crate::synth_words::{NAMESPACES, PREFIXES, TEXT_WORDS, TITLE_WORDS};
@@ -111,21 +113,10 @@ pub fn title(i: u64, seed: u64) -> String {
     t
 }
 
-/// XML-escapes `s` as MediaWiki's exporter does (`'` as `&#039;` only in attributes).
+/// XML-escapes `s` as MediaWiki's exporter does (`'` only in attributes).
 fn escape(s: &str, out: &mut Vec<u8>, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '>' => out.extend_from_slice(b"&gt;"),
-            '"' => out.extend_from_slice(b"&quot;"),
-            '\'' if attribute => out.extend_from_slice(b"&#039;"),
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
+    let mode = if attribute { Escape::Attribute } else { Escape::Text };
+    let _ = write!(out, "{}", folio_engine::escape(s, mode));
 }
 
 /// Appends the XML of page `i` to `out`.

@@ -1,12 +1,13 @@
 //! `GET /fortunes`: the fortune table, plus one fortune added at request time, sorted by message
 //! and rendered into HTML by a compile-time template.
 
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use folio_engine::sql::Fortune;
+use folio_engine::{Escape, escape};
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -31,40 +32,8 @@ pub fn render(rows: &[Fortune]) -> String {
     html.push_str("<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>");
     html.push_str("<tr><th>id</th><th>message</th></tr>");
     for f in rows {
-        let _ = write!(html, "<tr><td>{}</td><td>{}</td></tr>", f.id, Escaped(&f.message));
+        let _ = write!(html, "<tr><td>{}</td><td>{}</td></tr>", f.id, escape(&f.message, Escape::Attribute));
     }
     html.push_str("</table></body></html>");
     html
-}
-
-/// Text with `&`, `<`, `>`, `"` and `'` as named entities; every other character as it is.
-struct Escaped<'a>(&'a str);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&apos;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        f.write_str(rest)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_the_five_characters_and_keeps_utf8() {
-        let s = Escaped("<a href=\"x\">Tom's & Jerry's</a> — フレーム").to_string();
-        assert_eq!(s, "&lt;a href=&quot;x&quot;&gt;Tom&apos;s &amp; Jerry&apos;s&lt;/a&gt; — フレーム");
-    }
 }

@@ -1,6 +1,55 @@
-//! XML character data to text: the five named entities and numeric character references.
+//! Character references both ways: XML character data to text ([`unescape`]: the five named
+//! entities and numeric references) and text to XML or HTML ([`escape`]), the one escaper of the
+//! workspace (the dump writer of `folio-ingest synth`, the fortunes page, the article renderer).
 
 use std::borrow::Cow;
+use std::fmt;
+
+/// Where escaped text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// Element content: `&`, `<`, `>` and `"` become entities, `'` stays (as MediaWiki's exporter
+    /// writes page text).
+    Text,
+    /// An attribute value in either quote, or content where both quotes must be inert: `'` too,
+    /// as `&#39;`.
+    Attribute,
+}
+
+/// `text` with the characters that `mode` names replaced by entities, as a [`fmt::Display`];
+/// every other character as it is (UTF-8 kept).
+pub fn escape(text: &str, mode: Escape) -> Escaped<'_> {
+    Escaped { text, mode }
+}
+
+/// Escaped text, written by its `Display`; see [`escape`].
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a> {
+    text: &'a str,
+    mode: Escape,
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let special: &[char] = match self.mode {
+            Escape::Text => &['&', '<', '>', '"'],
+            Escape::Attribute => &['&', '<', '>', '"', '\''],
+        };
+        let mut rest = self.text;
+        while let Some(i) = rest.find(special) {
+            f.write_str(&rest[..i])?;
+            f.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        f.write_str(rest)
+    }
+}
 
 /// Why a run of XML character data could not be decoded, and where (offset within the input).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +112,18 @@ fn numeric(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_then_unescape_is_the_identity() {
+        let s = "<a href=\"x\">Tom's & Jerry's</a> — フレーム";
+        let attr = escape(s, Escape::Attribute).to_string();
+        assert_eq!(attr, "&lt;a href=&quot;x&quot;&gt;Tom&#39;s &amp; Jerry&#39;s&lt;/a&gt; — フレーム");
+        let text = escape(s, Escape::Text).to_string();
+        assert_eq!(text, "&lt;a href=&quot;x&quot;&gt;Tom's &amp; Jerry's&lt;/a&gt; — フレーム");
+        for e in [attr, text] {
+            assert_eq!(unescape(e.as_bytes()).unwrap(), s);
+        }
+    }
 
     #[test]
     fn unescapes_entities() {
