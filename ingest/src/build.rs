@@ -81,14 +81,12 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     drop(source.xml);
     publish::publish(&staging_dir, out)?;
     std::mem::forget(staging);
-    if std::env::var_os("FOLIO_TIMINGS").is_some() {
-        eprintln!(
-            "timings: scan {:?}, write {:?}, publish {:?}",
-            t_scan,
-            t_write - t_scan,
-            started.elapsed() - t_write
-        );
-    }
+    tracing::debug!(
+        scan_seconds = t_scan.as_secs_f64(),
+        write_seconds = (t_write - t_scan).as_secs_f64(),
+        publish_seconds = (started.elapsed() - t_write).as_secs_f64(),
+        "build stages"
+    );
     progress.finish();
     Ok(BuildReport { manifest, seconds: started.elapsed().as_secs_f64() })
 }

@@ -10,6 +10,14 @@ use cmd::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Library events (`FOLIO_LOG=debug` shows the build's stage timings) on stderr; the default
+    // level keeps a plain run silent but for the progress bar.
+    let filter = std::env::var("FOLIO_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,

@@ -53,7 +53,7 @@ impl http_body::Body for MapBody {
         {
             static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
             if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                eprintln!("folio-server: answers from the dump are refused from now on: {e}");
+                tracing::error!("answers from the dump are refused from now on: {e}");
             }
             return Poll::Ready(Some(Err(e)));
         }

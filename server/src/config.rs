@@ -11,6 +11,7 @@ use clap::Parser;
 use folio_engine::sql::SqlLimits;
 
 use crate::dataset::DatasetConfig;
+use crate::logging::{LogConfig, LogFormat};
 use crate::serve::ServeConfig;
 use crate::state::Limits;
 
@@ -70,6 +71,12 @@ pub struct Args {
     /// Seconds a client gets to send a request's head; also how long an idle connection is kept.
     #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 30.0, value_name = "SECONDS")]
     pub header_timeout: f64,
+    /// Log line format on stderr (the level comes from FOLIO_LOG, e.g. `info,folio_engine=debug`).
+    #[arg(long, env = "FOLIO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+    /// Log every request: method, URI, status, microseconds, bytes.
+    #[arg(long, env = "FOLIO_ACCESS_LOG", value_parser = clap::builder::FalseyValueParser::new())]
+    pub access_log: bool,
     /// No progress bar while indexing.
     #[arg(long, short, env = "FOLIO_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
@@ -92,6 +99,8 @@ pub struct Config {
     pub api: Limits,
     /// Connections and shutdown.
     pub serve: ServeConfig,
+    /// Logs.
+    pub log: LogConfig,
 }
 
 fn seconds(value: f64, flag: &str) -> Result<Duration> {
@@ -141,6 +150,7 @@ impl Args {
             sql,
             api,
             serve,
+            log: LogConfig { format: self.log_format, access: self.access_log },
         })
     }
 }

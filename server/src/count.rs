@@ -1,5 +1,5 @@
 //! The one middleware every request goes through: it times the request, counts it under its
-//! route in [`Stats`], and sets the `Server` header. A plain tower service with its own future:
+//! route in [`Stats`], sets the `Server` header, and writes the request log when it is on. A plain tower service with its own future:
 //! no boxing and no state clone per request.
 
 use std::future::Future;
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, Uri, header};
 use axum::response::Response;
 
 use crate::counters::Stats;
@@ -18,19 +18,21 @@ use crate::counters::Stats;
 #[derive(Clone)]
 pub struct CountLayer {
     stats: Arc<Stats>,
+    access_log: bool,
 }
 
 impl CountLayer {
-    /// Counts into `stats`.
+    /// Counts into `stats`; logs every request too when the subscriber wants the request log
+    /// ([`crate::logging::ACCESS`]).
     pub fn new(stats: Arc<Stats>) -> CountLayer {
-        CountLayer { stats }
+        CountLayer { stats, access_log: crate::logging::access_enabled() }
     }
 }
 
 impl<S> tower::Layer<S> for CountLayer {
     type Service = Count<S>;
     fn layer(&self, inner: S) -> Count<S> {
-        Count { inner, stats: self.stats.clone() }
+        Count { inner, stats: self.stats.clone(), access_log: self.access_log }
     }
 }
 
@@ -39,6 +41,7 @@ impl<S> tower::Layer<S> for CountLayer {
 pub struct Count<S> {
     inner: S,
     stats: Arc<Stats>,
+    access_log: bool,
 }
 
 impl<S> tower::Service<Request> for Count<S>
@@ -55,7 +58,14 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let route = request.extensions().get::<MatchedPath>().cloned();
-        CountFuture { inner: self.inner.call(request), started: Instant::now(), route, stats: self.stats.clone() }
+        let access = self.access_log.then(|| Box::new((request.method().clone(), request.uri().clone())));
+        CountFuture {
+            inner: self.inner.call(request),
+            started: Instant::now(),
+            route,
+            stats: self.stats.clone(),
+            access,
+        }
     }
 }
 
@@ -67,6 +77,8 @@ pin_project_lite::pin_project! {
         started: Instant,
         route: Option<MatchedPath>,
         stats: Arc<Stats>,
+        // The method and URI, kept only when the request log is on.
+        access: Option<Box<(Method, Uri)>>,
     }
 }
 
@@ -83,7 +95,19 @@ where
             Poll::Ready(r) => r?,
         };
         response.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER));
-        this.stats.record(this.route.as_ref().map_or("other", |r| r.as_str()), this.started.elapsed());
+        let took = this.started.elapsed();
+        this.stats.record(this.route.as_ref().map_or("other", |r| r.as_str()), took);
+        if let Some(access) = this.access.take() {
+            let (method, uri) = *access;
+            tracing::info!(
+                target: crate::logging::ACCESS,
+                %method,
+                %uri,
+                status = response.status().as_u16(),
+                micros = took.as_micros() as u64,
+                bytes = http_body::Body::size_hint(response.body()).exact(),
+            );
+        }
         Poll::Ready(Ok(response))
     }
 }

@@ -85,8 +85,8 @@ fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
     if !source.is_file() {
         bail!("{}: not a file", dump.display());
     }
-    eprintln!("folio-server: indexing {} into {} ...", dump.display(), data.display());
+    tracing::info!("indexing {} into {} ...", dump.display(), data.display());
     let report = build(&BuildConfig { dump: dump.to_path_buf(), out: data.to_path_buf(), progress })?;
-    eprintln!("folio-server: {}", folio_ingest::build::summary_line(&report, data));
+    tracing::info!("{}", folio_ingest::build::summary_line(&report, data));
     Ok(Index::open(data)?)
 }

@@ -33,6 +33,7 @@ pub mod count;
 pub mod counters;
 pub mod dataset;
 pub mod error;
+pub mod logging;
 pub mod params;
 pub mod range;
 pub mod routes;

@@ -27,7 +27,8 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == SQL_WORKER) {
         return folio_engine::sql::worker::serve();
     }
-    match Args::parse().config().and_then(run) {
+    let config = Args::parse().config().and_then(|c| folio_server::logging::init(c.log).map(|()| c));
+    match config.and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> Result<()> {
-    let Config { dataset, listen, workers, tables, sql, api, serve: serve_config } = config;
+    let Config { dataset, listen, workers, tables, sql, api, serve: serve_config, log: _ } = config;
     let index = prepare(&dataset)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -54,9 +55,10 @@ fn run(config: Config) -> Result<()> {
             .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
         let recovery = catalog.recovery();
         if recovery.replayed > 0 || recovery.torn_bytes > 0 {
-            eprintln!(
-                "folio-server: world log replayed {} records ({} torn bytes cut off)",
-                recovery.replayed, recovery.torn_bytes
+            tracing::warn!(
+                replayed = recovery.replayed,
+                torn_bytes = recovery.torn_bytes,
+                "world log replayed after an unclean stop"
             );
         }
         let state = AppState::new(index, catalog, api);
@@ -74,21 +76,23 @@ async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: Serv
     let addr = listener.local_addr()?;
     let open_files = raise_open_file_limit();
     if open_files < config.max_connections as u64 + 64 {
-        eprintln!(
-            "folio-server: at most {open_files} open files (ulimit -n); --max-connections {} will not be reached",
+        tracing::warn!(
+            "at most {open_files} open files (ulimit -n); --max-connections {} will not be reached",
             config.max_connections
         );
     }
+    // The URL on stdout: what a person opens, and what scripts wait for.
     println!("folio-server: serving {pages} pages of {dump} on {workers} workers at http://{addr}/");
+    tracing::info!(%addr, pages, workers, "serving");
     let grace = config.grace;
     if !folio_server::serve::serve(listener, app(state), config, stats, shutdown_signal()).await {
-        eprintln!("folio-server: requests still running after {}s; exiting", grace.as_secs());
+        tracing::warn!("requests still running after {}s; exiting", grace.as_secs());
     }
     // Every acknowledged update is already in the log; fold it into a checkpoint.
     if let Err(e) = catalog.checkpoint().await {
-        eprintln!("folio-server: checkpoint of world failed ({e}); the log keeps every update");
+        tracing::error!("checkpoint of world failed ({e}); the log keeps every update");
     }
-    eprintln!("folio-server: stopped");
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -95,7 +95,7 @@ impl AppState {
         let _ = std::thread::Builder::new().name("folio-verify".into()).spawn(move || {
             let outcome = index.verify().map(|_| ()).map_err(|e| e.to_string());
             if let Err(e) = &outcome {
-                eprintln!("folio-server: the index failed verification, answers from it are refused: {e}");
+                tracing::error!("the index failed verification, answers from it are refused: {e}");
             }
             let _ = verification.set(outcome);
         });

@@ -283,7 +283,7 @@ impl Inner {
         runtime.spawn(async move {
             match inner.start().await {
                 Ok(worker) => inner.put_idle(worker),
-                Err(e) => eprintln!("folio-server: {e}"),
+                Err(e) => tracing::error!("cannot start a SQL worker: {e}"),
             }
         });
     }
@@ -391,7 +391,7 @@ async fn read_stderr(stderr: tokio::process::ChildStderr, tail: Arc<Mutex<Tail>>
         if line.contains("has overflowed its stack") {
             t.stack = true;
         }
-        eprintln!("folio-sql-worker[{pid}]: {line}");
+        tracing::warn!(target: "folio_sql_worker", pid, "{line}");
         if t.lines.len() == TAIL_LINES {
             t.lines.remove(0);
         }

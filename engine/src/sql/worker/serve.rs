@@ -19,9 +19,9 @@ const NICE: i32 = 10;
 /// allocator, since no memory limit would hold without it.
 pub fn serve() -> ExitCode {
     if !alloc::installed() {
-        eprintln!(
-            "folio-sql-worker: the metered allocator is not this binary's global allocator; \
-             refusing to run queries without a memory limit"
+        tell_server(
+            "the metered allocator is not this binary's global allocator; \
+             refusing to run queries without a memory limit",
         );
         return ExitCode::from(2);
     }
@@ -31,10 +31,17 @@ pub fn serve() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("folio-sql-worker: {e}");
+            tell_server(&e.to_string());
             ExitCode::FAILURE
         }
     }
+}
+
+/// A line for the server: a worker's standard error is a pipe that the server reads (for the
+/// memory-limit marker, [`super::pool`]) and logs line by line, so the worker has no logger.
+fn tell_server(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn pipe(e: std::io::Error) -> Error {
