@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 VENV="${FOLIO_VENV:-$HOME/.cache/folio-venv}"
 
+# promtool (Debian's prometheus package) checks /metrics in the server's tests.
+if ! command -v promtool > /dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus > /dev/null
+fi
+
 echo "== cargo test (workspace)"
 cargo test --workspace --locked
 

@@ -90,3 +90,35 @@ fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
     tracing::info!("{}", folio_ingest::build::summary_line(&report, data));
     Ok(Index::open(data)?)
 }
+
+/// The hidden first argument that makes `folio-server` a SQL worker (started by the server).
+pub const SQL_WORKER_ARG: &str = "__sql-worker";
+
+/// Opens everything the handlers share: the SQL tables (`tables`, default beside the index)
+/// with workers started as `worker_program __sql-worker`, the index's background check, and
+/// the state over both. What `folio-server` does between parsing its flags and binding.
+pub async fn open_state(
+    index: Index,
+    tables: Option<PathBuf>,
+    sql: folio_engine::sql::SqlLimits,
+    api: crate::Limits,
+    worker_program: PathBuf,
+) -> Result<crate::AppState> {
+    let tables = tables.unwrap_or_else(|| default_tables_dir(index.dir()));
+    let worker = folio_engine::sql::WorkerCommand { program: worker_program, args: vec![SQL_WORKER_ARG.into()] };
+    let index = std::sync::Arc::new(index);
+    let catalog = folio_engine::sql::Catalog::open(&tables, TABLES_SEED, Some(index.clone()), sql, Some(worker))
+        .await
+        .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
+    let recovery = catalog.recovery();
+    if recovery.replayed > 0 || recovery.torn_bytes > 0 {
+        tracing::warn!(
+            replayed = recovery.replayed,
+            torn_bytes = recovery.torn_bytes,
+            "world log replayed after an unclean stop"
+        );
+    }
+    let state = crate::AppState::new(index, catalog, api);
+    state.verify_in_background();
+    Ok(state)
+}

@@ -9,9 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use folio_engine::alloc::Metered;
-use folio_engine::sql::{Catalog, WorkerCommand};
 use folio_server::config::{Args, Config};
-use folio_server::dataset::{TABLES_SEED, default_tables_dir, prepare};
+use folio_server::dataset::{SQL_WORKER_ARG, open_state, prepare};
 use folio_server::serve::ServeConfig;
 use folio_server::{AppState, app};
 
@@ -20,11 +19,8 @@ use folio_server::{AppState, app};
 #[global_allocator]
 static ALLOCATOR: Metered<mimalloc::MiMalloc> = Metered::new(mimalloc::MiMalloc);
 
-/// The hidden first argument that makes this binary a SQL worker (started by the server itself).
-const SQL_WORKER: &str = "__sql-worker";
-
 fn main() -> ExitCode {
-    if std::env::args_os().nth(1).is_some_and(|a| a == SQL_WORKER) {
+    if std::env::args_os().nth(1).is_some_and(|a| a == SQL_WORKER_ARG) {
         return folio_engine::sql::worker::serve();
     }
     let config = Args::parse().config().and_then(|c| folio_server::logging::init(c.log).map(|()| c));
@@ -46,23 +42,8 @@ fn run(config: Config) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let tables = tables.unwrap_or_else(|| default_tables_dir(index.dir()));
-    let worker = WorkerCommand { program: self_exe()?, args: vec![SQL_WORKER.into()] };
     runtime.block_on(async {
-        let index = std::sync::Arc::new(index);
-        let catalog = Catalog::open(&tables, TABLES_SEED, Some(index.clone()), sql, Some(worker))
-            .await
-            .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
-        let recovery = catalog.recovery();
-        if recovery.replayed > 0 || recovery.torn_bytes > 0 {
-            tracing::warn!(
-                replayed = recovery.replayed,
-                torn_bytes = recovery.torn_bytes,
-                "world log replayed after an unclean stop"
-            );
-        }
-        let state = AppState::new(index, catalog, api);
-        state.verify_in_background();
+        let state = open_state(index, tables, sql, api, self_exe()?).await?;
         serve(state, listen, workers, serve_config).await
     })
 }

@@ -78,3 +78,40 @@ fn every_flag_has_an_environment_variable() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot serve this index") && err.contains("folio-ingest build"), "{err}");
 }
+
+#[test]
+fn json_logs_and_the_request_log() {
+    let s = Server::start(&repo().join("datasets/enwiki-sample.xml.bz2"), &["--access-log", "--log-format", "json"]);
+    assert_eq!(s.get("/wiki/Anarchism?redirect=follow").status, 200);
+    s.get("/no/such/route");
+    let mut s = s;
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(s.child.wait().unwrap().success());
+    let mut err = String::new();
+    s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let events: Vec<serde_json::Value> =
+        err.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let access: Vec<&serde_json::Value> = events.iter().filter(|e| e["target"] == "folio::access").collect();
+    assert_eq!(access.len(), 2, "one event per request: {err}");
+    assert_eq!(
+        (&access[0]["method"], &access[0]["uri"], &access[0]["status"]),
+        (&"GET".into(), &"/wiki/Anarchism?redirect=follow".into(), &200.into())
+    );
+    assert_eq!((&access[1]["uri"], &access[1]["status"]), (&"/no/such/route".into(), &404.into()));
+    assert!(access.iter().all(|e| e["micros"].is_u64() && e["level"] == "INFO"));
+    assert!(events.iter().any(|e| e["message"] == "stopped"), "{err}");
+}
+
+#[test]
+fn no_request_log_unless_asked() {
+    let s = Server::sample();
+    s.get("/json");
+    let mut s = s;
+    let pid = s.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(s.child.wait().unwrap().success());
+    let mut err = String::new();
+    s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("stopped") && !err.contains("/json"), "{err}");
+}

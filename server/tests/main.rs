@@ -1,6 +1,8 @@
-//! End-to-end tests: the real `folio-server` binary on a free port, a real HTTP client.
+//! The server's tests: routes in-process over a shared index (`inproc`), and the real
+//! `folio-server` binary on a free port where a process is needed (`util::Server`).
 
 mod faults;
+mod inproc;
 mod lifecycle;
 mod limits;
 mod ranges;

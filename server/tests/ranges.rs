@@ -1,10 +1,10 @@
 //! `/xml`: byte ranges, RFC 9110.
 
-use crate::util::*;
+use crate::inproc::App;
 
 #[test]
 fn single_ranges() {
-    let s = Server::sample();
+    let s = App::sample();
     let dump = s.dump_bytes();
     let size = dump.len();
     for (spec, lo, hi) in [
@@ -29,7 +29,7 @@ fn single_ranges() {
 
 #[test]
 fn unsatisfiable_missing_and_malformed_ranges() {
-    let s = Server::sample();
+    let s = App::sample();
     let size = s.dump_bytes().len();
     let a = s.request("GET", "/xml", &[("Range", &format!("bytes={size}-"))]);
     a.assert_error(416, "range_not_satisfiable");
@@ -47,7 +47,7 @@ fn unsatisfiable_missing_and_malformed_ranges() {
 
 #[test]
 fn several_ranges_are_multipart_byteranges() {
-    let s = Server::sample();
+    let s = App::sample();
     let dump = s.dump_bytes();
     let size = dump.len();
     let a = s.request("GET", "/xml", &[("Range", "bytes=0-9, 100-109, -4")]);

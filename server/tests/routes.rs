@@ -2,11 +2,12 @@
 
 use folio_engine::{Case, PrefixQuery};
 
+use crate::inproc::App;
 use crate::util::*;
 
 #[test]
 fn wiki_serves_exactly_the_pages_bytes() {
-    let s = Server::sample();
+    let s = App::sample();
     let dump = s.dump_bytes();
     let index = s.index();
     for row in [0, 1, 57, 205] {
@@ -28,7 +29,7 @@ fn wiki_serves_exactly_the_pages_bytes() {
 #[test]
 fn titles_with_reserved_characters_percent_encoded() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = Server::start(&hard_dump(tmp.path()), &[]);
+    let s = App::of_dump(&hard_dump(tmp.path()));
     for (path, title) in [
         ("/wiki/AC%2FDC", "AC/DC"),
         ("/wiki/AC/DC", "AC/DC"),
@@ -57,7 +58,7 @@ fn titles_with_reserved_characters_percent_encoded() {
 #[test]
 fn redirects_are_followed_on_request_and_loops_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = Server::start(&hard_dump(tmp.path()), &[]);
+    let s = App::of_dump(&hard_dump(tmp.path()));
     let plain = s.get("/wiki/Chain_1");
     assert!(plain.text().contains("<title>Chain 1</title>") && plain.header("x-folio-redirected-from").is_none());
     let followed = s.get("/wiki/Chain_1?redirect=follow");
@@ -78,7 +79,7 @@ fn redirects_are_followed_on_request_and_loops_refused() {
 
 #[test]
 fn head_and_conditional_requests() {
-    let s = Server::sample();
+    let s = App::sample();
     let get = s.get("/wiki/Anarchism");
     let head = s.request("HEAD", "/wiki/Anarchism", &[]);
     assert_eq!(head.status, 200);
@@ -94,18 +95,23 @@ fn head_and_conditional_requests() {
     let other = s.request("GET", "/wiki/Anarchism", &[("If-None-Match", "\"stale\"")]);
     assert_eq!(other.status, 200);
     assert_eq!(s.request("HEAD", "/offsets/Ana", &[]).status, 200);
-    // On the wire: HEAD carries the length of the GET answer and no body.
+    assert_eq!(s.request("HEAD", "/nope", &[]).status, 404);
+}
+
+#[test]
+fn head_on_the_wire_has_the_get_length_and_no_body() {
+    let s = Server::sample();
+    let get = s.get("/wiki/Anarchism");
     let raw = s.raw("HEAD /wiki/Anarchism HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.to_ascii_lowercase().contains(&format!("content-length: {}", get.body.len())), "{head}");
     assert_eq!(body, "");
-    assert_eq!(s.request("HEAD", "/nope", &[]).status, 404);
 }
 
 #[test]
 fn offsets_and_title_listings_match_the_engine() {
-    let s = Server::sample();
+    let s = App::sample();
     let index = s.index();
     for prefix in ["Ana", "Alg", "List", "Zzz", "A_M"] {
         let norm = prefix.replace('_', " ");
@@ -140,7 +146,7 @@ fn offsets_and_title_listings_match_the_engine() {
 #[test]
 fn titles_pages_through_every_match() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = Server::start(&hard_dump(tmp.path()), &[]);
+    let s = App::of_dump(&hard_dump(tmp.path()));
     let mut seen = Vec::new();
     let mut after = String::new();
     loop {
@@ -185,7 +191,7 @@ fn percent(s: &str) -> String {
 
 #[test]
 fn pages_hello_and_the_plain_routes() {
-    let s = Server::sample();
+    let s = App::sample();
     let meta = s.get("/pages/Anarchism").json();
     let index = s.index();
     let page = index.get("Anarchism").unwrap().unwrap();
@@ -225,7 +231,7 @@ fn every_answer_has_one_server_and_one_date_header() {
 #[test]
 fn stats_metrics_and_openapi() {
     let launched = std::time::Instant::now();
-    let s = Server::sample();
+    let s = App::sample();
     for _ in 0..5 {
         assert_eq!(s.get("/json").status, 200);
     }
@@ -250,16 +256,28 @@ fn stats_metrics_and_openapi() {
     assert!(uptime > 0.0 && uptime <= launched.elapsed().as_secs_f64(), "{uptime}");
 
     let metrics = s.get("/metrics");
-    assert!(metrics.header("content-type").unwrap().starts_with("text/plain"));
+    assert_eq!(metrics.header("content-type"), Some("text/plain; version=0.0.4"));
     let text = metrics.text();
     for needle in [
+        "# TYPE folio_requests_total counter",
         "folio_requests_total{route=\"/json\"} 5",
         "folio_pages 206",
-        "folio_request_duration_seconds{route=\"/json\",quantile=\"0.99\"}",
+        "# TYPE folio_request_duration_seconds histogram",
+        "folio_request_duration_seconds_bucket{route=\"/json\",le=\"+Inf\"} 5",
+        "folio_request_duration_seconds_count{route=\"/json\"} 5",
+        "folio_request_duration_seconds_bucket{route=\"/wiki/{*title}\",le=\"+Inf\"} 1",
         "folio_worker_requests_total{worker=\"0\"}",
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
+    // Buckets are cumulative and end at the count.
+    let json_buckets: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("folio_request_duration_seconds_bucket{route=\"/json\""))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(json_buckets.len() > 10 && json_buckets.windows(2).all(|w| w[0] <= w[1]), "{json_buckets:?}");
+    promtool_accepts(&text);
 
     let doc = s.get("/openapi.json").json();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -286,4 +304,24 @@ fn stats_metrics_and_openapi() {
     let codes =
         doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"].as_array().unwrap();
     assert!(codes.iter().any(|c| c == "name_too_short") && codes.iter().any(|c| c == "range_not_satisfiable"));
+}
+
+/// Prometheus' own checker (`promtool check metrics`, Debian's `prometheus` package) finds no
+/// problem in the exposition.
+fn promtool_accepts(text: &str) {
+    use std::io::Write;
+    let Ok(mut child) = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        requirement(false, "promtool (apt-get install prometheus) checks /metrics");
+        return;
+    };
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && report.trim().is_empty(), "promtool: {report}\n{text}");
 }

@@ -1,10 +1,10 @@
-//! `POST /sql` over real HTTP: answers, parameters, Arrow streams, refusals and limits.
+//! `POST /sql`, in-process: answers, parameters, Arrow streams, refusals and limits.
 
-use crate::util::Server;
+use crate::inproc::{App, sample_index};
 
 #[test]
 fn queries_answer_json_rows() {
-    let server = Server::sample();
+    let server = App::sample();
     let a = server.post("/sql", "text/plain", "SELECT id, message FROM fortune WHERE id <= 2 ORDER BY id");
     assert_eq!(a.status, 200, "{}", a.text());
     assert_eq!(a.header("content-type"), Some("application/json"));
@@ -30,7 +30,7 @@ fn queries_answer_json_rows() {
 
 #[test]
 fn arrow_streams_on_request() {
-    let server = Server::sample();
+    let server = App::sample();
     let a = server.send(
         "POST",
         "/sql",
@@ -45,7 +45,7 @@ fn arrow_streams_on_request() {
 
 #[test]
 fn every_kind_of_write_is_refused() {
-    let server = Server::sample();
+    let server = App::sample();
     for sql in [
         "INSERT INTO world VALUES (1, 1)",
         "UPDATE world SET randomNumber = 1",
@@ -73,7 +73,7 @@ fn every_kind_of_write_is_refused() {
 
 #[test]
 fn limits_and_bad_requests_get_clear_4xx() {
-    let server = Server::start(&crate::util::repo().join("datasets/enwiki-sample.xml.bz2"), &["--sql-max-rows", "10"]);
+    let server = App::over(sample_index(), &["--sql-max-rows", "10"]);
     let a = server.post("/sql", "text/plain", "SELECT * FROM world");
     a.assert_error(400, "sql_limit");
     assert_eq!(a.json()["error"]["limit"], "rows");

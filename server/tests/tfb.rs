@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::inproc::App;
 use crate::util::Server;
 
 const TFB_ROUTES: [&str; 7] =
@@ -52,7 +53,7 @@ fn every_route_has_one_server_and_one_date_that_changes_each_second() {
 
 #[test]
 fn db_and_queries_have_the_rules_shapes_and_clamping() {
-    let server = Server::sample();
+    let server = App::sample();
     let db = server.get("/db");
     assert_eq!(db.header("content-type"), Some("application/json"));
     assert_row_shape(&db.json());
@@ -80,7 +81,8 @@ fn db_and_queries_have_the_rules_shapes_and_clamping() {
 
 #[test]
 fn queries_run_one_read_per_row() {
-    let server = Server::sample();
+    let server = App::sample();
+    let stats_sql = |server: &App| server.get("/stats").json()["sql"].clone();
     let before = stats_sql(&server)["world_rows_read"].as_u64().unwrap();
     assert_eq!(server.get("/queries?queries=20").json().as_array().unwrap().len(), 20);
     let after = stats_sql(&server)["world_rows_read"].as_u64().unwrap();
@@ -211,7 +213,7 @@ fn is_refused(e: &ureq::Error) -> bool {
 
 #[test]
 fn fortunes_page_is_exact() {
-    let server = Server::sample();
+    let server = App::sample();
     let a = server.get("/fortunes");
     assert_eq!(a.header("content-type"), Some("text/html; charset=utf-8"));
     let expected = concat!(

@@ -3,6 +3,7 @@
 pub mod fortunes;
 pub mod hello;
 pub mod listings;
+pub mod metrics;
 pub mod openapi;
 pub mod sql;
 pub mod stats;

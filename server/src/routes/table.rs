@@ -7,7 +7,7 @@
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{fortunes, hello, listings, openapi, sql, stats, tfb, wiki, xml};
+use super::{fortunes, hello, listings, metrics, openapi, sql, stats, tfb, wiki, xml};
 use crate::state::{AppState, Limits};
 
 /// One route.
@@ -61,7 +61,7 @@ pub const ROUTES: &[Route] = &[
         handler: |limits| post(sql::query).layer(DefaultBodyLimit::max(limits.max_sql_body)),
     },
     Route { path: "/stats", api: Some("/stats"), index: false, handler: |_| get(stats::json) },
-    Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |_| get(stats::prometheus) },
+    Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |_| get(metrics::prometheus) },
     Route { path: "/openapi.json", api: Some("/openapi.json"), index: false, handler: |_| get(openapi::document) },
 ];
 
