@@ -55,6 +55,7 @@ pub use title_fst::Titles;
 pub use verify::VerifyReport;
 pub use write::IndexWriter;
 
+pub mod byte_ranges;
 mod columns;
 mod entities;
 mod error;
@@ -66,6 +67,7 @@ mod mediawiki;
 pub mod npy;
 mod page_check;
 pub mod pages;
+pub mod params;
 mod prefix;
 pub mod publish;
 mod resolve;

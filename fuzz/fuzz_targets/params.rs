@@ -4,9 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../server/src/params.rs"]
-mod params;
+use folio_engine::params;
 
 fuzz_target!(|input: (&str, u16)| {
     let (query, max) = input;

@@ -4,9 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../server/src/range.rs"]
-mod range;
+use folio_engine::byte_ranges as range;
 
 fuzz_target!(|input: (&str, u64, u8)| {
     let (spec, size, max) = input;

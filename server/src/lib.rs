@@ -34,8 +34,6 @@ pub mod counters;
 pub mod dataset;
 pub mod error;
 pub mod logging;
-pub mod params;
-pub mod range;
 pub mod routes;
 pub mod serve;
 pub mod state;

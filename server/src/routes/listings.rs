@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::{self, ParamError, TitlesParams, encode_cursor};
 use crate::state::AppState;
+use folio_engine::params::{self, ParamError, TitlesParams, encode_cursor};
 
 /// Prefixes shorter than this many characters are refused by `/offsets` and `/title`.
 pub const MIN_PREFIX_CHARS: usize = 3;

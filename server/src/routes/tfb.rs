@@ -10,8 +10,8 @@ use folio_engine::sql::WorldRow;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::clamp_count;
 use crate::state::AppState;
+use folio_engine::params::clamp_count;
 
 /// The `/json` message.
 #[derive(Serialize)]

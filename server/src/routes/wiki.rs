@@ -11,8 +11,8 @@ use folio_engine::{Index, Page};
 use super::{encode_title, path_param};
 use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params;
 use crate::state::AppState;
+use folio_engine::params;
 
 /// The page a person means by `raw` ([`Index::find`]), or 404.
 fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::range::{RangeError, parse};
 use crate::state::AppState;
+use folio_engine::byte_ranges::{RangeError, parse};
 
 const XML: &str = "application/xml; charset=utf-8";
 

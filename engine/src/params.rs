@@ -1,7 +1,8 @@
-//! Query-string parameters of the API, parsed from the raw query without any HTTP type (so the
-//! fuzz targets in `fuzz/` drive exactly the code the routes run).
+//! Request parameters as text: the `key=value&...` query of a listing (`/titles`), a redirect
+//! choice, a listing cursor and the TechEmpower counts, parsed and checked without any HTTP
+//! type, so every front end (and the fuzz targets in `fuzz/`) runs the same code.
 
-use folio_engine::{Case, Cursor};
+use crate::{Case, Cursor};
 use serde::Deserialize;
 
 /// Why a query string was refused.

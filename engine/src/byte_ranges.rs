@@ -1,4 +1,6 @@
-//! HTTP byte ranges (RFC 9110 §14): parsing a `Range: bytes=...` value against a resource size.
+//! Byte ranges of the dump: a `bytes=...` range set (the syntax of RFC 9110 §14, which the
+//! server accepts in a `Range` header or `?range=`) resolved against the dump's size. Which bytes
+//! a range set means is decided here; the server only turns the answer into a 206 or a 416.
 
 use std::ops::RangeInclusive;
 
