@@ -12,7 +12,7 @@ pub enum Escape {
     /// writes page text).
     Text,
     /// An attribute value in either quote, or content where both quotes must be inert: `'` too,
-    /// as `&#39;`.
+    /// as `&apos;` (HTML5 and XML).
     Attribute,
 }
 
@@ -43,7 +43,7 @@ impl fmt::Display for Escaped<'_> {
                 b'<' => "&lt;",
                 b'>' => "&gt;",
                 b'"' => "&quot;",
-                _ => "&#39;",
+                _ => "&apos;",
             })?;
             rest = &rest[i + 1..];
         }
@@ -117,7 +117,7 @@ mod tests {
     fn escape_then_unescape_is_the_identity() {
         let s = "<a href=\"x\">Tom's & Jerry's</a> — フレーム";
         let attr = escape(s, Escape::Attribute).to_string();
-        assert_eq!(attr, "&lt;a href=&quot;x&quot;&gt;Tom&#39;s &amp; Jerry&#39;s&lt;/a&gt; — フレーム");
+        assert_eq!(attr, "&lt;a href=&quot;x&quot;&gt;Tom&apos;s &amp; Jerry&apos;s&lt;/a&gt; — フレーム");
         let text = escape(s, Escape::Text).to_string();
         assert_eq!(text, "&lt;a href=&quot;x&quot;&gt;Tom's &amp; Jerry's&lt;/a&gt; — フレーム");
         for e in [attr, text] {
