@@ -70,6 +70,7 @@ pub mod pages;
 pub mod params;
 mod prefix;
 pub mod publish;
+pub mod render;
 mod resolve;
 #[cfg(feature = "sql")]
 pub mod sql;

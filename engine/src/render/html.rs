@@ -1,0 +1,91 @@
+//! The HTML writer of the renderer: text is always escaped, and every element opened is closed
+//! (in order) by the time the output is taken, whatever the wikitext did.
+
+use crate::entities::{Escape, escape};
+use std::fmt::Write;
+
+/// An HTML fragment being written, with the stack of elements still open.
+#[derive(Default)]
+pub struct Html {
+    out: String,
+    open: Vec<&'static str>,
+}
+
+/// Elements that have no end tag.
+fn is_void(tag: &str) -> bool {
+    matches!(tag, "br" | "hr" | "wbr")
+}
+
+impl Html {
+    /// Text, escaped.
+    pub fn text(&mut self, s: &str) {
+        let _ = write!(self.out, "{}", escape(s, Escape::Text));
+    }
+
+    /// Opens `tag` with `attrs` (names are trusted constants; values are escaped).
+    pub fn open(&mut self, tag: &'static str, attrs: &[(&str, &str)]) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        for (name, value) in attrs {
+            let _ = write!(self.out, " {name}=\"{}\"", escape(value, Escape::Attribute));
+        }
+        self.out.push('>');
+        if !is_void(tag) {
+            self.open.push(tag);
+        }
+    }
+
+    /// Closes the innermost open `tag` and every element opened inside it; nothing when `tag`
+    /// is not open.
+    pub fn close(&mut self, tag: &str) {
+        if let Some(i) = self.open.iter().rposition(|t| *t == tag) {
+            while self.open.len() > i {
+                self.pop();
+            }
+        }
+    }
+
+    /// Closes the innermost open `tag` if it was opened above `floor` (the first `floor`
+    /// elements are not the caller's to close).
+    pub fn close_above(&mut self, tag: &str, floor: usize) {
+        if let Some(i) = self.open.iter().rposition(|t| *t == tag).filter(|&i| i >= floor) {
+            while self.open.len() > i {
+                self.pop();
+            }
+        }
+    }
+
+    /// Closes elements until only `depth` remain open.
+    pub fn close_to(&mut self, depth: usize) {
+        while self.open.len() > depth {
+            self.pop();
+        }
+    }
+
+    /// How many elements are open.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// True when `tag` is open somewhere.
+    pub fn is_open(&self, tag: &str) -> bool {
+        self.open.contains(&tag)
+    }
+
+    fn pop(&mut self) {
+        if let Some(tag) = self.open.pop() {
+            let _ = write!(self.out, "</{tag}>");
+        }
+    }
+
+    /// Raw markup that the renderer wrote itself (never page text).
+    pub fn raw(&mut self, markup: &str) {
+        self.out.push_str(markup);
+    }
+
+    /// Everything written, every element closed.
+    pub fn finish(mut self) -> String {
+        self.close_to(0);
+        self.out
+    }
+}
