@@ -38,6 +38,7 @@
 //! # Ok::<(), folio_engine::Error>(())
 //! ```
 
+pub use article::Article;
 pub use columns::{PageColumns, Strings};
 pub use entities::{Escape, Escaped, UnescapeError, escape, unescape};
 pub use error::{Error, Limit, Result};
@@ -55,6 +56,7 @@ pub use title_fst::Titles;
 pub use verify::VerifyReport;
 pub use write::IndexWriter;
 
+pub mod article;
 pub mod byte_ranges;
 mod columns;
 mod entities;

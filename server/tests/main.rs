@@ -6,6 +6,7 @@ mod inproc;
 mod lifecycle;
 mod limits;
 mod ranges;
+mod reader;
 mod routes;
 mod sql;
 mod sql_limits;

@@ -123,13 +123,23 @@ pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
             i = close + 2 + trail;
             run = i;
         } else if c == b'[' && i < no_bracket_after && SCHEMES.iter().any(|s| rest[1..].starts_with(s)) {
-            match rest.find(']') {
+            // The label ends at the first `]` that does not close an internal link in it.
+            let mut k = i + 1;
+            let close = loop {
+                match b.get(k) {
+                    None => break None,
+                    Some(b']') => break Some(k),
+                    Some(b'[') if links.contains_key(&k) => k = links[&k] + 2,
+                    Some(_) => k += 1,
+                }
+            };
+            match close {
                 Some(close) => {
                     flush(out, run, i);
-                    let inner = &rest[1..close];
+                    let inner = &text[i + 1..close];
                     let (url, label) = inner.split_once([' ', '\t']).unwrap_or((inner, ""));
                     external(r, url, label.trim(), out);
-                    i += close + 1;
+                    i = close + 1;
                     run = i;
                 }
                 None => {

@@ -12,7 +12,10 @@ pub fn external(r: &mut Renderer<'_>, url: &str, label: &str, out: &mut Html) {
     if label.is_empty() {
         out.text(&url);
     } else {
+        // Links inside the label are shown as their text: an anchor cannot hold another.
+        r.in_link += 1;
         r.nested(label, out);
+        r.in_link -= 1;
     }
     out.close("a");
 }
@@ -88,6 +91,14 @@ pub fn link(r: &mut Renderer<'_>, inner: &str, trail: &str, out: &mut Html) {
         if is_language(ns) && !NAMESPACES.contains(&ns) {
             return;
         }
+    }
+    if r.in_link > 0 {
+        match label {
+            Some(l) if !l.trim().is_empty() => r.nested(l, out),
+            _ => out.text(&target),
+        }
+        out.text(trail);
+        return;
     }
     let (page, section) = target.split_once('#').unwrap_or((&target, ""));
     let title = normalize_title(page);

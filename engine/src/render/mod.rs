@@ -87,6 +87,7 @@ pub fn render(wikitext: &str, links: &dyn Links) -> Rendered {
         categories: Vec::new(),
         headings: Vec::new(),
         infoboxes: Vec::new(),
+        in_link: 0,
         depth: 0,
     };
     let text = strip::strip(wikitext, &mut r.pieces);
@@ -125,6 +126,8 @@ pub(crate) struct Renderer<'a> {
     categories: Vec<String>,
     headings: Vec<Heading>,
     infoboxes: Vec<String>,
+    /// Inside an external link's label (links there are written as text).
+    in_link: u8,
     /// Nesting of inner renderings (a reference's or an infobox value's text).
     depth: u8,
 }

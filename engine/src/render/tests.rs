@@ -67,6 +67,15 @@ fn templates_are_side_tables_text_or_markers() {
 }
 
 #[test]
+fn an_external_label_may_hold_internal_links() {
+    let h = html("[http://x.example/a [[Bus]]. \"[[Physics|Phys]]\"] after");
+    assert_eq!(
+        h,
+        "<p><a href=\"http://x.example/a\" class=\"external\" rel=\"nofollow noopener\">Bus. &quot;Phys&quot;</a> after</p>"
+    );
+}
+
+#[test]
 fn nowiki_pre_entities_and_files() {
     let h = html(
         "<nowiki>[[not a link]]</nowiki> &mdash; &amp; &bogus;\n<pre>\n  code <b>\n</pre>\n[[File:X.jpg|thumb|200px|A [[Bus]]]]",

@@ -5,6 +5,7 @@ pub mod hello;
 pub mod listings;
 pub mod metrics;
 pub mod openapi;
+pub mod reader;
 pub mod sql;
 pub mod stats;
 pub mod table;

@@ -68,6 +68,35 @@ fn assemble() -> (Value, Vec<String>) {
                     "508": error_response("Redirects loop.")
                 }
             }},
+            "/html/{title}": {"get": {
+                "summary": "The article rendered to an HTML fragment (redirects followed; templates not expanded).",
+                "parameters": [title],
+                "responses": {
+                    "200": {"description": "The fragment.", "headers": {"ETag": {"schema": {"type": "string"}}, "Content-Security-Policy": {"schema": {"type": "string"}}},
+                            "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "304": {"description": "If-None-Match matched the current ETag."},
+                    "400": error_response("A bad path."),
+                    "404": error_response("No page has this title."),
+                    "503": error_response("Too many renderings in progress; retry."),
+                    "508": error_response("Redirects loop.")
+                }
+            }},
+            "/read/{title}": {"get": {
+                "summary": "The article in a whole reader page: title, contents, metadata, licence.",
+                "parameters": [title],
+                "responses": {
+                    "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "304": {"description": "If-None-Match matched the current ETag."},
+                    "400": error_response("A bad path."),
+                    "404": error_response("No page has this title."),
+                    "503": error_response("Too many renderings in progress; retry."),
+                    "508": error_response("Redirects loop.")
+                }
+            }},
+            "/assets/folio.css": {"get": {
+                "summary": "The reader's stylesheet.",
+                "responses": {"200": {"description": "CSS.", "content": {"text/css": {"schema": {"type": "string"}}}}}
+            }},
             "/pages/{title}": {"get": {
                 "summary": "One page's metadata.",
                 "parameters": [title],

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use folio_engine::params;
 
 /// The page a person means by `raw` ([`Index::find`]), or 404.
-fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
+pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
     index.find(raw)?.ok_or_else(|| {
         ApiError::new(Code::PageNotFound, format!("no page is titled {:?}", folio_engine::normalize_title(raw)))
     })
@@ -26,7 +26,7 @@ fn etag(state: &AppState, row: u32) -> HeaderValue {
 }
 
 /// True when `If-None-Match` lists `tag` (weak comparison, as RFC 9110 asks for this header).
-fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+pub(crate) fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
     let tag = tag.to_str().unwrap_or_default();
     headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
         let t = t.trim();

@@ -1,0 +1,90 @@
+//! An article as a reader sees it: the page a title means (redirects followed), its wikitext
+//! taken from the dump, rendered to HTML by [`crate::render`] with links resolved against this
+//! index.
+
+use std::borrow::Cow;
+
+use crate::error::{Error, Result};
+use crate::render::{Links, Rendered, render};
+use crate::{Index, Page, title_to_url, unescape};
+
+/// A rendered article.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// The page shown (the redirect's target when the title asked for was a redirect).
+    pub row: u32,
+    /// Its title.
+    pub title: String,
+    /// Its MediaWiki page id.
+    pub page_id: u64,
+    /// Its namespace.
+    pub ns: i32,
+    /// Bytes of its XML in the dump.
+    pub bytes: u64,
+    /// Where it redirects, when it is a redirect whose target is not in the dataset.
+    pub redirect: Option<String>,
+    /// The title asked for, when a redirect led here.
+    pub redirected_from: Option<String>,
+    /// The rendering.
+    pub rendered: Rendered,
+}
+
+/// Links of rendered articles: a page exists when this index has it; its URL is `base` and the
+/// title's URL form.
+struct IndexLinks<'a> {
+    index: &'a Index,
+    base: &'a str,
+}
+
+impl Links for IndexLinks<'_> {
+    fn exists(&self, title: &str) -> bool {
+        matches!(self.index.row_of(title), Ok(Some(_)))
+    }
+
+    fn href(&self, title: &str) -> String {
+        format!("{}{}", self.base, title_to_url(title))
+    }
+}
+
+/// The unescaped text of the `<text>` element of one page's XML (empty when it has none).
+pub fn wikitext(xml: &[u8]) -> Result<Cow<'_, str>> {
+    let finder = memchr::memmem::find;
+    let Some(open) = finder(xml, b"<text") else { return Ok(Cow::Borrowed("")) };
+    let Some(gt) = memchr::memchr(b'>', &xml[open..]).map(|k| open + k) else {
+        return Err(Error::InvalidInput("a <text> element that does not close its tag".into()));
+    };
+    if xml[gt - 1] == b'/' {
+        return Ok(Cow::Borrowed(""));
+    }
+    let end = finder(&xml[gt..], b"</text>").map_or(xml.len(), |k| gt + k);
+    unescape(&xml[gt + 1..end]).map_err(|e| Error::InvalidInput(format!("page text at byte {}: {}", e.offset, e.what)))
+}
+
+impl Index {
+    /// The article a person means by `raw` ([`Index::find`], redirects followed), rendered with
+    /// links to `link_base` + the title's URL form (for example `/read/`). `None` when no page
+    /// has that title.
+    pub fn article(&self, raw: &str, link_base: &str) -> Result<Option<Article>> {
+        let Some(first) = self.find(raw)? else { return Ok(None) };
+        let asked = first.title.to_string();
+        let page = self.follow_redirects(first)?;
+        Ok(Some(self.render_page(&page, (page.title != asked).then_some(asked), link_base)?))
+    }
+
+    /// Renders `page` itself (no redirect followed).
+    pub fn render_page(&self, page: &Page<'_>, redirected_from: Option<String>, link_base: &str) -> Result<Article> {
+        let xml = self.page_bytes(page)?;
+        let text = wikitext(&xml)?;
+        let rendered = render(&text, &IndexLinks { index: self, base: link_base });
+        Ok(Article {
+            row: page.row,
+            title: page.title.to_string(),
+            page_id: page.page_id,
+            ns: page.ns,
+            bytes: page.len(),
+            redirect: page.redirect.map(str::to_string),
+            redirected_from,
+            rendered,
+        })
+    }
+}

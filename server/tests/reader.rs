@@ -1,0 +1,101 @@
+//! The reader's routes, in-process: `/html/{title}` and `/read/{title}` over the sample.
+
+use crate::inproc::App;
+
+/// Checks that `html` is a well-formed fragment: every tag closed in order (void elements
+/// aside), no script or event attribute. Returns the text outside tags.
+fn well_formed(html: &str) -> String {
+    let mut stack: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        let end = rest[i..].find('>').expect("every tag ends") + i;
+        let tag = &rest[i + 1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop().as_deref(), Some(name), "</{name}> closes what was open, in {html}");
+            continue;
+        }
+        let name = tag.split(' ').next().unwrap().to_string();
+        assert!(!matches!(name.as_str(), "script" | "iframe" | "object" | "img"), "<{name}>");
+        // Attribute names are outside the quoted values.
+        for part in tag.split('"').step_by(2) {
+            assert!(!part.split_whitespace().any(|a| a.starts_with("on")), "an event attribute: <{tag}>");
+        }
+        if !matches!(name.as_str(), "br" | "hr" | "wbr" | "meta" | "link") {
+            stack.push(name);
+        }
+    }
+    text.push_str(rest);
+    assert!(stack.is_empty(), "left open: {stack:?}");
+    text
+}
+
+#[test]
+fn every_page_of_the_sample_renders() {
+    let s = App::sample();
+    let mut articles = 0;
+    for row in 0..s.index().len() {
+        let page = s.index().page(row).unwrap();
+        let path = format!("/html/{}", folio_engine::title_to_url(page.title));
+        let a = s.get(&path);
+        assert_eq!(a.status, 200, "{path}: {}", a.text());
+        assert_eq!(a.header("content-type"), Some("text/html; charset=utf-8"));
+        let text = well_formed(&a.text());
+        if page.redirect.is_none() && page.ns == 0 {
+            articles += 1;
+            assert!(!text.contains("'''"), "{path}: bold markup left as text");
+        }
+    }
+    assert!(articles > 90, "{articles}");
+}
+
+#[test]
+fn an_article_reads_as_text_with_links_and_references() {
+    let s = App::sample();
+    let a = s.get("/html/Anarchism");
+    let html = a.text();
+    let text = well_formed(&html);
+    assert!(text.contains("Anarchism is a political philosophy"), "{}", &text[..500.min(text.len())]);
+    assert!(!text.contains("[[") && !text.contains("{{"), "no wiki markup in the first paragraph");
+    assert!(html.contains("<a href=\"/read/Political_philosophy\""), "links to pages of the dataset");
+    assert!(html.contains("class=\"new\""), "links to pages outside it are red");
+    assert!(html.contains("<ol class=\"references\">") && html.contains("<div class=\"categories\">"));
+    // Its ETag carries the renderer's version, and revalidates.
+    let tag = a.header("etag").unwrap().to_string();
+    assert!(tag.ends_with(&format!("-h{}\"", folio_engine::render::RENDERER_VERSION)), "{tag}");
+    let again = s.request("GET", "/html/Anarchism", &[("If-None-Match", &tag)]);
+    assert_eq!((again.status, again.body.len()), (304, 0));
+    assert!(a.header("content-security-policy").unwrap().contains("script-src 'self'"));
+}
+
+#[test]
+fn redirects_are_followed_and_missing_pages_are_404() {
+    let s = App::sample();
+    let a = s.get("/html/ANOVA");
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("x-folio-title"), Some("Analysis_of_variance"));
+    s.get("/html/No_such_page_anywhere").assert_error(404, "page_not_found");
+    s.get("/read/No_such_page_anywhere").assert_error(404, "page_not_found");
+}
+
+#[test]
+fn the_reader_page_has_title_contents_metadata_and_licence() {
+    let s = App::sample();
+    let a = s.get("/read/ANOVA");
+    assert_eq!(a.status, 200);
+    let html = a.text();
+    well_formed(html.trim_start_matches("<!DOCTYPE html>"));
+    assert!(html.contains("<h1 id=\"title\">Analysis of variance</h1>"));
+    assert!(html.contains("(Redirected from <a href=\"/wiki/ANOVA\">ANOVA</a>)"));
+    assert!(html.contains("<nav class=\"toc\""), "contents");
+    assert!(html.contains("<dt>Page id</dt>"));
+    assert!(html.contains("creativecommons.org/licenses/by-sa/4.0") && html.contains("action=history"));
+    let css = s.get("/assets/folio.css");
+    assert_eq!((css.status, css.header("content-type")), (200, Some("text/css; charset=utf-8")));
+    assert!(css.text().contains("prefers-color-scheme: dark"));
+}
