@@ -69,5 +69,33 @@ fn scan(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queries, scan);
+/// The renderer over every page of the real sample (English Wikipedia), and its largest article.
+fn render(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out = dir.path().join("sample");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/enwiki-sample.xml.bz2");
+    folio_ingest::build::build(&folio_ingest::build::BuildConfig { dump: sample, out: out.clone(), progress: false })
+        .expect("index the sample");
+    let index = Index::open(&out).expect("open the sample");
+    let pages: Vec<_> = (0..index.len()).map(|r| index.page(r).unwrap()).filter(|p| p.redirect.is_none()).collect();
+    let text_bytes = |p: &folio_engine::Page<'_>| {
+        folio_engine::article::wikitext(&index.page_bytes(p).unwrap()).unwrap().len() as u64
+    };
+    let total: u64 = pages.iter().map(text_bytes).sum();
+    let largest = *pages.iter().max_by_key(|p| text_bytes(p)).unwrap();
+    let mut g = c.benchmark_group("render");
+    g.throughput(Throughput::Bytes(total));
+    g.bench_function("every_article_of_the_sample", |b| {
+        b.iter(|| {
+            pages.iter().map(|p| index.render_page(p, None, "/read/").unwrap().rendered.html.len()).sum::<usize>()
+        })
+    });
+    g.throughput(Throughput::Bytes(text_bytes(&largest)));
+    g.bench_function("largest_article", |b| {
+        b.iter(|| index.render_page(&largest, None, "/read/").unwrap().rendered.html.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, queries, scan, render);
 criterion_main!(benches);
