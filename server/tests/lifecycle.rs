@@ -84,12 +84,7 @@ fn json_logs_and_the_request_log() {
     let s = Server::start(&repo().join("datasets/enwiki-sample.xml.bz2"), &["--access-log", "--log-format", "json"]);
     assert_eq!(s.get("/wiki/Anarchism?redirect=follow").status, 200);
     s.get("/no/such/route");
-    let mut s = s;
-    let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    assert!(s.child.wait().unwrap().success());
-    let mut err = String::new();
-    s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let err = stop_and_read_stderr(s);
     let events: Vec<serde_json::Value> =
         err.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
     let access: Vec<&serde_json::Value> = events.iter().filter(|e| e["target"] == "folio::access").collect();
@@ -107,11 +102,16 @@ fn json_logs_and_the_request_log() {
 fn no_request_log_unless_asked() {
     let s = Server::sample();
     s.get("/json");
-    let mut s = s;
+    let err = stop_and_read_stderr(s);
+    assert!(err.contains("stopped") && !err.contains("/json"), "{err}");
+}
+
+/// Stops `s` with SIGTERM, checks it exits 0, and returns everything it wrote to stderr.
+fn stop_and_read_stderr(mut s: Server) -> String {
     let pid = s.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     assert!(s.child.wait().unwrap().success());
     let mut err = String::new();
     s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert!(err.contains("stopped") && !err.contains("/json"), "{err}");
+    err
 }

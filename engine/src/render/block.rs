@@ -33,9 +33,8 @@ pub fn blocks(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
             table_line(r, &mut s, line, lead, out);
             continue;
         }
-        if let Some(n) = block_piece(r, line) {
+        if let Some(body) = block_piece(r, line) {
             end_blocks(&mut s, out);
-            let Piece::Pre(body) = r.pieces[n].clone() else { unreachable!("block_piece returns pre") };
             out.open("pre", &[]);
             out.text(&body);
             out.close("pre");
@@ -96,10 +95,13 @@ pub fn blocks(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
     }
 }
 
-/// The number of the `<pre>` piece when `line` is nothing but its marker.
-fn block_piece(r: &Renderer<'_>, line: &str) -> Option<usize> {
+/// The text of the `<pre>` piece when `line` is nothing but its marker.
+fn block_piece(r: &Renderer<'_>, line: &str) -> Option<String> {
     let n: usize = line.trim().strip_prefix(MARK)?.strip_suffix(END)?.parse().ok()?;
-    matches!(r.pieces.get(n), Some(Piece::Pre(_))).then_some(n)
+    match r.pieces.get(n) {
+        Some(Piece::Pre(body)) => Some(body.clone()),
+        _ => None,
+    }
 }
 
 fn paragraph(r: &mut Renderer<'_>, s: &mut State, line: &str, out: &mut Html) {
@@ -271,7 +273,7 @@ fn table_line(r: &mut Renderer<'_>, s: &mut State, line: &str, lead: &str, out: 
         return;
     };
     for cell in cells {
-        let t = s.tables.last_mut().expect("a table is open");
+        let Some(t) = s.tables.last_mut() else { return };
         open_cell(t, tag, out);
         inline(r, cell_content(cell).trim(), out);
     }

@@ -63,7 +63,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
     let text: String = text.chars().filter(|&c| c != MARK && c != END).collect();
     let pairs = pair_braces(&text);
     let mut out = String::with_capacity(text.len());
-    let mut closers: Vec<Finder> = Vec::new();
+    let mut closers: Vec<Finder> = LITERAL.iter().map(|t| Finder::new(closing(t))).collect();
     let mut comment_end = Finder::new("-->");
     let mut ref_end = Finder::new("</ref>");
     let mut i = 0;
@@ -109,22 +109,14 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                 }
                 continue;
             }
-            if let Some(&tag) = LITERAL.iter().find(|t| **t == name_lc) {
+            if let Some(k) = LITERAL.iter().position(|t| *t == name_lc) {
+                let tag = LITERAL[k];
                 if self_closed {
                     i += open_end;
                     continue;
                 }
                 let body_start = i + open_end;
-                let finder = match closers
-                    .iter_mut()
-                    .position(|f| f.needle.trim_start_matches("</").trim_end_matches('>') == tag)
-                {
-                    Some(k) => &mut closers[k],
-                    None => {
-                        closers.push(Finder::new(closing(tag)));
-                        closers.last_mut().expect("just pushed")
-                    }
-                };
+                let finder = &mut closers[k];
                 let close = closing(tag);
                 let (body_end, after) = match finder.find(&text, body_start) {
                     Some(e) => (e, e + close.len()),
@@ -142,7 +134,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                 continue;
             }
         }
-        let c = rest.chars().next().expect("in bounds");
+        let Some(c) = rest.chars().next() else { break };
         out.push(c);
         i += c.len_utf8();
     }
