@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 use crate::render::{Links, Rendered, render};
 use crate::{Index, Page, title_to_url, unescape};
 
+/// Draws [`Index::random_article`] makes before it scans.
+pub const RANDOM_TRIES: usize = 64;
+
 /// A rendered article.
 #[derive(Debug, Clone)]
 pub struct Article {
@@ -69,6 +72,45 @@ impl Index {
         let asked = first.title.to_string();
         let page = self.follow_redirects(first)?;
         Ok(Some(self.render_page(&page, (page.title != asked).then_some(asked), link_base)?))
+    }
+
+    /// A random article: a page of namespace 0 that is not a redirect, drawn from `seed` (any
+    /// value; the caller supplies the randomness, so a test can repeat a draw). Rows are drawn
+    /// uniformly, skipping those that are not articles, for up to [`RANDOM_TRIES`] draws; a
+    /// dataset with (almost) no articles is then scanned from the last draw, so the answer is
+    /// `None` only when it has none.
+    pub fn random_article(&self, seed: u64) -> Result<Option<u32>> {
+        let n = self.len() as u64;
+        if n == 0 {
+            return Ok(None);
+        }
+        let is_article = |row: u64| -> Result<bool> {
+            let t = self.page_table();
+            Ok(t.ns(row as usize)? == 0 && t.redirect(row as usize)?.is_none())
+        };
+        // splitmix64: a full-period generator, good enough to pick rows.
+        let mut state = seed;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let mut row = 0;
+        for _ in 0..RANDOM_TRIES {
+            row = next() % n;
+            if is_article(row)? {
+                return Ok(Some(row as u32));
+            }
+        }
+        for k in 1..n {
+            let r = (row + k) % n;
+            if is_article(r)? {
+                return Ok(Some(r as u32));
+            }
+        }
+        Ok(None)
     }
 
     /// Renders `page` itself (no redirect followed).

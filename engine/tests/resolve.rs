@@ -50,3 +50,22 @@ fn a_redirect_into_a_damaged_index_is_an_error_not_the_redirect_page() {
     let err = index.follow_redirects(quote).unwrap_err();
     assert_eq!(err.code(), "index_corrupt", "{err}");
 }
+
+#[test]
+fn random_articles_are_articles_and_reach_every_article() {
+    let index = Index::open(fixture()).unwrap();
+    let table = index.page_table();
+    let articles: Vec<u32> = (0..index.len())
+        .filter(|&r| table.ns(r).unwrap() == 0 && table.redirect(r).unwrap().is_none())
+        .map(|r| r as u32)
+        .collect();
+    assert!(!articles.is_empty() && articles.len() < index.len(), "the fixture has articles and others");
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..500 {
+        let row = index.random_article(seed).unwrap().unwrap();
+        assert!(articles.contains(&row), "seed {seed} drew row {row}, not an article");
+        seen.insert(row);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), articles, "500 draws reach every article");
+    assert_eq!(index.random_article(7).unwrap(), index.random_article(7).unwrap(), "a seed repeats its draw");
+}

@@ -5,6 +5,15 @@ use crate::inproc::App;
 /// Checks that `html` is a well-formed fragment: every tag closed in order (void elements
 /// aside), no script or event attribute. Returns the text outside tags.
 fn well_formed(html: &str) -> String {
+    checked(html, false)
+}
+
+/// [`well_formed`] for a whole page, whose one script is the server's own asset.
+fn well_formed_page(html: &str) -> String {
+    checked(html.trim_start_matches("<!DOCTYPE html>"), true)
+}
+
+fn checked(html: &str, own_script: bool) -> String {
     let mut stack: Vec<String> = Vec::new();
     let mut text = String::new();
     let mut rest = html;
@@ -21,12 +30,13 @@ fn well_formed(html: &str) -> String {
             continue;
         }
         let name = tag.split(' ').next().unwrap().to_string();
-        assert!(!matches!(name.as_str(), "script" | "iframe" | "object" | "img"), "<{name}>");
+        let ours = own_script && tag.starts_with("script src=\"/assets/folio.js?v=") && tag.ends_with("\" defer");
+        assert!(!matches!(name.as_str(), "script" | "iframe" | "object" | "img") || ours, "<{tag}>");
         // Attribute names are outside the quoted values.
         for part in tag.split('"').step_by(2) {
             assert!(!part.split_whitespace().any(|a| a.starts_with("on")), "an event attribute: <{tag}>");
         }
-        if !matches!(name.as_str(), "br" | "hr" | "wbr" | "meta" | "link") {
+        if !matches!(name.as_str(), "br" | "hr" | "wbr" | "meta" | "link" | "input") {
             stack.push(name);
         }
     }
@@ -80,7 +90,10 @@ fn redirects_are_followed_and_missing_pages_are_404() {
     assert_eq!(a.status, 200);
     assert_eq!(a.header("x-folio-title"), Some("Analysis_of_variance"));
     s.get("/html/No_such_page_anywhere").assert_error(404, "page_not_found");
-    s.get("/read/No_such_page_anywhere").assert_error(404, "page_not_found");
+    let missing = s.get("/read/No_such_page_anywhere");
+    assert_eq!((missing.status, missing.header("content-type")), (404, Some("text/html; charset=utf-8")));
+    assert!(missing.text().contains("This dataset has no page titled “No such page anywhere”"));
+    assert!(missing.text().contains("href=\"/?q=No+such+page+anywhere\""));
 }
 
 #[test]
@@ -89,8 +102,9 @@ fn the_reader_page_has_title_contents_metadata_and_licence() {
     let a = s.get("/read/ANOVA");
     assert_eq!(a.status, 200);
     let html = a.text();
-    well_formed(html.trim_start_matches("<!DOCTYPE html>"));
-    assert!(html.contains("<h1 id=\"title\">Analysis of variance</h1>"));
+    well_formed_page(&html);
+    assert!(html.contains("<h1 id=\"folio-title\">Analysis of variance</h1>"));
+    assert!(html.contains("data-src=\"/wiki/Analysis_of_variance\""), "the XML toggle loads the page shown");
     assert!(html.contains("(Redirected from <a href=\"/wiki/ANOVA\">ANOVA</a>)"));
     assert!(html.contains("<nav class=\"toc\""), "contents");
     assert!(html.contains("<dt>Page id</dt>"));
@@ -98,4 +112,47 @@ fn the_reader_page_has_title_contents_metadata_and_licence() {
     let css = s.get("/assets/folio.css");
     assert_eq!((css.status, css.header("content-type")), (200, Some("text/css; charset=utf-8")));
     assert!(css.text().contains("prefers-color-scheme: dark"));
+    let js = s.get("/assets/folio.js");
+    assert_eq!((js.status, js.header("content-type")), (200, Some("text/javascript; charset=utf-8")));
+    let tag = js.header("etag").unwrap().to_string();
+    assert_eq!(s.request("GET", "/assets/folio.js", &[("if-none-match", &tag)]).status, 304);
+    assert!(html.contains(&tag[2..10]), "the page links to this version of its assets and its ETag names it");
+    s.get("/assets/nothing.js").assert_error(404, "route_not_found");
+}
+
+#[test]
+fn the_home_page_shows_the_dataset_and_searches_without_script() {
+    let s = App::sample();
+    let home = s.get("/");
+    assert_eq!((home.status, home.header("content-type")), (200, Some("text/html; charset=utf-8")));
+    assert!(home.header("content-security-policy").unwrap().contains("script-src 'self'"));
+    let html = home.text();
+    well_formed_page(&html);
+    let stats: serde_json::Value = serde_json::from_str(&s.get("/stats").text()).unwrap();
+    let pages = stats["dataset"]["pages"].as_u64().unwrap();
+    assert!(html.contains(&format!("<dt>Pages</dt><dd>{pages}</dd>")), "the count /stats gives");
+    assert!(html.contains("<code>enwiki-sample.xml.bz2</code>"), "the file the index was built from");
+    assert!(!html.contains("<script>") && html.contains("<script src=\"/assets/folio.js?v="));
+
+    // A title as typed opens its page; the start of titles lists them; nothing says so.
+    let found = s.get("/?q=anarchism");
+    assert_eq!((found.status, found.header("location")), (303, Some("/read/Anarchism")));
+    let listed = s.get("/?q=anar").text();
+    assert!(listed.contains("<a href=\"/read/Anarchism\">Anarchism</a>"), "{listed}");
+    assert!(s.get("/?q=zzqx").text().contains("No page title starts with “zzqx”"));
+    assert_eq!(s.get("/?q=%3Cb%3E").text().matches("<b>").count(), 0, "the query is escaped");
+}
+
+#[test]
+fn random_opens_an_article() {
+    let s = App::sample();
+    for _ in 0..20 {
+        let r = s.get("/random");
+        assert_eq!((r.status, r.header("cache-control")), (303, Some("no-store")));
+        let to = r.header("location").unwrap().to_string();
+        let title = to.strip_prefix("/read/").unwrap();
+        let page: serde_json::Value = serde_json::from_str(&s.get(&format!("/pages/{title}")).text()).unwrap();
+        assert_eq!(page["ns"], 0, "{to}");
+        assert!(page["redirect"].is_null(), "{to} is a redirect");
+    }
 }

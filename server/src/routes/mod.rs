@@ -1,7 +1,10 @@
 //! Handlers, one file per URL family.
 
+pub mod assets;
 pub mod fortunes;
 pub mod hello;
+pub mod home;
+pub mod layout;
 pub mod listings;
 pub mod metrics;
 pub mod openapi;

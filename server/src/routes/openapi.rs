@@ -82,20 +82,42 @@ fn assemble() -> (Value, Vec<String>) {
                 }
             }},
             "/read/{title}": {"get": {
-                "summary": "The article in a whole reader page: title, contents, metadata, licence.",
+                "summary": "The article in a whole reader page: title, contents, metadata, the page's XML on demand, licence.",
                 "parameters": [title],
                 "responses": {
                     "200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
                     "304": {"description": "If-None-Match matched the current ETag."},
                     "400": error_response("A bad path."),
-                    "404": error_response("No page has this title."),
+                    "404": {"description": "No page has this title: a reader page that says so.", "content": {"text/html": {"schema": {"type": "string"}}}},
                     "503": error_response("Too many renderings in progress; retry."),
                     "508": error_response("Redirects loop.")
                 }
             }},
-            "/assets/folio.css": {"get": {
-                "summary": "The reader's stylesheet.",
-                "responses": {"200": {"description": "CSS.", "content": {"text/css": {"schema": {"type": "string"}}}}}
+            "/": {"get": {
+                "summary": "The reader's home page: a search box with type-ahead, a random-article button and the dataset's facts. With q, the page that title means (303 to /read/{title}) or the article titles that start with it.",
+                "parameters": [query_param("q", "A title, or the start of titles, as a person types it.", json!({"type": "string"}))],
+                "responses": {
+                    "200": {"description": "The home page, or the titles that start with q.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "303": {"description": "q names a page: its reader page is in Location."},
+                    "400": error_response("A bad query string.")
+                }
+            }},
+            "/random": {"get": {
+                "summary": "A random article (namespace 0, not a redirect).",
+                "responses": {
+                    "303": {"description": "Location: the article's reader page."},
+                    "404": error_response("The dataset has no article.")
+                }
+            }},
+            "/assets/{file}": {"get": {
+                "summary": "The reader's stylesheet and script, compiled into the server.",
+                "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string", "enum": super::assets::ASSETS.iter().map(|a| a.name).collect::<Vec<_>>()}}],
+                "responses": {
+                    "200": {"description": "The file.", "headers": {"ETag": {"schema": {"type": "string"}}},
+                            "content": {"text/css": {"schema": {"type": "string"}}, "text/javascript": {"schema": {"type": "string"}}}},
+                    "304": {"description": "If-None-Match matched the current ETag."},
+                    "404": error_response("No such asset.")
+                }
             }},
             "/pages/{title}": {"get": {
                 "summary": "One page's metadata.",

@@ -11,10 +11,40 @@ pub(crate) fn index_bytes(state: &AppState) -> u64 {
     state.index.manifest().files.values().map(|f| f.bytes).sum()
 }
 
+/// The dataset served: the `dataset` object of `/stats`, and the facts of the home page.
+#[derive(serde::Serialize)]
+pub(crate) struct Dataset {
+    pub dump: std::path::PathBuf,
+    /// The file the index was built from (the `.bz2` when `dump` is its decompressed copy).
+    pub source: std::path::PathBuf,
+    pub pages: u64,
+    pub redirects: u64,
+    pub distinct_titles: u64,
+    pub dump_bytes: u64,
+    pub index_bytes: u64,
+    /// `None` while verification runs.
+    pub verified: Option<bool>,
+    pub verify_error: Option<String>,
+}
+
+pub(crate) fn dataset(state: &AppState) -> Dataset {
+    let m = state.index.manifest();
+    Dataset {
+        dump: state.index.dump_path().to_path_buf(),
+        source: m.dump.source.clone(),
+        pages: m.counts.pages,
+        redirects: m.counts.redirects,
+        distinct_titles: m.counts.distinct_titles,
+        dump_bytes: state.index.dump().len() as u64,
+        index_bytes: index_bytes(state),
+        verified: state.verification.get().map(|v| v.is_ok()),
+        verify_error: state.verification.get().and_then(|v| v.as_ref().err()).cloned(),
+    }
+}
+
 /// `GET /stats`: uptime, the dataset, requests and latency percentiles per route, requests per
 /// worker thread, memory.
 pub async fn json(State(state): State<AppState>) -> Json<Value> {
-    let m = state.index.manifest();
     let routes = state.stats.routes();
     let (rss, anon, file) = memory();
     let dump_bytes = state.index.dump().len() as u64;
@@ -23,16 +53,7 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
     let pool = state.catalog.workers().unwrap_or_default();
     Json(json!({
         "uptime_seconds": state.stats.uptime().as_secs_f64(),
-        "dataset": {
-            "dump": state.index.dump_path(),
-            "pages": m.counts.pages,
-            "redirects": m.counts.redirects,
-            "distinct_titles": m.counts.distinct_titles,
-            "dump_bytes": dump_bytes,
-            "index_bytes": index_bytes(&state),
-            "verified": state.verification.get().map(|v| v.is_ok()),
-            "verify_error": state.verification.get().and_then(|v| v.as_ref().err()),
-        },
+        "dataset": dataset(&state),
         "requests": {
             "total": routes.iter().map(|r| r.requests).sum::<u64>(),
             "routes": routes,

@@ -7,7 +7,7 @@
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{fortunes, hello, listings, metrics, openapi, reader, sql, stats, tfb, wiki, xml};
+use super::{assets, fortunes, hello, home, listings, metrics, openapi, reader, sql, stats, tfb, wiki, xml};
 use crate::state::{AppState, Limits};
 
 /// One route.
@@ -28,12 +28,9 @@ pub const ROUTES: &[Route] = &[
     Route { path: "/pages/{*title}", api: Some("/pages/{title}"), index: true, handler: |_| get(wiki::meta) },
     Route { path: "/html/{*title}", api: Some("/html/{title}"), index: true, handler: |_| get(reader::fragment) },
     Route { path: "/read/{*title}", api: Some("/read/{title}"), index: true, handler: |_| get(reader::page) },
-    Route {
-        path: "/assets/folio.css",
-        api: Some("/assets/folio.css"),
-        index: false,
-        handler: |_| get(reader::stylesheet),
-    },
+    Route { path: "/", api: Some("/"), index: true, handler: |_| get(home::page) },
+    Route { path: "/random", api: Some("/random"), index: true, handler: |_| get(home::random) },
+    Route { path: "/assets/{file}", api: Some("/assets/{file}"), index: false, handler: |_| get(assets::file) },
     // An empty prefix: the refusal of any short prefix (documented with the prefix routes).
     Route { path: "/offsets/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
     Route {

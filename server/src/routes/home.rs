@@ -1,0 +1,164 @@
+//! The reader's home page, `GET /` (the dataset's facts and the search box; `/?q=` opens the page
+//! a title means or lists the titles that start with it, so searching works without script too),
+//! and `GET /random` (a random article).
+
+use std::fmt::Write;
+use std::hash::BuildHasher;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use folio_engine::{Case, PrefixQuery, normalize_prefix};
+
+use super::layout::{attr, document, html, text};
+use super::stats::{Dataset, dataset};
+use super::encode_title;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::state::AppState;
+
+/// Titles the home page lists for a search that names no page.
+const LISTED: usize = 50;
+
+/// The query of `/`.
+#[derive(serde::Deserialize)]
+pub struct HomeParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /` and `GET /?q=`.
+pub async fn page(
+    State(state): State<AppState>,
+    params: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(p) = params.map_err(|e| ApiError::new(Code::BadRequest, format!("bad query: {}", e.body_text())))?;
+    let q = p.q.trim().to_string();
+    if q.is_empty() {
+        let d = dataset(&state);
+        let main = format!(
+            "<h1>Folio</h1><p class=\"lede\">Read <strong>{}</strong> offline: type a title in the search box, or open a \
+             random article.</p>{}",
+            text(&dump_name(&d)),
+            facts(&d)
+        );
+        return Ok(html(StatusCode::OK, document("Folio", "", &main), None));
+    }
+    let found = {
+        let asked = q.clone();
+        state
+            .heavy(move |index| {
+                if let Some(page) = index.find(&asked)? {
+                    return Ok(Ok(page.title.to_string()));
+                }
+                let prefix = normalize_prefix(&asked);
+                let query = PrefixQuery { prefix: &prefix, case: Case::Insensitive, limit: LISTED, ns: Some(0), after: None };
+                let listed = index.prefix(&query)?;
+                let titles = listed.pages.iter().map(|p| (p.title.to_string(), p.redirect.map(str::to_string))).collect();
+                Ok(Err((titles, listed.next.is_some())))
+            })
+            .await?
+    };
+    let (titles, more): (Vec<(String, Option<String>)>, bool) = match found {
+        Ok(title) => return Ok(see_other(&format!("/read/{}", encode_title(&title)))),
+        Err(listed) => listed,
+    };
+    let mut main = format!("<h1>Search: {}</h1>", text(&q));
+    if titles.is_empty() {
+        let _ = write!(main, "<p class=\"empty\" id=\"folio-none\">No page title starts with “{}”.</p>", text(&q));
+    } else {
+        let _ = write!(main, "<p>No page is titled “{}”. Titles that start with it:</p><ul class=\"found\">", text(&q));
+        for (title, redirect) in &titles {
+            let to = redirect.as_deref().map_or(String::new(), |r| format!(" <span class=\"to\">→ {}</span>", text(r)));
+            let _ = write!(main, "<li><a href=\"/read/{}\">{}</a>{to}</li>", attr(&encode_title(title)), text(title));
+        }
+        main.push_str("</ul>");
+        if more {
+            let _ = write!(main, "<p>Only the first {LISTED} are listed; type more of the title.</p>");
+        }
+    }
+    Ok(html(StatusCode::OK, document(&format!("{q} — Folio search"), &q, &main), None))
+}
+
+/// `GET /random`: a redirect (303, not cached) to a random article.
+pub async fn random(State(state): State<AppState>) -> ApiResult<Response> {
+    let seed = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    let title = state
+        .heavy(move |index| match index.random_article(seed)? {
+            Some(row) => Ok(index.page(row as usize)?.title.to_string()),
+            None => Err(ApiError::new(Code::PageNotFound, "this dataset has no article (no page of namespace 0 that is not a redirect)")),
+        })
+        .await?;
+    let mut r = see_other(&format!("/read/{}", encode_title(&title)));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+fn see_other(location: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+fn dump_name(d: &Dataset) -> String {
+    d.source.file_name().map_or_else(|| d.source.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The dataset's facts, as `/stats` reports them.
+fn facts(d: &Dataset) -> String {
+    let state = match (d.verified, &d.verify_error) {
+        (None, _) => "verifying its checksums".to_string(),
+        (Some(true), _) => "verified".to_string(),
+        (Some(false), e) => format!("failed verification: {}", e.as_deref().unwrap_or("")),
+    };
+    format!(
+        "<section aria-labelledby=\"folio-facts-h\"><h2 id=\"folio-facts-h\">This dataset</h2><dl class=\"facts\" id=\"folio-facts\">\
+<dt>Pages</dt><dd>{pages}</dd><dt>Redirects</dt><dd>{redirects}</dd><dt>Distinct titles</dt><dd>{distinct}</dd>\
+<dt>Dump</dt><dd><code>{name}</code>, {dump}</dd><dt>Index</dt><dd>{index}, {state}</dd></dl>\
+<p class=\"more\">Everything here is also an API: see <a href=\"/openapi.json\">/openapi.json</a> and <a href=\"/stats\">/stats</a>.</p></section>",
+        pages = thousands(d.pages),
+        redirects = thousands(d.redirects),
+        distinct = thousands(d.distinct_titles),
+        name = text(&dump_name(d)),
+        dump = size(d.dump_bytes),
+        index = size(d.index_bytes),
+        state = text(&state),
+    )
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{v:.1} {}", UNITS[unit]) }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(25_123_456), "25,123,456");
+        assert_eq!(super::size(1000), "1000 bytes");
+        assert_eq!(super::size(6_089_746), "5.8 MiB");
+    }
+}
