@@ -43,11 +43,12 @@
           li.id = `folio-option-${i}`;
           li.setAttribute("role", "option");
           li.setAttribute("aria-selected", "false");
-          const a = document.createElement("a");
-          a.href = `/read/${titleUrl(item.title)}`;
-          a.tabIndex = -1;
-          a.textContent = item.title;
-          li.append(a);
+          // An option holds text, not a link (a listbox's options are its only controls).
+          li.dataset.href = `/read/${titleUrl(item.title)}`;
+          const title = document.createElement("span");
+          title.className = "title";
+          title.textContent = item.title;
+          li.append(title);
           if (item.redirect) {
             const to = document.createElement("span");
             to.className = "to";
@@ -105,13 +106,18 @@
         highlight(active - 1);
       } else if (e.key === "Escape") {
         close();
-      } else if (e.key === "Enter" && active >= 0) {
+      } else if (e.key === "Enter" && options().length > 0) {
+        // The chosen title, or the first: the search button lists them all.
         e.preventDefault();
-        window.location.assign(options()[active].querySelector("a").href);
+        window.location.assign(options()[Math.max(active, 0)].dataset.href);
       }
     });
-    // A click on an option is a click on its link; keep the list while the pointer is on it.
+    // Keep the focus in the box while the pointer is on the list; a click opens the option.
     list.addEventListener("mousedown", (e) => e.preventDefault());
+    list.addEventListener("click", (e) => {
+      const option = e.target.closest('[role="option"]');
+      if (option) window.location.assign(option.dataset.href);
+    });
     document.addEventListener("click", (e) => {
       if (!input.closest(".combo").contains(e.target)) close();
     });

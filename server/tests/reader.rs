@@ -118,6 +118,14 @@ fn the_reader_page_has_title_contents_metadata_and_licence() {
     assert_eq!(s.request("GET", "/assets/folio.js", &[("if-none-match", &tag)]).status, 304);
     assert!(html.contains(&tag[2..10]), "the page links to this version of its assets and its ETag names it");
     s.get("/assets/nothing.js").assert_error(404, "route_not_found");
+
+    // The contents sit between the lead and the first heading, numbered by section.
+    let html = s.get("/read/Anarchism").text();
+    well_formed_page(&html);
+    let toc = html.find("<nav class=\"toc\"").unwrap();
+    assert!(html.find("</b> is a <a href=\"/read/Political_philosophy\"").unwrap() < toc, "the lead comes first");
+    assert!(toc < html.find("<h2 id=\"Etymology_and_terminology\">").unwrap());
+    assert!(html.contains("<a href=\"#History\"><span class=\"tocnumber\">2</span> History</a><ol><li><a href=\"#Origins\"><span class=\"tocnumber\">2.1</span> Origins</a>"));
 }
 
 #[test]

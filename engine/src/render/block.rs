@@ -26,7 +26,8 @@ struct Table {
 /// Renders the blocks of `text` into `out`.
 pub fn blocks(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
     let mut s = State::default();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
         let line = line.trim_end();
         let lead = line.trim_start();
         if lead.starts_with("{|") || !s.tables.is_empty() {
@@ -69,7 +70,7 @@ pub fn blocks(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
         }
         let prefix: String = line.chars().take_while(|c| matches!(c, '*' | '#' | ':' | ';')).collect();
         if !prefix.is_empty() {
-            list_line(r, &mut s, &prefix, &line[prefix.len()..], out);
+            list_line(r, &mut s, &prefix, &line[prefix.len()..], lines.peek().copied(), out);
             continue;
         }
         close_lists(&mut s, out);
@@ -109,6 +110,18 @@ fn paragraph(r: &mut Renderer<'_>, s: &mut State, line: &str, out: &mut Html) {
         out.close("pre");
         s.pre = false;
     }
+    if only_templates(r, line) {
+        // A line of template calls (hatnotes, banners, navigation boxes) is not text of the
+        // paragraph around it: its markers stand on their own line.
+        if s.paragraph {
+            out.close("p");
+            s.paragraph = false;
+        }
+        out.open("div", &[("class", "templates")]);
+        inline(r, line, out);
+        out.close("div");
+        return;
+    }
     if s.paragraph {
         out.text("\n");
     } else {
@@ -116,6 +129,24 @@ fn paragraph(r: &mut Renderer<'_>, s: &mut State, line: &str, out: &mut Html) {
         s.paragraph = true;
     }
     inline(r, line, out);
+}
+
+/// True when `line` is nothing but markers of template calls.
+fn only_templates(r: &Renderer<'_>, line: &str) -> bool {
+    let mut rest = line.trim();
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let Some(after) = rest.strip_prefix(MARK) else { return false };
+        let Some(end) = after.find(END) else { return false };
+        match after[..end].parse::<usize>().ok().and_then(|n| r.pieces.get(n)) {
+            Some(Piece::Template(_)) => {}
+            _ => return false,
+        }
+        rest = after[end + END.len_utf8()..].trim_start();
+    }
+    true
 }
 
 fn heading(line: &str) -> Option<(u8, &str)> {
@@ -144,11 +175,14 @@ fn close_lists(s: &mut State, out: &mut Html) {
     }
 }
 
-fn same_list(a: char, b: char) -> bool {
-    a == b || matches!((a, b), (';' | ':', ';' | ':'))
+/// The kind of list a prefix character opens: `*` and `#` themselves, `d` a definition list
+/// (`;` terms and the `:` definitions after them), `i` an indentation (`:` lines with no term:
+/// nested blocks, not a `<dl>` without terms, which assistive technology reads as a broken list).
+fn same_list(kind: char, c: char) -> bool {
+    kind == c || (kind == 'd' && matches!(c, ';' | ':')) || (kind == 'i' && c == ':')
 }
 
-fn list_line(r: &mut Renderer<'_>, s: &mut State, prefix: &str, text: &str, out: &mut Html) {
+fn list_line(r: &mut Renderer<'_>, s: &mut State, prefix: &str, text: &str, next: Option<&str>, out: &mut Html) {
     if s.paragraph || s.pre {
         let lists = std::mem::take(&mut s.lists);
         end_blocks(s, out);
@@ -162,42 +196,81 @@ fn list_line(r: &mut Renderer<'_>, s: &mut State, prefix: &str, text: &str, out:
     }
     if common == chars.len() {
         // A new item of the innermost list.
-        let (_, depth) = s.lists[common - 1];
+        let (kind, depth) = s.lists[common - 1];
         out.close_to(depth + 1);
-        open_item(chars[common - 1], out);
+        open_item(kind, chars[common - 1], out);
     } else {
         for &c in &chars[common..] {
-            s.lists.push((c, out.depth()));
-            out.open(
-                match c {
-                    '*' => "ul",
-                    '#' => "ol",
-                    _ => "dl",
-                },
-                &[],
-            );
-            open_item(c, out);
+            let kind = if c == ':' { 'i' } else if c == ';' { 'd' } else { c };
+            s.lists.push((kind, out.depth()));
+            match kind {
+                '*' => out.open("ul", &[]),
+                '#' => out.open("ol", &[]),
+                'd' => out.open("dl", &[]),
+                _ => out.open("div", &[("class", "indent")]),
+            }
+            open_item(kind, c, out);
         }
     }
     let text = text.trim_start();
-    if chars.last() == Some(&';')
-        && let Some(k) = text.find(" : ")
-    {
-        inline(r, &text[..k], out);
-        out.close("dt");
-        out.open("dd", &[]);
-        inline(r, &text[k + 3..], out);
+    if chars.last() == Some(&';') {
+        // `;term: definition` on one line; a term alone gets its definition from the `:` line
+        // after it, or none (an empty one, so the list stays a list of terms and definitions).
+        match term_colon(text) {
+            Some(k) => {
+                inline(r, text[..k].trim_end(), out);
+                out.close("dt");
+                out.open("dd", &[]);
+                inline(r, text[k + 1..].trim_start(), out);
+            }
+            None => {
+                inline(r, text, out);
+                let mut defined = prefix[..prefix.len() - 1].to_string();
+                defined.push(':');
+                if !next.is_some_and(|n| n.starts_with(&defined)) {
+                    out.close("dt");
+                    out.open("dd", &[]);
+                }
+            }
+        }
         return;
     }
     inline(r, text, out);
 }
 
-fn open_item(c: char, out: &mut Html) {
+/// Where a `;` term ends on its line: the first `:` outside links, markers and tags, and not the
+/// one of a URL's scheme, as MediaWiki finds it.
+fn term_colon(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut links, mut tag) = (0i32, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'[' if b.get(i + 1) == Some(&b'[') => {
+                links += 1;
+                i += 1;
+            }
+            b']' if b.get(i + 1) == Some(&b']') => {
+                links -= 1;
+                i += 1;
+            }
+            b'<' => tag = true,
+            b'>' => tag = false,
+            b':' if links <= 0 && !tag && !text[i + 1..].starts_with("//") => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn open_item(kind: char, c: char, out: &mut Html) {
     out.open(
-        match c {
-            '*' | '#' => "li",
-            ';' => "dt",
-            _ => "dd",
+        match (kind, c) {
+            ('*' | '#', _) => "li",
+            ('d', ';') => "dt",
+            ('d', _) => "dd",
+            _ => "div",
         },
         &[],
     );

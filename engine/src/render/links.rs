@@ -75,6 +75,14 @@ pub fn link(r: &mut Renderer<'_>, inner: &str, trail: &str, out: &mut Html) {
         None => (false, target),
     };
     let target = crate::unescape(target.as_bytes()).map(|s| s.into_owned()).unwrap_or_else(|_| target.to_string());
+    if target.is_empty() {
+        // `[[]]` and `[[|label]]` link nowhere: MediaWiki shows them as written.
+        out.text("[[");
+        out.text(inner);
+        out.text("]]");
+        out.text(trail);
+        return;
+    }
     let ns = target.split_once(':').map(|(n, _)| n.trim().to_lowercase());
     if !colon && let Some(ns) = ns.as_deref() {
         if ns == "category" {
@@ -138,7 +146,7 @@ fn is_language(ns: &str) -> bool {
 fn media(r: &mut Renderer<'_>, target: &str, label: Option<&str>, out: &mut Html) {
     let name = target.split_once(':').map_or(target, |(_, n)| n).trim();
     let caption = label.and_then(|l| {
-        l.split('|').rev().find(|part| {
+        super::templates::split_top(l).into_iter().rev().find(|part| {
             let p = part.trim();
             let option = matches!(
                 p,

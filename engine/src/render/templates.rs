@@ -37,7 +37,7 @@ impl<'a> Call<'a> {
 }
 
 /// Splits at the `|`s that are not inside nested `{{ }}` or `[[ ]]`.
-fn split_top(s: &str) -> Vec<&str> {
+pub(super) fn split_top(s: &str) -> Vec<&str> {
     let b = s.as_bytes();
     let (mut braces, mut brackets) = (0i32, 0i32);
     let mut parts = Vec::new();
@@ -88,7 +88,7 @@ pub fn template(r: &mut Renderer<'_>, call: &str, out: &mut Html) {
     } else if matches!(name, "main" | "see also" | "further" | "details" | "main article") {
         out.open("span", &[("class", "hatnote")]);
         out.text(if name == "see also" { "See also: " } else { "Main article: " });
-        for (i, target) in c.positional.iter().enumerate() {
+        for (i, target) in c.positional.iter().filter(|t| !t.trim().is_empty()).enumerate() {
             if i > 0 {
                 out.text(", ");
             }

@@ -57,6 +57,31 @@ fn lists_tables_refs_and_categories() {
 }
 
 #[test]
+fn indentation_template_lines_and_empty_links() {
+    // `:` lines with no term indent; a `;` term opens a definition list.
+    let h = html(":a\n::b\n:c\n;t\n:d");
+    assert_eq!(
+        h,
+        "<div class=\"indent\"><div>a<div class=\"indent\"><div>b</div></div></div><div>c</div></div><dl><dt>t</dt><dd>d</dd></dl>",
+    );
+    // A line of templates stands outside the paragraph that follows it.
+    let h = html("{{Redirect2|A|B}} {{pp-move-indef}}\n'''Text''' goes on.");
+    assert!(h.starts_with("<div class=\"templates\">") && h.contains("</div><p><b>Text</b> goes on.</p>"), "{h}");
+    // A term's definition after its first colon (not a URL's); a term alone has an empty one.
+    assert_eq!(
+        html(";Term: def http://x.example\n;[[A:B]] only\n;Lone\n:its def"),
+        "<dl><dt>Term</dt><dd>def <a href=\"http://x.example\" class=\"external\" rel=\"nofollow noopener\">http://x.example</a></dd><dt><a href=\"/read/A:B\" class=\"new\" title=\"the page does not exist in this dataset\">A:B</a> only</dt><dd></dd><dt>Lone</dt><dd>its def</dd></dl>",
+    );
+    // A file's caption is its last part outside links.
+    let h = html("[[File:X.gif|thumb|Cut from [[A|a]] by [[B (c)|B]]]]");
+    assert!(h.contains(">[X.gif: Cut from <a") && h.ends_with(">B</a>]</span></p>"), "{h}");
+    // Empty link targets are text, and a hatnote skips empty arguments.
+    assert_eq!(html("[[]] and [[|x]]"), "<p>[[]] and [[|x]]</p>");
+    let h = html("{{Main|A||B}}");
+    assert!(!h.contains("href=\"#\"") && h.contains(">A</a>, <a") && h.contains(">B</a>"), "{h}");
+}
+
+#[test]
 fn templates_are_side_tables_text_or_markers() {
     let h = html(
         "{{Infobox person\n| name = Ada\n| born = [[1815]]\n}}\nShe {{lang|fr|était}} {{convert|5|km}} {{unknown thing|x}}.",

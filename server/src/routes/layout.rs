@@ -29,7 +29,7 @@ pub fn document(title: &str, query: &str, main: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{title}</title><link rel=\"stylesheet\" href=\"/assets/folio.css?v={VERSION:08x}\">\
+<title>{title}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/assets/folio.css?v={VERSION:08x}\">\
 <script src=\"/assets/folio.js?v={VERSION:08x}\" defer></script></head><body>\
 <header class=\"bar\"><a class=\"home\" href=\"/\">Folio</a>\
 <form class=\"search\" role=\"search\" action=\"/\" method=\"get\">\

@@ -111,28 +111,66 @@ fn url_query(s: &str) -> String {
     out
 }
 
+/// The table of contents: nested lists numbered as MediaWiki numbers them (2, 2.1, ...), for
+/// articles with at least two headings.
+fn contents(a: &Article) -> String {
+    use std::fmt::Write;
+    let headings = &a.rendered.headings;
+    if headings.len() < 2 {
+        return String::new();
+    }
+    let mut toc = String::from("<nav class=\"toc\" aria-labelledby=\"folio-toc\"><h2 id=\"folio-toc\">Contents</h2><ol>");
+    // The levels of the open lists' items, and each list's item count.
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    for h in headings {
+        while open.len() > 1 && h.level < open[open.len() - 1].0 {
+            open.pop();
+            toc.push_str("</li></ol>");
+        }
+        match open.last_mut() {
+            Some(top) if h.level > top.0 => {
+                toc.push_str("<ol>");
+                open.push((h.level, 0));
+            }
+            Some(_) => toc.push_str("</li>"),
+            None => open.push((h.level, 0)),
+        }
+        if let Some(top) = open.last_mut() {
+            top.1 += 1;
+        }
+        let number: Vec<String> = open.iter().map(|(_, n)| n.to_string()).collect();
+        let _ = write!(
+            toc,
+            "<li><a href=\"#{}\"><span class=\"tocnumber\">{}</span> {}</a>",
+            attr(&h.anchor),
+            number.join("."),
+            text(&h.text)
+        );
+    }
+    for _ in 1..open.len() {
+        toc.push_str("</li></ol>");
+    }
+    toc.push_str("</li></ol></nav>");
+    toc
+}
+
 /// The page around an article.
 fn shell(a: &Article, source: &str) -> String {
-    use std::fmt::Write;
-    let mut toc = String::new();
-    if a.rendered.headings.len() >= 2 {
-        toc.push_str("<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2><ol>");
-        for h in &a.rendered.headings {
-            let _ = write!(toc, "<li class=\"toc-{}\"><a href=\"#{}\">{}</a></li>", h.level, attr(&h.anchor), text(&h.text));
-        }
-        toc.push_str("</ol></nav>");
-    }
+    let toc = contents(a);
     let from = a.redirected_from.as_deref().map_or(String::new(), |f| {
         format!("<p class=\"redirected\">(Redirected from <a href=\"/wiki/{}\">{}</a>)</p>", attr(&title_to_url(f)), text(f))
     });
     let redirect = a.redirect.as_deref().map_or(String::new(), |r| format!("<dt>Redirect to</dt><dd>{}</dd>", text(r)));
     let url = attr(&title_to_url(&a.title));
+    // The contents go where MediaWiki puts them: after the lead, before the first heading.
+    let split = a.rendered.headings.first().and_then(|h| a.rendered.html.find(&format!(" id=\"{}\">", attr(&h.anchor))));
+    let split = split.and_then(|k| a.rendered.html[..k].rfind('<')).unwrap_or(0);
     let main = format!(
         "<h1 id=\"folio-title\">{title}</h1>{from}\
 <dl class=\"meta\"><dt>Page id</dt><dd>{id}</dd><dt>Namespace</dt><dd>{ns}</dd><dt>Size</dt><dd>{bytes} bytes of XML</dd>{redirect}</dl>\
 <details class=\"raw\" id=\"folio-raw\"><summary>Page XML, as in the dump</summary>\
-<pre id=\"folio-raw-xml\" tabindex=\"0\" data-src=\"/wiki/{url}\"></pre><p><a href=\"/wiki/{url}\">Open the XML</a></p></details>{toc}\
-<article class=\"content\" id=\"folio-article\">{body}</article>\
+<pre id=\"folio-raw-xml\" tabindex=\"0\" data-src=\"/wiki/{url}\"></pre><p><a href=\"/wiki/{url}\">Open the XML</a></p></details>\
+<article class=\"content\" id=\"folio-article\">{lead}{toc}{body}</article>\
 <footer class=\"licence\"><p>Text from Wikipedia (dump <code>{source}</code>), available under the \
 <a href=\"https://creativecommons.org/licenses/by-sa/4.0/\">Creative Commons Attribution-ShareAlike License</a>. \
 Authors: see the <a href=\"https://en.wikipedia.org/w/index.php?title={url}&amp;action=history\">page history</a>.</p></footer>",
@@ -140,7 +178,8 @@ Authors: see the <a href=\"https://en.wikipedia.org/w/index.php?title={url}&amp;
         id = a.page_id,
         ns = a.ns,
         bytes = a.bytes,
-        body = a.rendered.html,
+        lead = &a.rendered.html[..split],
+        body = &a.rendered.html[split..],
         source = text(source.rsplit('/').next().unwrap_or(source)),
     );
     document(&format!("{} — Folio", a.title), "", &main)
