@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scan title range params sql_guard)
+[ ${#targets[@]} -gt 0 ] || targets=(scan title range params sql_guard render)
 target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}/fuzz"
 
 if ! cargo fuzz --version > /dev/null 2>&1; then
@@ -26,6 +26,7 @@ for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   dict=()
   [ "$t" = scan ] && dict=(-dict=fuzz/dict/xml.dict)
+  [ "$t" = render ] && dict=(-dict=fuzz/dict/wikitext.dict)
   echo "== fuzz $t for ${seconds}s"
   log="$(mktemp)"
   status=0

@@ -7,6 +7,15 @@ use crate::normalize_title;
 
 pub fn external(r: &mut Renderer<'_>, url: &str, label: &str, out: &mut Html) {
     let url = crate::unescape(url.as_bytes()).map(|s| s.into_owned()).unwrap_or_else(|_| url.to_string());
+    if r.in_link > 0 {
+        // Inside another link's label: its text only (an anchor cannot hold another).
+        if label.is_empty() {
+            out.text(&url);
+        } else {
+            r.nested(label, out);
+        }
+        return;
+    }
     let href = if url.starts_with("//") { format!("https:{url}") } else { url.clone() };
     out.open("a", &[("href", &href), ("class", "external"), ("rel", "nofollow noopener")]);
     if label.is_empty() {
@@ -127,10 +136,12 @@ pub fn link(r: &mut Renderer<'_>, inner: &str, trail: &str, out: &mut Html) {
         attrs.push(("title", "the page does not exist in this dataset"));
     }
     out.open("a", &attrs);
+    r.in_link += 1;
     match label {
         Some(l) if !l.trim().is_empty() => r.nested(l, out),
         _ => out.text(&target),
     }
+    r.in_link -= 1;
     out.text(trail);
     out.close("a");
 }
