@@ -4,6 +4,9 @@
         N random existing titles as /wiki paths (percent-encoded), in a wrk Lua script
     python3 benches/requests.py mix URL OUT.lua [--seed S]
         the soak mix (benches/soak.sh): /wiki, /offsets, /xml ranges, /titles, POST /sql, /updates
+    python3 benches/requests.py articles URL OUT --route R
+        every article (namespace 0, not a redirect) as a /R path, one per line, in title order
+        (benches/reader.sh turns them into one Lua script per route)
     python3 benches/requests.py same FOLIO PEER OUT.lua [--count N] [--seed S]
         checks that Folio and the Python peer give the same answers (/wiki and /offsets), then
         writes N random /wiki paths for both (benches/peer.sh)
@@ -50,6 +53,19 @@ def write_paths(out, paths):
 def wiki(args):
     sample = random.sample(titles(args.url, 200000), args.count)
     write_paths(args.out, [path("wiki", t) for t, _ in sample])
+
+
+def articles(args):
+    rows, after = [], ""
+    while True:
+        query = urllib.parse.urlencode({"limit": 10000, "after": after, "ns": 0})
+        page = json.load(urllib.request.urlopen(f"{args.url}/titles?{query}"))
+        rows += [i["title"] for i in page["items"] if i["redirect"] is None]
+        after = page["next"]
+        if after is None:
+            break
+    with open(args.out, "w") as f:
+        f.writelines(path(args.route, t) + "\n" for t in rows)
 
 
 def mix(args):
@@ -108,12 +124,14 @@ def same(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, fn, count in (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000)):
+    for name, fn, count in (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0)):
         p = sub.add_parser(name)
         p.add_argument("url")
         if name == "same":
             p.add_argument("peer")
         p.add_argument("out")
+        if name == "articles":
+            p.add_argument("--route", default="wiki")
         p.add_argument("--count", type=int, default=count)
         p.add_argument("--seed", type=int, default=1)
         p.set_defaults(fn=fn)

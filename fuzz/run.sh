@@ -34,6 +34,7 @@ for t in "${targets[@]}"; do
     -print_final_stats=1 > "$log" 2>&1 || status=$?
   grep -E '^stat::(number_of_executed_units|new_units_added)' "$log" || true
   if [ "$status" -ne 0 ]; then
+    grep -a -m1 -A3 "panicked" "$log" >&2 || true
     tail -n 40 "$log" >&2
     echo "fuzz target $t failed (exit $status); the input is in fuzz/artifacts/$t/" >&2
     exit 1

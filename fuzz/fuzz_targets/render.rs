@@ -14,7 +14,7 @@ struct OddExist;
 
 impl Links for OddExist {
     fn exists(&self, title: &str) -> bool {
-        title.len() % 2 == 1
+        !title.len().is_multiple_of(2)
     }
     fn href(&self, title: &str) -> String {
         format!("/read/{}", folio_engine::title_to_url(title))

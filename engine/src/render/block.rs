@@ -201,7 +201,13 @@ fn list_line(r: &mut Renderer<'_>, s: &mut State, prefix: &str, text: &str, next
         open_item(kind, chars[common - 1], out);
     } else {
         for &c in &chars[common..] {
-            let kind = if c == ':' { 'i' } else if c == ';' { 'd' } else { c };
+            let kind = if c == ':' {
+                'i'
+            } else if c == ';' {
+                'd'
+            } else {
+                c
+            };
             s.lists.push((kind, out.depth()));
             match kind {
                 '*' => out.open("ul", &[]),

@@ -1,8 +1,10 @@
 //! The HTML writer of the renderer: text is always escaped, and every element opened is closed
 //! (in order) by the time the output is taken, whatever the wikitext did.
 
-use crate::entities::{Escape, escape};
+use std::borrow::Cow;
 use std::fmt::Write;
+
+use crate::entities::{Escape, escape};
 
 /// An HTML fragment being written, with the stack of elements still open.
 #[derive(Default)]
@@ -16,10 +18,28 @@ fn is_void(tag: &str) -> bool {
     matches!(tag, "br" | "hr" | "wbr")
 }
 
+/// `s` without the code points HTML does not allow in a document (C0 and C1 controls other than
+/// whitespace, NUL, noncharacters): each becomes U+FFFD, as a browser would show it.
+fn allowed(s: &str) -> Cow<'_, str> {
+    // Every such code point starts with one of these bytes; most text has none of them.
+    let suspect =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || matches!(b, 0x7f | 0xc2 | 0xef | 0xf0..);
+    if !s.bytes().any(suspect) {
+        return Cow::Borrowed(s);
+    }
+    let bad = |c: char| {
+        let u = c as u32;
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+            || (0xfdd0..=0xfdef).contains(&u)
+            || u & 0xfffe == 0xfffe
+    };
+    Cow::Owned(s.chars().map(|c| if bad(c) { '\u{fffd}' } else { c }).collect())
+}
+
 impl Html {
     /// Text, escaped.
     pub fn text(&mut self, s: &str) {
-        let _ = write!(self.out, "{}", escape(s, Escape::Text));
+        let _ = write!(self.out, "{}", escape(&allowed(s), Escape::Text));
     }
 
     /// Opens `tag` with `attrs` (names are trusted constants; values are escaped).
@@ -27,7 +47,7 @@ impl Html {
         self.out.push('<');
         self.out.push_str(tag);
         for (name, value) in attrs {
-            let _ = write!(self.out, " {name}=\"{}\"", escape(value, Escape::Attribute));
+            let _ = write!(self.out, " {name}=\"{}\"", escape(&allowed(value), Escape::Attribute));
         }
         self.out.push('>');
         if !is_void(tag) {

@@ -89,7 +89,7 @@ const SCHEMES: &[&str] = &["https://", "http://", "ftp://", "mailto:", "//"];
 /// Renders `text` (one block's text, with markers) into `out`.
 pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
     let start = out.depth();
-    let links = pair(text, "[[", "]]");
+    let links = Links::of(text);
     let b = text.as_bytes();
     let mut i = 0;
     let mut run = 0;
@@ -115,7 +115,7 @@ pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
             i += end + END.len_utf8();
             run = i;
         } else if rest.starts_with("[[")
-            && let Some(&close) = links.get(&i)
+            && let Some(close) = links.close(i)
         {
             flush(out, run, i);
             let trail = text[close + 2..].bytes().take_while(u8::is_ascii_alphabetic).count();
@@ -129,7 +129,7 @@ pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
                 match b.get(k) {
                     None => break None,
                     Some(b']') => break Some(k),
-                    Some(b'[') if links.contains_key(&k) => k = links[&k] + 2,
+                    Some(b'[') if let Some(end) = links.close(k) => k = end + 2,
                     Some(_) => k += 1,
                 }
             };
@@ -204,25 +204,37 @@ fn word_start(b: &[u8], i: usize) -> bool {
     i == 0 || !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'/'
 }
 
-/// Pairs `open` with `close` (one stack pass): offset of an opening → offset of its closing.
-fn pair(text: &str, open: &str, close: &str) -> std::collections::HashMap<usize, usize> {
-    let mut pairs = std::collections::HashMap::new();
-    let mut stack = Vec::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i..].starts_with(open) {
-            stack.push(i);
-            i += open.len();
-        } else if text[i..].starts_with(close) {
-            if let Some(o) = stack.pop() {
-                pairs.insert(o, i);
+/// Every `[[` paired with its `]]` (one stack pass): (offset of the opening, offset of its
+/// closing), sorted by opening. Unpaired brackets stay text.
+struct Links(Vec<(usize, usize)>);
+
+impl Links {
+    fn of(text: &str) -> Links {
+        let b = text.as_bytes();
+        let mut pairs = Vec::new();
+        let mut stack = Vec::new();
+        let mut i = 0;
+        while let Some(k) = memchr::memchr2(b'[', b']', &b[i..]) {
+            i += k;
+            if b.get(i + 1) == Some(&b[i]) {
+                if b[i] == b'[' {
+                    stack.push(i);
+                } else if let Some(open) = stack.pop() {
+                    pairs.push((open, i));
+                }
+                i += 2;
+            } else {
+                i += 1;
             }
-            i += close.len();
-        } else {
-            i += text[i..].chars().next().map_or(1, char::len_utf8);
         }
+        pairs.sort_unstable();
+        Links(pairs)
     }
-    pairs
+
+    /// Where the `]]` of the `[[` at `open` is.
+    fn close(&self, open: usize) -> Option<usize> {
+        self.0.binary_search_by_key(&open, |p| p.0).ok().map(|k| self.0[k].1)
+    }
 }
 
 /// The text of `wikitext` without markup (for headings' anchors and the table of contents).

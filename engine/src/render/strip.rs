@@ -5,6 +5,8 @@
 //! Linear in the input: template braces are paired with one stack pass, and the search for a
 //! closing tag remembers where it failed, so unclosed tags cost one scan, not one per opening.
 
+use std::borrow::Cow;
+
 use super::Piece;
 
 /// Marks a strip marker: `MARK`, the piece's number in decimal, `END`. Both are private-use
@@ -60,8 +62,14 @@ const LITERAL: &[&str] = &[
 
 /// Cuts `text` into line-structured wikitext with markers, and the pieces they stand for.
 pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
-    let text: String = text.chars().filter(|&c| c != MARK && c != END).collect();
-    let pairs = pair_braces(&text);
+    // The page's own private-use markers would be read as ours: drop them (rarely any).
+    let text: Cow<'_, str> = if text.contains([MARK, END]) {
+        Cow::Owned(text.chars().filter(|&c| c != MARK && c != END).collect())
+    } else {
+        Cow::Borrowed(text)
+    };
+    let text = &*text;
+    let pairs = pair_braces(text);
     let mut out = String::with_capacity(text.len());
     let mut closers: Vec<Finder> = LITERAL.iter().map(|t| Finder::new(closing(t))).collect();
     let mut comment_end = Finder::new("-->");
@@ -71,7 +79,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
     while i < b.len() {
         let rest = &text[i..];
         if rest.starts_with("<!--") {
-            i = comment_end.find(&text, i + 4).map_or(b.len(), |e| e + 3);
+            i = comment_end.find(text, i + 4).map_or(b.len(), |e| e + 3);
             continue;
         }
         if rest.starts_with("{{")
@@ -95,7 +103,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                     continue;
                 }
                 let body_start = i + open_end;
-                let (body_end, after) = match ref_end.find(&text, body_start) {
+                let (body_end, after) = match ref_end.find(text, body_start) {
                     Some(e) => (e, e + "</ref>".len()),
                     None => (b.len(), b.len()),
                 };
@@ -118,7 +126,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                 let body_start = i + open_end;
                 let finder = &mut closers[k];
                 let close = closing(tag);
-                let (body_end, after) = match finder.find(&text, body_start) {
+                let (body_end, after) = match finder.find(text, body_start) {
                     Some(e) => (e, e + close.len()),
                     None => (b.len(), b.len()),
                 };
@@ -134,9 +142,10 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                 continue;
             }
         }
-        let Some(c) = rest.chars().next() else { break };
-        out.push(c);
-        i += c.len_utf8();
+        // Nothing else starts before the next `<` or `{`: copy up to it at once.
+        let next = memchr::memchr2(b'<', b'{', &b[i + 1..]).map_or(b.len(), |k| i + 1 + k);
+        out.push_str(&text[i..next]);
+        i = next;
     }
     out
 }

@@ -22,7 +22,11 @@ pub struct Asset {
 
 /// Every asset.
 pub const ASSETS: &[Asset] = &[
-    Asset { name: "folio.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../../assets/folio.css") },
+    Asset {
+        name: "folio.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/folio.css"),
+    },
     Asset {
         name: "folio.js",
         content_type: "text/javascript; charset=utf-8",
@@ -47,14 +51,21 @@ pub const VERSION: u32 = {
 };
 
 /// `GET /assets/{file}`.
-pub async fn file(path: Result<Path<String>, axum::extract::rejection::PathRejection>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn file(
+    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let name = super::path_param(path)?;
     let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
         let names: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
         return Err(ApiError::new(Code::RouteNotFound, format!("no asset named {name:?}; the assets are {names:?}")));
     };
     let tag = HeaderValue::from_str(&format!("\"a{VERSION:08x}\"")).expect("ASCII");
-    let mut r = if not_modified(&headers, &tag) { StatusCode::NOT_MODIFIED.into_response() } else { asset.bytes.into_response() };
+    let mut r = if not_modified(&headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        asset.bytes.into_response()
+    };
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     h.insert(header::ETAG, tag);

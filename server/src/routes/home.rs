@@ -10,9 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use folio_engine::{Case, PrefixQuery, normalize_prefix};
 
+use super::encode_title;
 use super::layout::{attr, document, html, text};
 use super::stats::{Dataset, dataset};
-use super::encode_title;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
 
@@ -51,9 +51,11 @@ pub async fn page(
                     return Ok(Ok(page.title.to_string()));
                 }
                 let prefix = normalize_prefix(&asked);
-                let query = PrefixQuery { prefix: &prefix, case: Case::Insensitive, limit: LISTED, ns: Some(0), after: None };
+                let query =
+                    PrefixQuery { prefix: &prefix, case: Case::Insensitive, limit: LISTED, ns: Some(0), after: None };
                 let listed = index.prefix(&query)?;
-                let titles = listed.pages.iter().map(|p| (p.title.to_string(), p.redirect.map(str::to_string))).collect();
+                let titles =
+                    listed.pages.iter().map(|p| (p.title.to_string(), p.redirect.map(str::to_string))).collect();
                 Ok(Err((titles, listed.next.is_some())))
             })
             .await?
@@ -85,7 +87,10 @@ pub async fn random(State(state): State<AppState>) -> ApiResult<Response> {
     let title = state
         .heavy(move |index| match index.random_article(seed)? {
             Some(row) => Ok(index.page(row as usize)?.title.to_string()),
-            None => Err(ApiError::new(Code::PageNotFound, "this dataset has no article (no page of namespace 0 that is not a redirect)")),
+            None => Err(ApiError::new(
+                Code::PageNotFound,
+                "this dataset has no article (no page of namespace 0 that is not a redirect)",
+            )),
         })
         .await?;
     let mut r = see_other(&format!("/read/{}", encode_title(&title)));
@@ -131,7 +136,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -119,7 +119,8 @@ fn contents(a: &Article) -> String {
     if headings.len() < 2 {
         return String::new();
     }
-    let mut toc = String::from("<nav class=\"toc\" aria-labelledby=\"folio-toc\"><h2 id=\"folio-toc\">Contents</h2><ol>");
+    let mut toc =
+        String::from("<nav class=\"toc\" aria-labelledby=\"folio-toc\"><h2 id=\"folio-toc\">Contents</h2><ol>");
     // The levels of the open lists' items, and each list's item count.
     let mut open: Vec<(u8, usize)> = Vec::new();
     for h in headings {
@@ -158,12 +159,17 @@ fn contents(a: &Article) -> String {
 fn shell(a: &Article, source: &str) -> String {
     let toc = contents(a);
     let from = a.redirected_from.as_deref().map_or(String::new(), |f| {
-        format!("<p class=\"redirected\">(Redirected from <a href=\"/wiki/{}\">{}</a>)</p>", attr(&title_to_url(f)), text(f))
+        format!(
+            "<p class=\"redirected\">(Redirected from <a href=\"/wiki/{}\">{}</a>)</p>",
+            attr(&title_to_url(f)),
+            text(f)
+        )
     });
     let redirect = a.redirect.as_deref().map_or(String::new(), |r| format!("<dt>Redirect to</dt><dd>{}</dd>", text(r)));
     let url = attr(&title_to_url(&a.title));
     // The contents go where MediaWiki puts them: after the lead, before the first heading.
-    let split = a.rendered.headings.first().and_then(|h| a.rendered.html.find(&format!(" id=\"{}\">", attr(&h.anchor))));
+    let split =
+        a.rendered.headings.first().and_then(|h| a.rendered.html.find(&format!(" id=\"{}\">", attr(&h.anchor))));
     let split = split.and_then(|k| a.rendered.html[..k].rfind('<')).unwrap_or(0);
     let main = format!(
         "<h1 id=\"folio-title\">{title}</h1>{from}\
