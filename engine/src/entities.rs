@@ -31,12 +31,11 @@ pub struct Escaped<'a> {
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let special: &[char] = match self.mode {
-            Escape::Text => &['&', '<', '>', '"'],
-            Escape::Attribute => &['&', '<', '>', '"', '\''],
-        };
+        // Every special character is ASCII: a byte scan finds them without decoding UTF-8.
+        let attribute = matches!(self.mode, Escape::Attribute);
+        let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"') || (attribute && *b == b'\'');
         let mut rest = self.text;
-        while let Some(i) = rest.find(special) {
+        while let Some(i) = rest.as_bytes().iter().position(special) {
             f.write_str(&rest[..i])?;
             f.write_str(match rest.as_bytes()[i] {
                 b'&' => "&amp;",

@@ -21,22 +21,35 @@ fn is_void(tag: &str) -> bool {
 /// `s` without the code points HTML does not allow in a document (C0 and C1 controls other than
 /// whitespace, NUL, noncharacters): each becomes U+FFFD, as a browser would show it.
 fn allowed(s: &str) -> Cow<'_, str> {
-    // Every such code point starts with one of these bytes; most text has none of them.
-    let suspect =
-        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || matches!(b, 0x7f | 0xc2 | 0xef | 0xf0..);
-    if !s.bytes().any(suspect) {
-        return Cow::Borrowed(s);
-    }
     let bad = |c: char| {
         let u = c as u32;
         (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
             || (0xfdd0..=0xfdef).contains(&u)
             || u & 0xfffe == 0xfffe
     };
-    Cow::Owned(s.chars().map(|c| if bad(c) { '\u{fffd}' } else { c }).collect())
+    // Every such code point starts with one of these bytes (C2 also starts U+00A0, common in
+    // text, so each candidate is decoded before anything is copied).
+    let suspect =
+        |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || matches!(b, 0x7f | 0xc2 | 0xef | 0xf0..);
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(k) = b[i..].iter().position(suspect) {
+        i += k;
+        match s[i..].chars().next() {
+            Some(c) if bad(c) => return Cow::Owned(s.chars().map(|c| if bad(c) { '\u{fffd}' } else { c }).collect()),
+            Some(c) => i += c.len_utf8(),
+            None => break,
+        }
+    }
+    Cow::Borrowed(s)
 }
 
 impl Html {
+    /// A writer for about `bytes` of output.
+    pub fn with_capacity(bytes: usize) -> Html {
+        Html { out: String::with_capacity(bytes), open: Vec::new() }
+    }
+
     /// Text, escaped.
     pub fn text(&mut self, s: &str) {
         let _ = write!(self.out, "{}", escape(&allowed(s), Escape::Text));

@@ -87,6 +87,18 @@ const ENTITIES: &[(&str, &str)] = &[
 const SCHEMES: &[&str] = &["https://", "http://", "ftp://", "mailto:", "//"];
 
 /// Renders `text` (one block's text, with markers) into `out`.
+/// Bytes that may start markup: links, quotes, entities, tags, `__WORDS__`, bare URLs, markers.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"['&<_h\xEE";
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
     let start = out.depth();
     let links = Links::of(text);
@@ -96,8 +108,7 @@ pub fn inline(r: &mut Renderer<'_>, text: &str, out: &mut Html) {
     let mut no_bracket_after = usize::MAX;
     while i < b.len() {
         let c = b[i];
-        let special = matches!(c, b'[' | b'\'' | b'&' | b'<' | b'_' | b'h' | 0xEE);
-        if !special {
+        if !SPECIAL[c as usize] {
             i += 1;
             continue;
         }

@@ -24,7 +24,7 @@ pub mod strip;
 mod templates;
 
 /// Changes whenever the same wikitext may render differently (part of the ETag of `/html`).
-pub const RENDERER_VERSION: u32 = 1;
+pub const RENDERER_VERSION: u32 = 2;
 
 /// What the renderer needs from the index.
 pub trait Links {
@@ -91,10 +91,12 @@ pub fn render(wikitext: &str, links: &dyn Links) -> Rendered {
         depth: 0,
     };
     let text = strip::strip(wikitext, &mut r.pieces);
-    let mut body = html::Html::default();
+    // HTML runs about 1.5 times the wikitext it comes from: grow the buffers rarely.
+    let mut body = html::Html::with_capacity(wikitext.len() + wikitext.len() / 2);
     block::blocks(&mut r, &text, &mut body);
     let body = body.finish();
-    let mut out = html::Html::default();
+    let infoboxes: usize = r.infoboxes.iter().map(String::len).sum();
+    let mut out = html::Html::with_capacity(infoboxes + body.len() + body.len() / 4 + 64);
     for infobox in std::mem::take(&mut r.infoboxes) {
         out.raw(&infobox);
     }
@@ -107,8 +109,12 @@ pub fn render(wikitext: &str, links: &dyn Links) -> Rendered {
         for c in &r.categories {
             out.open("li", &[]);
             let title = format!("Category:{c}");
-            let class = if links.exists(&title) { "" } else { "new" };
-            out.open("a", &[("href", &links.href(&title)), ("class", class)]);
+            let href = links.href(&title);
+            if links.exists(&title) {
+                out.open("a", &[("href", &href)]);
+            } else {
+                out.open("a", &[("href", &href), ("class", "new")]);
+            }
             out.text(c);
             out.close("li");
         }

@@ -92,11 +92,11 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
         if rest.starts_with('<')
             && let Some((name, attrs, open_end, self_closed)) = open_tag(rest)
         {
-            let name_lc = name.to_ascii_lowercase();
-            if name_lc == "ref" || name_lc == "references" {
+            let is = |t: &str| name.eq_ignore_ascii_case(t);
+            if is("ref") || is("references") {
                 let ref_name = attr(attrs, "name");
                 if self_closed {
-                    if name_lc == "ref" {
+                    if is("ref") {
                         push_marker(&mut out, pieces, Piece::Ref { name: ref_name, body: None });
                     }
                     i += open_end;
@@ -107,7 +107,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                     Some(e) => (e, e + "</ref>".len()),
                     None => (b.len(), b.len()),
                 };
-                if name_lc == "ref" {
+                if is("ref") {
                     let body = text[body_start..body_end].to_string();
                     push_marker(&mut out, pieces, Piece::Ref { name: ref_name, body: Some(body) });
                     i = after;
@@ -117,7 +117,7 @@ pub fn strip(text: &str, pieces: &mut Vec<Piece>) -> String {
                 }
                 continue;
             }
-            if let Some(k) = LITERAL.iter().position(|t| *t == name_lc) {
+            if let Some(k) = LITERAL.iter().position(|t| is(t)) {
                 let tag = LITERAL[k];
                 if self_closed {
                     i += open_end;

@@ -115,13 +115,14 @@ pub fn template(r: &mut Renderer<'_>, call: &str, out: &mut Html) {
         || name.starts_with("featured article")
         || name.starts_with("authority control")
         || name.ends_with("stub")
+        || name.starts_with("pp-")
+        || name.starts_with("pp ")
+        || name == "pp"
     {
     } else {
         let shown = c.name.split(':').next().unwrap_or("").trim();
         out.open("span", &[("class", "template"), ("title", &format!("Template:{shown} (not expanded offline)"))]);
-        out.text("⧼");
         out.text(shown);
-        out.text("⧽");
         out.close("span");
     }
 }
