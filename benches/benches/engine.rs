@@ -65,7 +65,7 @@ fn scan(c: &mut Criterion) {
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Bytes(map.len() as u64));
     g.sample_size(10);
-    g.bench_function("scan", |b| b.iter(|| folio_ingest::scan::scan(black_box(&map), &|_, _| {}).unwrap().len()));
+    g.bench_function("scan", |b| b.iter(|| folio_ingest::scan::scan(black_box(&map), &|_, _| {}).unwrap().pages.len()));
     g.finish();
 }
 

@@ -94,6 +94,16 @@ pub struct PageColumns {
     pub start: Vec<u64>,
     /// Offset of the `>` of `</page>` (inclusive).
     pub end: Vec<u64>,
+    /// Links to the page from other namespace-0 pages ([`crate::rank::Signals`]).
+    pub incoming_links: Vec<u32>,
+    /// Redirects to the page.
+    pub redirects_in: Vec<u32>,
+    /// Bytes of the page's wikitext.
+    pub text_bytes: Vec<u64>,
+    /// Section headings in the page's wikitext.
+    pub headings: Vec<u32>,
+    /// The page's rank ([`crate::rank::rank`]).
+    pub rank: Vec<f32>,
 }
 
 impl PageColumns {
@@ -115,5 +125,32 @@ impl PageColumns {
         self.redirect.extend(&other.redirect);
         self.start.extend_from_slice(&other.start);
         self.end.extend_from_slice(&other.end);
+        self.incoming_links.extend_from_slice(&other.incoming_links);
+        self.redirects_in.extend_from_slice(&other.redirects_in);
+        self.text_bytes.extend_from_slice(&other.text_bytes);
+        self.headings.extend_from_slice(&other.headings);
+        self.rank.extend_from_slice(&other.rank);
+    }
+
+    /// Checks that every column has one value per page.
+    pub fn check_lengths(&self) -> crate::Result<()> {
+        let n = self.len();
+        let lengths = [
+            self.ns.len(),
+            self.title.len(),
+            self.redirect.len(),
+            self.start.len(),
+            self.end.len(),
+            self.incoming_links.len(),
+            self.redirects_in.len(),
+            self.text_bytes.len(),
+            self.headings.len(),
+            self.rank.len(),
+        ];
+        if lengths.iter().any(|&l| l != n) {
+            let what = format!("columns of unequal lengths: {n} page ids, then {lengths:?}");
+            return Err(crate::Error::InvalidInput(what));
+        }
+        Ok(())
     }
 }

@@ -127,6 +127,10 @@ pub enum Error {
     /// Too much work is queued already; retry shortly.
     #[error("{0}")]
     Overloaded(String),
+    /// The index has no suggestion files (it was built by a format before 2): what is missing
+    /// and the command that builds it.
+    #[error("{0}")]
+    SearchMissing(String),
     /// A helper process (a SQL worker) failed in a way no limit explains; the request was not
     /// answered and the helper was replaced.
     #[error("{0}")]
@@ -182,6 +186,7 @@ impl Error {
             Error::RedirectLoop { .. } => "redirect_loop",
             Error::TooManyResults { .. } => "too_many_results",
             Error::Overloaded(_) => "overloaded",
+            Error::SearchMissing(_) => "search_missing",
             Error::Internal(_) => "internal",
         }
     }

@@ -14,8 +14,18 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
 
-/// The version of the index layout this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version of the index layout this build writes. Version 2 added the rank signals to
+/// `pages.arrow` and the search files (`search_keys.fst`, `search_order.npy`,
+/// `search_weights.npy`, `title_weights.npy`).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest layout this build still reads (without what later versions added).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
+
+/// Whether this build reads indexes of layout `version`.
+pub fn readable(version: u64) -> bool {
+    (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&version)
+}
 
 /// The schema-metadata key that holds the format version of every Arrow file Folio writes
 /// (`pages.arrow` and the SQL tables): one name for one fact.
@@ -39,6 +49,15 @@ pub const SORTED_TITLE_ENDS_FILE: &str = "sorted_title_ends.npy";
 pub const SORTED_SPANS_FILE: &str = "sorted_spans.npy";
 /// Rank in case-folded title order to row (NumPy `.npy`, uint32).
 pub const FOLDED_ORDER_FILE: &str = "folded_order.npy";
+/// Every distinct search key ([`crate::search_key`]) mapped to its first position in
+/// `search_order.npy` (the titles FST container, format 2 on).
+pub const SEARCH_KEYS_FILE: &str = "search_keys.fst";
+/// Rows sorted by search key, then by weight (highest first), then by row (format 2 on).
+pub const SEARCH_ORDER_FILE: &str = "search_order.npy";
+/// The suggestion weight of each entry of `search_order.npy` (uint16, format 2 on).
+pub const SEARCH_WEIGHTS_FILE: &str = "search_weights.npy";
+/// The suggestion weight of each entry of `title_order.npy` (uint16, format 2 on).
+pub const TITLE_WEIGHTS_FILE: &str = "title_weights.npy";
 /// What was built, from what, and the checksums (JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The decompressed dump, when the index was built from a `.bz2`.

@@ -59,6 +59,10 @@ pub struct Index {
     pub(crate) sorted_spans: NpyArray<u64>,
     pub(crate) dump: Mmap,
     pub(crate) dump_path: PathBuf,
+    /// The wiki the dump's `<siteinfo>` names.
+    site: crate::Site,
+    /// The suggestion files (format 2 on).
+    pub(crate) search: Option<crate::search::SearchFiles>,
     /// The dump as opened, to notice a truncation or rewrite while it is mapped.
     dump_file: std::fs::File,
     dump_mtime: Option<std::time::SystemTime>,
@@ -130,7 +134,14 @@ impl Index {
             return Err(Error::DumpChanged { path: dump_path, what });
         }
         dump.advise_random();
+        let site = crate::Site::from_header(&dump[..dump.len().min(crate::site::HEADER_LIMIT)]);
+        let search = crate::search::SearchFiles::open(dir, &manifest, n)?;
+        if search.is_some() {
+            crate::search::warm();
+        }
         Ok(Index {
+            site,
+            search,
             dir: dir.into(),
             manifest,
             pages,
@@ -201,6 +212,11 @@ impl Index {
     /// The manifest: counts, dump, files.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The wiki the dump comes from, as its `<siteinfo>` header names it.
+    pub fn site(&self) -> &crate::Site {
+        &self.site
     }
 
     /// Number of pages.

@@ -82,7 +82,7 @@ impl Manifest {
             return Err(Error::BadMagic { path: path.into(), expected: "folio manifest" });
         }
         let version = value.get("format_version").cloned().unwrap_or_default();
-        if version.as_u64() != Some(u64::from(FORMAT_VERSION)) {
+        if !version.as_u64().is_some_and(crate::format::readable) {
             return Err(Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version.to_string() });
         }
         serde_json::from_value(value).map_err(|e| Error::corrupt(path, format!("unexpected manifest layout: {e}")))

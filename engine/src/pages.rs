@@ -14,19 +14,26 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use arrow_buffer::{ArrowNativeType, BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::error::{Error, Result};
 use crate::format::{FORMAT_VERSION, PAGES_BATCH_ROWS};
+use crate::rank::Signals;
 use crate::sys::mmap::Mmap;
 
 pub use crate::format::VERSION_KEY;
 
-/// The schema of `pages.arrow`.
+/// The schema of `pages.arrow` as this build writes it ([`FORMAT_VERSION`]).
 pub fn schema() -> Schema {
-    let fields = vec![
+    schema_of(FORMAT_VERSION).unwrap_or_else(Schema::empty)
+}
+
+/// The schema of `pages.arrow` in layout `version`: version 1 has the first six columns,
+/// version 2 adds the rank signals and the rank.
+pub fn schema_of(version: u32) -> Option<Schema> {
+    let mut fields = vec![
         Field::new("page_id", DataType::UInt64, false),
         Field::new("ns", DataType::Int32, false),
         Field::new("title", DataType::Utf8, false),
@@ -34,8 +41,19 @@ pub fn schema() -> Schema {
         Field::new("start", DataType::UInt64, false),
         Field::new("end", DataType::UInt64, false),
     ];
-    let meta = HashMap::from([(VERSION_KEY.to_string(), FORMAT_VERSION.to_string())]);
-    Schema::new_with_metadata(fields, meta)
+    match version {
+        1 => {}
+        2 => fields.extend([
+            Field::new("incoming_links", DataType::UInt32, false),
+            Field::new("redirects_in", DataType::UInt32, false),
+            Field::new("text_bytes", DataType::UInt64, false),
+            Field::new("headings", DataType::UInt32, false),
+            Field::new("rank", DataType::Float32, false),
+        ]),
+        _ => return None,
+    }
+    let meta = HashMap::from([(VERSION_KEY.to_string(), version.to_string())]);
+    Some(Schema::new_with_metadata(fields, meta))
 }
 
 /// Byte ranges of one record batch's buffers inside the mapped file.
@@ -48,6 +66,18 @@ struct Batch {
     redirect: StrCol,
     start: Range<usize>,
     end: Range<usize>,
+    /// The signal columns (format 2 on).
+    signals: Option<SignalCols>,
+}
+
+/// Byte ranges of the rank signal columns of one batch.
+#[derive(Debug, Clone)]
+struct SignalCols {
+    incoming_links: Range<usize>,
+    redirects_in: Range<usize>,
+    text_bytes: Range<usize>,
+    headings: Range<usize>,
+    rank: Range<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +92,7 @@ struct StrCol {
 #[derive(Clone)]
 pub struct PageTable {
     map: Mmap,
+    schema: Arc<Schema>,
     batches: Arc<[Batch]>,
     rows: usize,
     path: PathBuf,
@@ -86,16 +117,20 @@ impl PageTable {
         let fb_schema = footer.schema().ok_or_else(|| corrupt("footer has no schema"))?;
         let found = arrow_ipc::convert::fb_to_schema(fb_schema);
         let version = found.metadata().get(VERSION_KEY).cloned().unwrap_or_else(|| "none".into());
-        if version != FORMAT_VERSION.to_string() {
-            return Err(Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version });
-        }
-        if found.fields() != schema().fields() {
+        let schema = version
+            .parse::<u32>()
+            .ok()
+            .filter(|&v| crate::format::readable(v.into()))
+            .and_then(schema_of)
+            .ok_or_else(|| Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version })?;
+        if found.fields() != schema.fields() {
             return Err(Error::corrupt(path, format!("unexpected columns: {:?}", found.fields())));
         }
+        let with_signals = schema.fields().len() > 6;
         let blocks = footer.recordBatches().ok_or_else(|| corrupt("footer lists no record batches"))?;
         let mut batches = Vec::with_capacity(blocks.len());
         for (i, block) in blocks.iter().enumerate() {
-            let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength())
+            let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength(), with_signals)
                 .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
             let last = i + 1 == blocks.len();
             if batch.rows != PAGES_BATCH_ROWS && !last || batch.rows > PAGES_BATCH_ROWS {
@@ -104,7 +139,7 @@ impl PageTable {
             batches.push(batch);
         }
         let rows = batches.iter().map(|b| b.rows).sum();
-        Ok(PageTable { map, batches: batches.into(), rows, path: path.into() })
+        Ok(PageTable { map, schema: Arc::new(schema), batches: batches.into(), rows, path: path.into() })
     }
 
     /// Number of rows (pages).
@@ -115,6 +150,11 @@ impl PageTable {
     /// True when the table has no rows.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
+    }
+
+    /// The schema of the mapped file (its layout version's).
+    pub fn schema(&self) -> Arc<Schema> {
+        self.schema.clone()
     }
 
     /// The file this table was mapped from.
@@ -265,9 +305,9 @@ impl PageTable {
     /// as Arrow checks a file it reads: lengths, alignment, offsets in order and in bounds,
     /// strings UTF-8, no null titles.
     pub fn record_batches(&self) -> Result<Vec<RecordBatch>> {
-        let schema = Arc::new(schema());
+        let schema = self.schema.clone();
         let batch = |b: &Batch| -> Result<RecordBatch, String> {
-            let columns: Vec<ArrayRef> = vec![
+            let mut columns: Vec<ArrayRef> = vec![
                 Arc::new(UInt64Array::new(self.scalars(&b.page_id, b.rows)?, None)),
                 Arc::new(Int32Array::new(self.scalars(&b.ns, b.rows)?, None)),
                 Arc::new(self.strings(&b.title, b.rows)?),
@@ -275,6 +315,15 @@ impl PageTable {
                 Arc::new(UInt64Array::new(self.scalars(&b.start, b.rows)?, None)),
                 Arc::new(UInt64Array::new(self.scalars(&b.end, b.rows)?, None)),
             ];
+            if let Some(c) = &b.signals {
+                columns.extend([
+                    Arc::new(UInt32Array::new(self.scalars(&c.incoming_links, b.rows)?, None)) as ArrayRef,
+                    Arc::new(UInt32Array::new(self.scalars(&c.redirects_in, b.rows)?, None)),
+                    Arc::new(UInt64Array::new(self.scalars(&c.text_bytes, b.rows)?, None)),
+                    Arc::new(UInt32Array::new(self.scalars(&c.headings, b.rows)?, None)),
+                    Arc::new(Float32Array::new(self.scalars(&c.rank, b.rows)?, None)),
+                ]);
+            }
             RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
         };
         let batches = self.batches.iter().enumerate();
@@ -357,10 +406,29 @@ impl PageTable {
         let (b, i) = self.locate(row)?;
         self.fixed(&b.end, i)
     }
+
+    /// What the dump says about `row`: the signals its rank comes from (`None` in a table of
+    /// format 1, which has none).
+    pub fn signals(&self, row: usize) -> Result<Option<Signals>> {
+        let (b, i) = self.locate(row)?;
+        let Some(c) = &b.signals else { return Ok(None) };
+        Ok(Some(Signals {
+            incoming_links: self.fixed(&c.incoming_links, i)?,
+            redirects_in: self.fixed(&c.redirects_in, i)?,
+            text_bytes: self.fixed(&c.text_bytes, i)?,
+            headings: self.fixed(&c.headings, i)?,
+        }))
+    }
+
+    /// The rank of `row` ([`crate::rank`]); 0 in a table of format 1.
+    pub fn rank(&self, row: usize) -> Result<f32> {
+        let (b, i) = self.locate(row)?;
+        b.signals.as_ref().map_or(Ok(0.0), |c| self.fixed(&c.rank, i))
+    }
 }
 
 /// Locates one record batch's buffers; errors are plain descriptions.
-fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<Batch, String> {
+fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, signals: bool) -> Result<Batch, String> {
     let offset = usize::try_from(offset).map_err(|_| "negative offset")?;
     let meta_len = usize::try_from(meta_len).map_err(|_| "negative metadata length")?;
     let body_len = usize::try_from(body_len).map_err(|_| "negative body length")?;
@@ -395,8 +463,13 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<B
         })
         .collect::<Option<_>>()
         .ok_or("buffer outside the body")?;
-    if nodes.len() != 6 || bufs.len() != 14 || nodes.iter().any(|&(len, _)| len as usize != rows) {
-        return Err(format!("{} nodes and {} buffers for {rows} rows, expected 6 and 14", nodes.len(), bufs.len()));
+    let (want_nodes, want_bufs) = if signals { (11, 24) } else { (6, 14) };
+    if nodes.len() != want_nodes || bufs.len() != want_bufs || nodes.iter().any(|&(len, _)| len as usize != rows) {
+        return Err(format!(
+            "{} nodes and {} buffers for {rows} rows, expected {want_nodes} and {want_bufs}",
+            nodes.len(),
+            bufs.len()
+        ));
     }
     let strings = |node: (i64, i64), b: &[Range<usize>]| StrCol {
         validity: (!b[0].is_empty()).then(|| b[0].clone()),
@@ -412,5 +485,12 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64) -> Result<B
         redirect: strings(nodes[3], &bufs[7..10]),
         start: bufs[11].clone(),
         end: bufs[13].clone(),
+        signals: signals.then(|| SignalCols {
+            incoming_links: bufs[15].clone(),
+            redirects_in: bufs[17].clone(),
+            text_bytes: bufs[19].clone(),
+            headings: bufs[21].clone(),
+            rank: bufs[23].clone(),
+        }),
     })
 }

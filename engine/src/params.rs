@@ -109,6 +109,103 @@ pub fn clamp_count(query: Option<&str>, key: &str) -> usize {
     }
 }
 
+/// Characters a search query may hold at most.
+pub const MAX_QUERY_CHARS: usize = 300;
+
+/// The dialect a suggestion request speaks: Folio's own, MediaWiki's REST title search, or
+/// MediaWiki's `action=opensearch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestShape {
+    /// `/suggest?q=&limit=&ns=&excerpts=` (limit 10 by default).
+    Folio,
+    /// `/w/rest.php/v1/search/title?q=&limit=` (limit 50 by default, as MediaWiki's).
+    Rest,
+    /// `/w/api.php?action=opensearch&search=&limit=&namespace=` (limit 10 by default).
+    OpenSearch,
+}
+
+/// The parameters of a suggestion request, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestParams {
+    /// What was typed.
+    pub query: String,
+    /// At most this many suggestions (1 to [`crate::search::MAX_LIMIT`]).
+    pub limit: usize,
+    /// Only this namespace (`None`: any); 0 unless asked.
+    pub ns: Option<i32>,
+    /// Whether to add each page's first sentence.
+    pub excerpts: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SuggestQueryText {
+    q: Option<String>,
+    search: Option<String>,
+    limit: Option<String>,
+    ns: Option<String>,
+    namespace: Option<String>,
+    excerpts: Option<String>,
+    action: Option<String>,
+    format: Option<String>,
+}
+
+/// Parses a suggestion request's query string in the dialect `shape`.
+pub fn suggest(query: Option<&str>, shape: SuggestShape) -> Result<SuggestParams, ParamError> {
+    let q: SuggestQueryText = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ParamError::Bad(format!("the query string does not parse: {e}")))?;
+    let max = crate::search::MAX_LIMIT;
+    let (text, key, default_limit, ns) = match shape {
+        SuggestShape::Folio => (q.q, "q", 10, q.ns),
+        SuggestShape::Rest => (q.q, "q", 50, None),
+        SuggestShape::OpenSearch => {
+            match q.action.as_deref() {
+                Some("opensearch") => {}
+                other => {
+                    return Err(ParamError::Bad(format!(
+                        "action={:?}: this endpoint answers action=opensearch only",
+                        other.unwrap_or("")
+                    )));
+                }
+            }
+            if let Some(f) = q.format.as_deref().filter(|f| !f.is_empty() && *f != "json") {
+                return Err(ParamError::Bad(format!("format={f:?}: only format=json is served")));
+            }
+            (q.search, "search", 10, q.namespace)
+        }
+    };
+    let query = text.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(ParamError::Bad(format!(
+            "{key}= is missing or empty: give the text to complete, e.g. {key}=einst"
+        )));
+    }
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(ParamError::Bad(format!("{key}= has {chars} characters; at most {MAX_QUERY_CHARS} are accepted")));
+    }
+    let limit = match q.limit.as_deref() {
+        None | Some("") => default_limit,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=max).contains(&n))
+            .ok_or_else(|| ParamError::Bad(format!("limit={l:?}: give a number from 1 to {max}")))?,
+    };
+    let ns = match ns.as_deref() {
+        None | Some("") => Some(0),
+        Some("all" | "*") => None,
+        Some(n) => {
+            Some(n.parse::<i32>().map_err(|_| ParamError::Bad(format!("ns={n:?}: give a namespace number, or all")))?)
+        }
+    };
+    let excerpts = match q.excerpts.as_deref() {
+        None | Some("") | Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        Some(e) => return Err(ParamError::Bad(format!("excerpts={e:?}: use true or false"))),
+    };
+    Ok(SuggestParams { query, limit, ns, excerpts })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

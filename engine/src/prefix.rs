@@ -71,7 +71,7 @@ pub struct PrefixPage<'a> {
 
 /// The smallest byte string greater than every string that starts with `prefix`, or `None` when
 /// no such string exists (empty prefix, or all `0xff`).
-fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut s = prefix.to_vec();
     while let Some(last) = s.pop() {
         if last < 0xff {

@@ -94,6 +94,16 @@ impl Titles {
         self.shards.partition_point(|s| s.first_key.as_slice() <= key).checked_sub(1)
     }
 
+    /// The maps of the shards that may hold keys starting with `prefix`.
+    pub(crate) fn maps_with_prefix(&self, prefix: &[u8]) -> impl Iterator<Item = &fst::Map<MmapSlice>> {
+        let lo = self.shard_of(prefix).unwrap_or(0);
+        let hi = match crate::prefix::successor(prefix) {
+            Some(next) => self.shard_of(&next).map_or(0, |i| i + 1),
+            None => self.shards.len(),
+        };
+        self.shards[lo..hi.max(lo)].iter().map(|s| &s.fst)
+    }
+
     /// The row of `title`'s first page, if the title exists.
     pub fn get(&self, title: &[u8]) -> Option<u64> {
         self.shards[self.shard_of(title)?].fst.get(title)

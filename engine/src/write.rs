@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use arrow_array::{ArrayRef, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use rayon::prelude::*;
 
@@ -33,7 +33,7 @@ impl IndexWriter {
         IndexWriter { dir: dir.into(), files: Mutex::default(), syncs: Mutex::default() }
     }
 
-    fn write(&self, name: &str, body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
+    pub(crate) fn write(&self, name: &str, body: impl FnOnce(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
         let path = self.dir.join(name);
         let sum = format::write_file(&path, |w| body(w))?;
         self.written(name, sum)
@@ -50,7 +50,7 @@ impl IndexWriter {
         Ok(())
     }
 
-    fn write_npy<T: ndarray_npy::WritableElement>(&self, name: &str, values: &[T]) -> Result<()> {
+    pub(crate) fn write_npy<T: ndarray_npy::WritableElement>(&self, name: &str, values: &[T]) -> Result<()> {
         let path = self.dir.join(name);
         let sum = format::write_file(&path, |w| npy::write(values, w).map_err(|e| Error::io(&path, e)))?;
         self.written(name, sum)
@@ -58,6 +58,7 @@ impl IndexWriter {
 
     /// Writes `pages.arrow` and `offsets.npy`.
     pub fn write_pages(&self, pages: &PageColumns) -> Result<()> {
+        pages.check_lengths()?;
         if pages.start.windows(2).any(|w| w[0] >= w[1]) {
             return Err(Error::InvalidInput("page starts are not strictly increasing".into()));
         }
@@ -74,7 +75,12 @@ impl IndexWriter {
                     string_array(&pages.title, rows.clone())?,
                     string_array(&pages.redirect, rows.clone())?,
                     Arc::new(UInt64Array::from(pages.start[rows.clone()].to_vec())),
-                    Arc::new(UInt64Array::from(pages.end[rows].to_vec())),
+                    Arc::new(UInt64Array::from(pages.end[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(pages.incoming_links[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(pages.redirects_in[rows.clone()].to_vec())),
+                    Arc::new(UInt64Array::from(pages.text_bytes[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(pages.headings[rows.clone()].to_vec())),
+                    Arc::new(Float32Array::from(pages.rank[rows].to_vec())),
                 ];
                 let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow_err)?;
                 writer.write(&batch).map_err(arrow_err)?;
@@ -150,6 +156,10 @@ impl IndexWriter {
             format::SORTED_TITLE_ENDS_FILE,
             format::SORTED_SPANS_FILE,
             format::FOLDED_ORDER_FILE,
+            format::SEARCH_KEYS_FILE,
+            format::SEARCH_ORDER_FILE,
+            format::SEARCH_WEIGHTS_FILE,
+            format::TITLE_WEIGHTS_FILE,
         ] {
             if !files.contains_key(name) {
                 return Err(Error::InvalidInput(format!("{name} was not written")));

@@ -1,13 +1,16 @@
 //! The dump scanner on arbitrary bytes: pages or a clean error, never a panic; every page it
-//! reports lies inside the input and is exactly one `<page>...</page>` element.
+//! reports lies inside the input and is exactly one `<page>...</page>` element, with its text's
+//! signals (the link scan runs on the same arbitrary bytes).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(pages) = folio_ingest::scan::scan(data, &|_, _| {}) else { return };
+    let Ok(scanned) = folio_ingest::scan::scan(data, &|_, _| {}) else { return };
+    let pages = &scanned.pages;
     let n = pages.len();
     assert!(pages.page_id.len() == n && pages.ns.len() == n && pages.end.len() == n);
+    assert!(pages.text_bytes.len() == n && pages.headings.len() == n);
     assert!(pages.title.len() == n && pages.redirect.len() == n);
     let mut last_end = None;
     for i in 0..n {

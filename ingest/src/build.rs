@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_into, publish};
+use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_into, publish, search_key_into};
 use rayon::prelude::*;
 
 use crate::error::{IngestError, Result};
@@ -54,7 +54,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
     progress.stage("scan", Some(source.xml.len() as u64));
     source.xml.advise_sequential();
-    let pages = scan::scan(&source.xml, &|bytes, n| {
+    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, &|bytes, n| {
         progress.inc(bytes);
         progress.add_pages(n);
     })
@@ -70,8 +70,14 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
     let mut counts = count(&pages);
-    let (written, distinct) = rayon::join(|| writer.write_pages(&pages), || write_orders(&writer, &pages));
-    written?;
+    let weights = crate::ranking::rank(&mut pages, &links);
+    drop(links);
+    let (written, distinct) = rayon::join(
+        || rayon::join(|| writer.write_pages(&pages), || write_search(&writer, &pages.title, &weights)),
+        || write_orders(&writer, &pages, &weights),
+    );
+    written.0?;
+    written.1?;
     counts.distinct_titles = distinct?;
     let t_write = started.elapsed();
     drop(pages);
@@ -105,22 +111,39 @@ fn count(pages: &PageColumns) -> Counts {
     }
 }
 
-/// Sorts the rows by title and by folded title and writes the FST, both orders and the
-/// title-ordered copy; returns the number of distinct titles.
-fn write_orders(writer: &IndexWriter, pages: &PageColumns) -> folio_engine::Result<u64> {
+/// Sorts the rows by title and by folded title and writes the FST, both orders, the
+/// title-ordered copy and the weights in title order; returns the number of distinct titles.
+fn write_orders(writer: &IndexWriter, pages: &PageColumns, weights: &[u16]) -> folio_engine::Result<u64> {
     let titles = &pages.title;
     let order = sort_rows(titles);
-    let ((distinct, sorted), folded) = rayon::join(
+    let ((distinct, sorted), (folded, title_weights)) = rayon::join(
         || rayon::join(|| writer.write_titles(titles, &order), || writer.write_sorted(pages, &order)),
-        || writer.write_folded_order(&sort_rows(&fold_all(titles))),
+        || {
+            rayon::join(
+                || writer.write_folded_order(&sort_rows(&map_all(titles, fold_into))),
+                || writer.write_title_weights(&order, weights),
+            )
+        },
     );
     sorted?;
     folded?;
+    title_weights?;
     distinct
 }
 
-/// The case folding of every title.
-fn fold_all(titles: &Strings) -> Strings {
+/// Writes the suggestion files: every title's search key, the rows sorted by key, then by
+/// weight (highest first), then by row.
+fn write_search(writer: &IndexWriter, titles: &Strings, weights: &[u16]) -> folio_engine::Result<()> {
+    let keys = map_all(titles, search_key_into);
+    let mut order = sort_rows(&keys);
+    order
+        .par_chunk_by_mut(|&a, &b| keys.bytes(a as usize) == keys.bytes(b as usize))
+        .for_each(|run| run.sort_unstable_by_key(|&r| (std::cmp::Reverse(weights[r as usize]), r)));
+    writer.write_search(&keys, &order, weights)
+}
+
+/// `f` applied to every title (a folding into a buffer), in parallel.
+fn map_all(titles: &Strings, f: fn(&str, &mut String)) -> Strings {
     const ROWS: usize = 1 << 16;
     let parts: Vec<Strings> = (0..titles.len().div_ceil(ROWS))
         .into_par_iter()
@@ -129,7 +152,7 @@ fn fold_all(titles: &Strings) -> Strings {
             let mut buf = String::new();
             for row in c * ROWS..titles.len().min((c + 1) * ROWS) {
                 buf.clear();
-                fold_into(titles.get(row), &mut buf);
+                f(titles.get(row), &mut buf);
                 part.push(&buf);
             }
             part

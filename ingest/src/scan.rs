@@ -5,6 +5,8 @@
 //! `</` ends the current page, a hit preceded by `<` means a page never closed. Page text is
 //! skipped at memory speed; only the few hundred bytes before `<revision>` are looked at closely
 //! (title, ns, id, redirect). MediaWiki escapes `<` in page text, so the tags cannot occur there.
+//! In the same pass each page's text gives its rank signals ([`crate::signals`]): its size, its
+//! headings, and, for namespace-0 articles, the pages it links to.
 
 use std::ops::Range;
 
@@ -13,6 +15,17 @@ use memchr::memmem::Finder;
 use rayon::prelude::*;
 
 use folio_engine::unescape;
+
+use crate::signals::{self, HashCounts, LinkCounts, Reader};
+
+/// What a scan finds: every page, and the links between them.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// The page table's columns in dump order (the rank column left empty).
+    pub pages: PageColumns,
+    /// Links from namespace-0 articles, by target title hash.
+    pub links: LinkCounts,
+}
 
 /// A problem in the dump, at a byte offset of the XML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,29 +45,33 @@ fn err<T>(offset: usize, what: impl Into<String>) -> Result<T, ScanError> {
 const CHUNK_BYTES: usize = 16 << 20;
 
 /// Scans a whole dump; `progress` is called with the bytes scanned and pages found, chunk by chunk.
-pub fn scan(dump: &[u8], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<PageColumns, ScanError> {
+pub fn scan(dump: &[u8], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Scanned, ScanError> {
     let body = check_prolog(dump)?;
     let chunks = split(dump, body);
     let last = chunks.len() - 1;
-    let parts: Vec<Result<PageColumns, ScanError>> = chunks
+    type Part = (PageColumns, Vec<Vec<(u64, u32)>>);
+    let parts: Vec<Result<Part, ScanError>> = chunks
         .par_iter()
         .enumerate()
         .map(|(i, range)| {
             let r = Scanner::new(dump).chunk(range.clone(), i == last);
-            progress(range.len() as u64, r.as_ref().map_or(0, |c| c.len() as u64));
-            r
+            progress(range.len() as u64, r.as_ref().map_or(0, |(c, _)| c.len() as u64));
+            r.map(|(cols, counts)| (cols, signals::split(counts)))
         })
         .collect();
     let mut out = PageColumns::default();
-    let total: usize = parts.iter().map(|p| p.as_ref().map_or(0, |c| c.len())).sum();
+    let total: usize = parts.iter().map(|p| p.as_ref().map_or(0, |(c, _)| c.len())).sum();
     out.page_id.reserve_exact(total);
     out.ns.reserve_exact(total);
     out.start.reserve_exact(total);
     out.end.reserve_exact(total);
+    let mut links = Vec::with_capacity(parts.len());
     for part in parts {
-        out.append(part?);
+        let (cols, counts) = part?;
+        out.append(cols);
+        links.push(counts);
     }
-    Ok(out)
+    Ok(Scanned { pages: out, links: LinkCounts::merge(links) })
 }
 
 /// Checks the start of the file and returns the offset of the first `<page>` (or of
@@ -139,6 +156,9 @@ struct Scanner<'a> {
     id: Tag,
     redirect: Finder<'static>,
     redirect_title: Finder<'static>,
+    text: Finder<'static>,
+    text_end: Finder<'static>,
+    bytes_attr: Finder<'static>,
 }
 
 impl<'a> Scanner<'a> {
@@ -152,12 +172,17 @@ impl<'a> Scanner<'a> {
             id: Tag::new("id", b"<id>", b"</id>"),
             redirect: Finder::new(b"<redirect"),
             redirect_title: Finder::new(b"title=\""),
+            text: Finder::new(b"<text"),
+            text_end: Finder::new(b"</text>"),
+            bytes_attr: Finder::new(b"bytes=\""),
         }
     }
 
-    fn chunk(&self, range: Range<usize>, last: bool) -> Result<PageColumns, ScanError> {
+    fn chunk(&self, range: Range<usize>, last: bool) -> Result<(PageColumns, HashCounts), ScanError> {
         let dump = self.dump;
         let mut cols = PageColumns::default();
+        let mut reader = Reader::default();
+        let mut links = HashCounts::default();
         let mut pos = range.start;
         loop {
             pos += dump[pos..].iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -165,19 +190,20 @@ impl<'a> Scanner<'a> {
                 if last {
                     return err(dump.len(), "the dump ends without </mediawiki>: it is truncated");
                 }
-                return Ok(cols);
+                return Ok((cols, links));
             }
             let rest = &dump[pos..];
             if rest.starts_with(b"<page>") {
                 let end = self.page_end(pos)?;
                 self.header(pos, end, &mut cols)?;
+                self.text(pos, end, &mut cols, &mut reader, &mut links);
                 pos = end + 1;
             } else if last && rest.starts_with(b"</mediawiki>") {
                 let tail = pos + b"</mediawiki>".len();
                 if let Some(i) = dump[tail..].iter().position(|b| !b.is_ascii_whitespace()) {
                     return err(tail + i, "unexpected bytes after </mediawiki>");
                 }
-                return Ok(cols);
+                return Ok((cols, links));
             } else {
                 let found = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
                 return err(pos, format!("expected <page> or </mediawiki>, found {found:?}"));
@@ -257,6 +283,38 @@ impl<'a> Scanner<'a> {
         cols.start.push(start as u64);
         cols.end.push(end as u64);
         Ok(())
+    }
+}
+
+impl Scanner<'_> {
+    /// Reads the rank signals of the page at `start..=end` (whose header is the last row of
+    /// `cols`): its text's size and headings, and for an article that is not a redirect, its
+    /// links, counted into `links`. A page without a `<text>` element has no text.
+    fn text(&self, start: usize, end: usize, cols: &mut PageColumns, reader: &mut Reader, links: &mut HashCounts) {
+        let page = &self.dump[start..=end];
+        let (mut size, mut headings) = (0, 0);
+        if let Some(open) = self.text.find(page) {
+            let tag_end = memchr::memchr(b'>', &page[open..]).map_or(page.len(), |k| open + k);
+            let tag = &page[open..tag_end];
+            let bytes_attr = self.bytes_attr.find(tag).and_then(|k| {
+                let v = &tag[k + b"bytes=\"".len()..];
+                parse::<u64>(&v[..memchr::memchr(b'"', v)?])
+            });
+            let content = if tag.ends_with(b"/") || tag_end >= page.len() {
+                &page[..0]
+            } else {
+                let body = &page[tag_end + 1..];
+                &body[..self.text_end.find(body).unwrap_or(body.len())]
+            };
+            let s = reader.text(content, bytes_attr);
+            (size, headings) = (s.text_bytes, s.headings);
+            let row = cols.len() - 1;
+            if cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
+                reader.links(content, signals::title_hash(cols.title.get(row)), links);
+            }
+        }
+        cols.text_bytes.push(size);
+        cols.headings.push(headings);
     }
 }
 

@@ -107,7 +107,9 @@ fn open_refuses_what_is_wrong() {
     let manifest = out.join("manifest.json");
     let good = std::fs::read_to_string(&manifest).unwrap();
 
-    std::fs::write(&manifest, good.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
+    let version = format!("\"format_version\": {}", folio_engine::FORMAT_VERSION);
+    assert!(good.contains(&version));
+    std::fs::write(&manifest, good.replace(&version, "\"format_version\": 99")).unwrap();
     let e = Index::open(&out).err().unwrap();
     assert!(matches!(e, Error::Version { .. }) && e.to_string().contains("manifest.json"), "{e}");
     std::fs::write(&manifest, &good).unwrap();

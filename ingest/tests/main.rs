@@ -5,4 +5,5 @@ mod cli;
 mod crash;
 mod props;
 mod real_dumps;
+mod search;
 mod util;

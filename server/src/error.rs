@@ -56,6 +56,8 @@ error_codes! {
     TooManyResults => BAD_REQUEST, "too_many_results";
     /// Redirects that loop or chain more than 5 times.
     RedirectLoop => LOOP_DETECTED, "redirect_loop";
+    /// The index has no suggestion files (built by an older format): rebuild it.
+    SearchMissing => NOT_FOUND, "search_missing";
     /// The CPU-heavy work queue is full.
     Overloaded => SERVICE_UNAVAILABLE, "overloaded";
     /// The index is damaged.
@@ -123,6 +125,7 @@ impl From<folio_engine::Error> for ApiError {
                 format!("{count} titles start with {prefix:?}, more than {max}; page through /titles instead"),
             ),
             E::Overloaded(m) => ApiError::new(Code::Overloaded, m),
+            E::SearchMissing(m) => ApiError::new(Code::SearchMissing, m),
             E::Internal(m) => ApiError::new(Code::Internal, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),

@@ -10,5 +10,6 @@ mod reader;
 mod routes;
 mod sql;
 mod sql_limits;
+mod suggest;
 mod tfb;
 mod util;

@@ -3,7 +3,7 @@
 
 use super::Renderer;
 use super::html::Html;
-use crate::normalize_title;
+use crate::wikilink::{self, Target};
 
 pub fn external(r: &mut Renderer<'_>, url: &str, label: &str, out: &mut Html) {
     let url = crate::unescape(url.as_bytes()).map(|s| s.into_owned()).unwrap_or_else(|_| url.to_string());
@@ -29,97 +29,45 @@ pub fn external(r: &mut Renderer<'_>, url: &str, label: &str, out: &mut Html) {
     out.close("a");
 }
 
-/// Namespaces whose links are not language links.
-const NAMESPACES: &[&str] = &[
-    "talk",
-    "user",
-    "wikipedia",
-    "wp",
-    "project",
-    "portal",
-    "help",
-    "template",
-    "draft",
-    "special",
-    "media",
-    "module",
-    "mediawiki",
-    "book",
-    "timedtext",
-    "wiktionary",
-    "wikt",
-    "w",
-    "meta",
-    "commons",
-    "s",
-    "q",
-    "n",
-    "b",
-    "v",
-    "d",
-    "mw",
-    "species",
-    "wikisource",
-    "wikiquote",
-    "wikinews",
-    "wikibooks",
-    "wikiversity",
-    "wikidata",
-    "user talk",
-    "wikipedia talk",
-    "template talk",
-    "category talk",
-    "file talk",
-    "help talk",
-    "portal talk",
-];
-
 pub fn link(r: &mut Renderer<'_>, inner: &str, trail: &str, out: &mut Html) {
-    let (target, label) = match inner.split_once('|') {
-        Some((t, l)) => (t.trim(), Some(l)),
-        None => (inner.trim(), None),
+    let (raw, label) = match inner.split_once('|') {
+        Some((t, l)) => (t, Some(l)),
+        None => (inner, None),
     };
-    let (colon, target) = match target.strip_prefix(':') {
-        Some(t) => (true, t.trim()),
-        None => (false, target),
-    };
-    let target = crate::unescape(target.as_bytes()).map(|s| s.into_owned()).unwrap_or_else(|_| target.to_string());
-    if target.is_empty() {
-        // `[[]]` and `[[|label]]` link nowhere: MediaWiki shows them as written.
-        out.text("[[");
-        out.text(inner);
-        out.text("]]");
-        out.text(trail);
-        return;
-    }
-    let ns = target.split_once(':').map(|(n, _)| n.trim().to_lowercase());
-    if !colon && let Some(ns) = ns.as_deref() {
-        if ns == "category" {
-            let name = normalize_title(target.split_once(':').map_or("", |(_, n)| n));
+    let (title, section) = match wikilink::target(raw) {
+        Target::Empty => {
+            // `[[]]` and `[[|label]]` link nowhere: MediaWiki shows them as written.
+            out.text("[[");
+            out.text(inner);
+            out.text("]]");
+            out.text(trail);
+            return;
+        }
+        Target::Category(name) => {
             if !name.is_empty() && !r.categories.contains(&name) {
                 r.categories.push(name);
             }
             return;
         }
-        if ns == "file" || ns == "image" {
-            media(r, &target, label, out);
+        Target::File(name) => {
+            media(r, &name, label, out);
             return;
         }
-        if is_language(ns) && !NAMESPACES.contains(&ns) {
-            return;
-        }
-    }
+        Target::Language => return,
+        Target::Page { title, section } => (title, section),
+    };
+    // Shown as typed (entities decoded) when the link has no label of its own.
+    let typed = raw.trim().strip_prefix(':').unwrap_or(raw.trim()).trim();
+    let typed = crate::unescape(typed.as_bytes()).unwrap_or(std::borrow::Cow::Borrowed(typed));
     if r.in_link > 0 {
         match label {
             Some(l) if !l.trim().is_empty() => r.nested(l, out),
-            _ => out.text(&target),
+            _ => out.text(&typed),
         }
         out.text(trail);
         return;
     }
-    let (page, section) = target.split_once('#').unwrap_or((&target, ""));
-    let title = normalize_title(page);
-    let anchor = section.trim().replace(' ', "_");
+    let anchor = section.replace(' ', "_");
     let (href, class) = if title.is_empty() {
         (format!("#{anchor}"), "")
     } else {
@@ -139,23 +87,15 @@ pub fn link(r: &mut Renderer<'_>, inner: &str, trail: &str, out: &mut Html) {
     r.in_link += 1;
     match label {
         Some(l) if !l.trim().is_empty() => r.nested(l, out),
-        _ => out.text(&target),
+        _ => out.text(&typed),
     }
     r.in_link -= 1;
     out.text(trail);
     out.close("a");
 }
 
-fn is_language(ns: &str) -> bool {
-    let (lang, variant) = ns.split_once('-').unwrap_or((ns, ""));
-    (2..=3).contains(&lang.len())
-        && lang.bytes().all(|b| b.is_ascii_lowercase())
-        && variant.bytes().all(|b| b.is_ascii_lowercase())
-}
-
 /// `[[File:x.jpg|thumb|Caption]]`: a placeholder with the file's name and its caption.
-fn media(r: &mut Renderer<'_>, target: &str, label: Option<&str>, out: &mut Html) {
-    let name = target.split_once(':').map_or(target, |(_, n)| n).trim();
+fn media(r: &mut Renderer<'_>, name: &str, label: Option<&str>, out: &mut Html) {
     let caption = label.and_then(|l| {
         super::templates::split_top(l).into_iter().rev().find(|part| {
             let p = part.trim();

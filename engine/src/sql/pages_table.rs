@@ -43,7 +43,7 @@ impl fmt::Debug for PagesTable {
 impl PagesTable {
     /// The table over a mapped page table, split into `partitions` for parallel scans.
     pub fn new(pages: PageTable, partitions: usize) -> PagesTable {
-        let schema = Arc::new(crate::pages::schema());
+        let schema = pages.schema();
         PagesTable { pages, schema, partitions: partitions.max(1), table: OnceLock::new() }
     }
 

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod reader;
 pub mod sql;
 pub mod stats;
+pub mod suggest;
 pub mod table;
 pub mod tfb;
 pub mod wiki;

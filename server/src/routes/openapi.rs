@@ -18,6 +18,10 @@ fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 
+fn query_param_required(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": true, "description": description, "schema": schema})
+}
+
 fn json_ok(description: &str, schema: Value) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": schema}}})
 }
@@ -145,6 +149,39 @@ fn assemble() -> (Value, Vec<String>) {
                 ],
                 "responses": {"200": json_ok("One page of the listing.", json!({"$ref": "#/components/schemas/TitlesPage"})), "400": error_response("A bad parameter or cursor."), "503": busy}
             }},
+            "/suggest": {"get": {
+                "summary": "Type-ahead suggestions, ranked, forgiving case, accents and typos: tiers exact, prefix, folded (case and accents), fuzzy (1 edit for 3-5 characters, 2 above, the first character kept); a redirect stands for its target.",
+                "parameters": [
+                    query_param_required("q", "What was typed (1 to 300 characters).", json!({"type": "string", "minLength": 1, "maxLength": 300})),
+                    query_param("limit", "At most this many, 1 to 100 (default 10).", json!({"type": "integer", "minimum": 1, "maximum": 100})),
+                    query_param("ns", "Only titles of this namespace (default 0), or all.", json!({"type": "string", "pattern": "^(-?[0-9]+|all|\\*)?$"})),
+                    query_param("excerpts", "Add each page's first sentence (default true).", json!({"type": "string", "enum": ["true", "false", "1", "0", ""]}))
+                ],
+                "responses": {"200": json_ok("The suggestions, best first.", json!({"$ref": "#/components/schemas/Suggestions"})), "400": error_response("No q, a q over 300 characters, or a bad parameter."), "404": error_response("The index has no suggestion files (search_missing): rebuild it."), "503": busy}
+            }},
+            "/w/rest.php/v1/search/title": {"get": {
+                "summary": "The suggestions of /suggest in the shape of MediaWiki's REST title search.",
+                "parameters": [
+                    query_param_required("q", "What was typed (1 to 300 characters).", json!({"type": "string", "minLength": 1, "maxLength": 300})),
+                    query_param("limit", "At most this many, 1 to 100 (default 50).", json!({"type": "integer", "minimum": 1, "maximum": 100}))
+                ],
+                "responses": {"200": json_ok("MediaWiki's answer shape.", json!({"type": "object", "required": ["pages"], "properties": {"pages": {"type": "array", "items": {"type": "object", "required": ["id", "key", "title"], "properties": {
+                    "id": {"type": "integer"}, "key": {"type": "string"}, "title": {"type": "string"}, "excerpt": {"type": ["string", "null"]},
+                    "matched_title": {"type": ["string", "null"]}, "description": {"type": "null"}, "thumbnail": {"type": "null"}}}}}})),
+                    "400": error_response("No q, a q over 300 characters, or a bad parameter."), "404": error_response("The index has no suggestion files."), "503": busy}
+            }},
+            "/w/api.php": {"get": {
+                "summary": "MediaWiki's action=opensearch over the suggestions of /suggest: [query, titles, descriptions, urls].",
+                "parameters": [
+                    query_param_required("action", "Only opensearch is served.", json!({"type": "string", "enum": ["opensearch"]})),
+                    query_param_required("search", "What was typed (1 to 300 characters).", json!({"type": "string", "minLength": 1, "maxLength": 300})),
+                    query_param("limit", "At most this many, 1 to 100 (default 10).", json!({"type": "integer", "minimum": 1, "maximum": 100})),
+                    query_param("namespace", "Only titles of this namespace (default 0).", json!({"type": "integer"})),
+                    query_param("format", "json (the only format).", json!({"type": "string", "enum": ["json", ""]}))
+                ],
+                "responses": {"200": json_ok("The OpenSearch answer.", json!({"type": "array", "minItems": 4, "maxItems": 4})),
+                    "400": error_response("Another action, no search, or a bad parameter."), "404": error_response("The index has no suggestion files."), "503": busy}
+            }},
             "/xml": {"get": {
                 "summary": "Byte ranges of the dump (Range: bytes=a-b, a-, -n; several give multipart/byteranges).",
                 "parameters": [
@@ -173,6 +210,14 @@ fn assemble() -> (Value, Vec<String>) {
                 "code": {"type": "string", "enum": codes}, "message": {"type": "string"},
                 "limit": {"type": "string", "enum": ["time", "memory", "rows", "bytes", "stack"],
                     "description": "For sql_limit: the limit the query passed."}}}}},
+            "Suggestions": {"type": "object", "required": ["query", "items"], "properties": {
+                "query": {"type": "string"},
+                "items": {"type": "array", "items": {"type": "object", "required": ["title", "page_id", "ns", "matched_title", "tier", "rank", "excerpt"], "properties": {
+                    "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"},
+                    "matched_title": {"type": ["string", "null"], "description": "The redirect whose title matched, when one did."},
+                    "tier": {"type": "string", "enum": ["exact", "prefix", "folded", "fuzzy"]},
+                    "rank": {"type": "number", "description": "The page's static rank in [0, 1] (engine/FORMAT.md)."},
+                    "excerpt": {"type": ["string", "null"], "description": "The first sentence of the page's text; null with excerpts=false."}}}}}},
             "PageMeta": {"type": "object", "required": ["title", "page_id", "ns", "redirect", "start", "end", "bytes"], "properties": {
                 "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"}, "redirect": {"type": ["string", "null"]},
                 "start": {"type": "integer"}, "end": {"type": "integer"}, "bytes": {"type": "integer"}}},

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use folio_engine::render::RENDERER_VERSION;
-use folio_engine::{Article, normalize_title, title_to_url};
+use folio_engine::{Article, Site, normalize_title, title_to_url};
 
 use super::assets::VERSION;
 use super::layout::{attr, document, html, text};
@@ -83,7 +83,7 @@ pub async fn page(
         Err(e) => return Err(e),
     };
     let source = state.index.manifest().dump.source.display().to_string();
-    Ok(html(StatusCode::OK, shell(&article, &source), Some(tag)))
+    Ok(html(StatusCode::OK, shell(&article, &source, state.index.site()), Some(tag)))
 }
 
 /// The page of a title that has none, as MediaWiki answers a red link.
@@ -155,8 +155,8 @@ fn contents(a: &Article) -> String {
     toc
 }
 
-/// The page around an article.
-fn shell(a: &Article, source: &str) -> String {
+/// The page around an article, with the attribution its source wiki asks for.
+fn shell(a: &Article, source: &str, site: &Site) -> String {
     let toc = contents(a);
     let from = a.redirected_from.as_deref().map_or(String::new(), |f| {
         format!(
@@ -167,6 +167,11 @@ fn shell(a: &Article, source: &str) -> String {
     });
     let redirect = a.redirect.as_deref().map_or(String::new(), |r| format!("<dt>Redirect to</dt><dd>{}</dd>", text(r)));
     let url = attr(&title_to_url(&a.title));
+    let wiki = text(site.name.as_deref().unwrap_or("the wiki"));
+    let authors = match site.history_url(&a.title) {
+        Some(h) => format!("Authors: see the <a href=\"{}\">page history</a>.", attr(&h)),
+        None => "Authors: see the page's history on the wiki the dump comes from.".to_string(),
+    };
     // The contents go where MediaWiki puts them: after the lead, before the first heading.
     let split =
         a.rendered.headings.first().and_then(|h| a.rendered.html.find(&format!(" id=\"{}\">", attr(&h.anchor))));
@@ -177,9 +182,9 @@ fn shell(a: &Article, source: &str) -> String {
 <details class=\"raw\" id=\"folio-raw\"><summary>Page XML, as in the dump</summary>\
 <pre id=\"folio-raw-xml\" tabindex=\"0\" data-src=\"/wiki/{url}\"></pre><p><a href=\"/wiki/{url}\">Open the XML</a></p></details>\
 <article class=\"content\" id=\"folio-article\">{lead}{toc}{body}</article>\
-<footer class=\"licence\"><p>Text from Wikipedia (dump <code>{source}</code>), available under the \
+<footer class=\"licence\"><p>Text from {wiki} (dump <code>{source}</code>), available under the \
 <a href=\"https://creativecommons.org/licenses/by-sa/4.0/\">Creative Commons Attribution-ShareAlike License</a>. \
-Authors: see the <a href=\"https://en.wikipedia.org/w/index.php?title={url}&amp;action=history\">page history</a>.</p></footer>",
+{authors}</p></footer>",
         title = text(&a.title),
         id = a.page_id,
         ns = a.ns,

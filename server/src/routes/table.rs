@@ -7,7 +7,7 @@
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{assets, fortunes, hello, home, listings, metrics, openapi, reader, sql, stats, tfb, wiki, xml};
+use super::{assets, fortunes, hello, home, listings, metrics, openapi, reader, sql, stats, suggest, tfb, wiki, xml};
 use crate::state::{AppState, Limits};
 
 /// One route.
@@ -42,6 +42,14 @@ pub const ROUTES: &[Route] = &[
     Route { path: "/title/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
     Route { path: "/title/{*prefix}", api: Some("/title/{prefix}"), index: true, handler: |_| get(listings::title) },
     Route { path: "/titles", api: Some("/titles"), index: true, handler: |_| get(listings::list) },
+    Route { path: "/suggest", api: Some("/suggest"), index: true, handler: |_| get(suggest::folio) },
+    Route {
+        path: "/w/rest.php/v1/search/title",
+        api: Some("/w/rest.php/v1/search/title"),
+        index: true,
+        handler: |_| get(suggest::rest),
+    },
+    Route { path: "/w/api.php", api: Some("/w/api.php"), index: true, handler: |_| get(suggest::opensearch) },
     Route { path: "/xml", api: Some("/xml"), index: true, handler: |_| get(xml::ranges) },
     // No arguments: the same echo (documented with `/hello/{args}`).
     Route { path: "/hello", api: None, index: false, handler: |_| get(hello::hello) },

@@ -1,0 +1,155 @@
+//! What an internal link `[[target|label]]` points at: a page (with an optional section), a
+//! category, a file, or another language's wiki. The one place that decides it, for the
+//! renderer (which draws links) and for ingest (which counts a page's incoming links).
+
+use std::borrow::Cow;
+
+use crate::normalize_title;
+
+/// What the target of a `[[...]]` link means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A link to a page.
+    Page {
+        /// The page's normalized title (empty for a link to a section of the same page).
+        title: String,
+        /// The section after `#` (trimmed, possibly empty).
+        section: Cow<'a, str>,
+    },
+    /// `[[Category:Name]]`: puts the page in a category (no link is drawn); the name normalized.
+    Category(String),
+    /// `[[File:x.jpg|...]]` or `[[Image:...]]`: an embedded file; the name after the prefix.
+    File(Cow<'a, str>),
+    /// `[[fr:Paris]]`: the same subject on another language's wiki (no link is drawn).
+    Language,
+    /// `[[]]` or `[[|label]]`: links nowhere (MediaWiki shows it as written).
+    Empty,
+}
+
+/// Namespaces and interwiki prefixes whose links are not language links although their prefix
+/// looks like a language code.
+const NOT_LANGUAGES: &[&str] = &[
+    "talk",
+    "user",
+    "wikipedia",
+    "wp",
+    "project",
+    "portal",
+    "help",
+    "template",
+    "draft",
+    "special",
+    "media",
+    "module",
+    "mediawiki",
+    "book",
+    "timedtext",
+    "wiktionary",
+    "wikt",
+    "w",
+    "meta",
+    "commons",
+    "s",
+    "q",
+    "n",
+    "b",
+    "v",
+    "d",
+    "mw",
+    "species",
+    "wikisource",
+    "wikiquote",
+    "wikinews",
+    "wikibooks",
+    "wikiversity",
+    "wikidata",
+    "user talk",
+    "wikipedia talk",
+    "template talk",
+    "category talk",
+    "file talk",
+    "help talk",
+    "portal talk",
+];
+
+/// The meaning of a link's target: the part of `[[...]]` before the first `|`, with its HTML
+/// entities still in it (they are decoded here). A leading `:` makes a category or file link an
+/// ordinary link to that page.
+pub fn target(raw: &str) -> Target<'_> {
+    let raw = raw.trim();
+    let (colon, raw) = match raw.strip_prefix(':') {
+        Some(t) => (true, t.trim()),
+        None => (false, raw),
+    };
+    let decoded: Cow<'_, str> = if raw.contains('&') {
+        crate::unescape(raw.as_bytes()).unwrap_or(Cow::Borrowed(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    if decoded.is_empty() {
+        return Target::Empty;
+    }
+    if !colon && let Some((prefix, rest)) = decoded.split_once(':') {
+        let ns = prefix.trim().to_lowercase();
+        if ns == "category" {
+            return Target::Category(normalize_title(rest));
+        }
+        if ns == "file" || ns == "image" {
+            return Target::File(owned_or_borrowed(&decoded, rest.trim()));
+        }
+        if is_language(&ns) && !NOT_LANGUAGES.contains(&ns.as_str()) {
+            return Target::Language;
+        }
+    }
+    let (page, section) = match decoded.split_once('#') {
+        Some((p, s)) => (p, owned_or_borrowed(&decoded, s.trim())),
+        None => (&*decoded, Cow::Borrowed("")),
+    };
+    Target::Page { title: normalize_title(page), section }
+}
+
+/// `part` (a slice of `whole`) borrowed from the input when `whole` is, else owned.
+fn owned_or_borrowed<'a>(whole: &Cow<'a, str>, part: &str) -> Cow<'a, str> {
+    match whole {
+        Cow::Borrowed(w) => {
+            // `part` lies inside `w`: find it by address to keep the input's lifetime.
+            let start = part.as_ptr() as usize - w.as_ptr() as usize;
+            Cow::Borrowed(&w[start..start + part.len()])
+        }
+        Cow::Owned(_) => Cow::Owned(part.to_string()),
+    }
+}
+
+fn is_language(ns: &str) -> bool {
+    let (lang, variant) = ns.split_once('-').unwrap_or((ns, ""));
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && variant.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(title: &str, section: &str) -> Target<'static> {
+        Target::Page { title: title.into(), section: Cow::Owned(section.into()) }
+    }
+
+    #[test]
+    fn reads_targets_as_mediawiki_does() {
+        assert_eq!(target("albert_einstein"), page("Albert einstein", ""));
+        assert_eq!(target(" Paris #History "), page("Paris", "History"));
+        assert_eq!(target("#Notes"), page("", "Notes"));
+        assert_eq!(target("AT&amp;T"), page("AT&T", ""));
+        assert_eq!(target("Category:Physics stubs"), Target::Category("Physics stubs".into()));
+        assert_eq!(target(":Category:Physics"), page("Category:Physics", ""));
+        assert_eq!(target("File:Einstein 1921.jpg"), Target::File(Cow::Borrowed("Einstein 1921.jpg")));
+        assert_eq!(target("image:x.png"), Target::File(Cow::Borrowed("x.png")));
+        assert_eq!(target("fr:Paris"), Target::Language);
+        assert_eq!(target("zh-yue:巴黎"), Target::Language);
+        assert_eq!(target("wikt:word"), page("Wikt:word", ""));
+        assert_eq!(target("Help:Contents"), page("Help:Contents", ""));
+        assert_eq!(target(""), Target::Empty);
+        assert_eq!(target(" : "), Target::Empty);
+    }
+}
