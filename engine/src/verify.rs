@@ -35,6 +35,7 @@ impl Index {
         self.verify_order(crate::Case::Insensitive)?;
         self.verify_titles()?;
         self.verify_sorted()?;
+        self.verify_search()?;
         report.pages = self.len();
         Ok(report)
     }

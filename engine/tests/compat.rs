@@ -1,5 +1,6 @@
 //! Indexes written by earlier versions of the format keep opening and answering the same.
 
+use folio_engine::search::{SuggestQuery, Tier};
 use folio_engine::{Case, Index, PrefixQuery};
 
 fn fixture(version: &str) -> std::path::PathBuf {
@@ -8,7 +9,50 @@ fn fixture(version: &str) -> std::path::PathBuf {
 
 #[test]
 fn format_v1_opens_verifies_and_answers() {
+    answers_the_same(&Index::open(fixture("v1")).unwrap());
+}
+
+#[test]
+fn format_v2_opens_verifies_and_answers() {
+    answers_the_same(&Index::open(fixture("v2")).unwrap());
+}
+
+#[test]
+fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
+    let e = index.suggest(&SuggestQuery { query: "AT", limit: 5, ns: None }).unwrap_err();
+    assert_eq!(e.code(), "search_missing");
+    assert!(e.to_string().contains("folio-ingest build"), "{e}");
+    assert_eq!(index.page_table().signals(0).unwrap(), None);
+    assert_eq!(index.page_table().rank(0).unwrap(), 0.0);
+    assert_eq!(index.page_table().record_batches().unwrap()[0].num_columns(), 6);
+}
+
+#[test]
+fn format_v2_ranks_and_suggests() {
+    let index = Index::open(fixture("v2")).unwrap();
+    assert_eq!(index.page_table().record_batches().unwrap()[0].num_columns(), 11);
+    // AT&T (row 0) has the redirect `Say "hi"`; its text is "A telephone company".
+    let s = index.page_table().signals(0).unwrap().unwrap();
+    assert_eq!((s.redirects_in, s.text_bytes), (1, 19));
+    let titles = |q: &str| -> Vec<(String, Tier, Option<String>)> {
+        let got = index.suggest(&SuggestQuery { query: q, limit: 10, ns: None }).unwrap();
+        got.iter()
+            .map(|s| {
+                let matched = s.matched_row.map(|r| index.page(r as usize).unwrap().title.to_string());
+                (index.page(s.row as usize).unwrap().title.to_string(), s.tier, matched)
+            })
+            .collect()
+    };
+    assert_eq!(titles("say \"hi\""), vec![("AT&T".to_string(), Tier::Exact, Some("Say \"hi\"".to_string()))]);
+    // Straße and STRASSE share a search key; the one with text ranks first.
+    let strasse = titles("strasse");
+    assert_eq!(strasse.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), ["STRASSE", "Straße"], "{strasse:?}");
+    assert_eq!(index.excerpt(3).unwrap(), "loud");
+}
+
+/// The answers every format gives for the fixture's dump.
+fn answers_the_same(index: &Index) {
     index.verify().unwrap();
     assert_eq!(index.len(), 6);
     assert_eq!(index.manifest().counts.distinct_titles, 5);
@@ -45,8 +89,13 @@ fn format_v1_opens_verifies_and_answers() {
 
 #[test]
 fn the_arrow_view_of_the_page_table_equals_its_rows() {
+    for version in ["v1", "v2"] {
+        arrow_view_equals_rows(&Index::open(fixture(version)).unwrap());
+    }
+}
+
+fn arrow_view_equals_rows(index: &Index) {
     use arrow_array::{Array, Int32Array, StringArray, UInt64Array};
-    let index = Index::open(fixture("v1")).unwrap();
     let batches = index.page_table().record_batches().unwrap();
     let mut row = 0;
     for b in &batches {

@@ -49,11 +49,17 @@
           title.className = "title";
           title.textContent = item.title;
           li.append(title);
-          if (item.redirect) {
-            const to = document.createElement("span");
-            to.className = "to";
-            to.textContent = ` → ${item.redirect}`;
-            li.append(to);
+          if (item.matched_title) {
+            const from = document.createElement("span");
+            from.className = "to";
+            from.textContent = ` (from “${item.matched_title}”)`;
+            li.append(from);
+          }
+          if (item.excerpt) {
+            const excerpt = document.createElement("span");
+            excerpt.className = "excerpt";
+            excerpt.textContent = item.excerpt;
+            li.append(excerpt);
           }
           return li;
         }),
@@ -63,7 +69,7 @@
       input.setAttribute("aria-expanded", items.length > 0 ? "true" : "false");
       status.textContent =
         items.length === 0
-          ? `No titles start with “${query}”.`
+          ? `No titles match “${query}”, even with a typo forgiven.`
           : `${items.length}${items.length === LIMIT ? "+" : ""} titles; arrow keys to choose, Enter to open.`;
     }
 
@@ -78,7 +84,8 @@
       const mine = ++asked;
       const controller = new AbortController();
       inFlight = controller;
-      const url = `/titles?prefix=${encodeURIComponent(query)}&case=insensitive&ns=0&limit=${LIMIT}`;
+      // Ranked suggestions: exact title, prefix, case and accents folded, then typos forgiven.
+      const url = `/suggest?q=${encodeURIComponent(query)}&limit=${LIMIT}`;
       try {
         const answer = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } });
         const body = await answer.json();

@@ -181,11 +181,19 @@ def test_the_xml_toggle_shows_the_dumps_bytes(page):
     assert driver.execute_script("return arguments[0].textContent", pre) == xml
 
 
+def test_type_ahead_forgives_a_typo_and_shows_first_sentences(page):
+    driver, _, _ = page
+    type_in_search(driver, "anrachism")
+    wait(driver, lambda d: any(t.startswith("Anarchism") for t in options_text(d)))
+    first = driver.find_element(By.CSS_SELECTOR, "#folio-results [role=option] .excerpt")
+    assert first.text.startswith("Anarchism is a political philosophy")
+
+
 def test_a_search_with_no_result_says_so(page):
     driver, _, _ = page
     type_in_search(driver, "Zzqxj")
     status = driver.find_element(By.ID, "folio-status")
-    wait(driver, lambda d: "No titles start with" in status.text)
+    wait(driver, lambda d: "No titles match" in status.text)
     assert options_text(driver) == []
 
 

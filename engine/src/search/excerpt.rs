@@ -199,8 +199,13 @@ fn first_paragraph_text(html: &str) -> String {
         }
         text.push_str(word);
     }
-    // Punctuation left alone by a removed marker: "word ." → "word.", "( x" stays.
-    text.replace(" .", ".").replace(" ,", ",").replace("()", "").replace("  ", " ")
+    // Punctuation left alone by a removed template (a pronunciation, say): "( ; born" →
+    // "(born", "word ." → "word.", "()" goes.
+    let mut text = text.replace(" .", ".").replace(" ,", ",");
+    for (from, to) in [("( ; ", "("), ("(; ", "("), ("( , ", "("), ("(, ", "("), ("( ", "("), (" )", ")")] {
+        text = text.replace(from, to);
+    }
+    text.replace(" ()", "").replace("()", "").replace("  ", " ")
 }
 
 /// Words that end with a period without ending a sentence.
@@ -268,6 +273,10 @@ mod tests {
             "J. R. R. Tolkien wrote St. Mary's history."
         );
         assert_eq!(page("AT&T is a company"), "AT&T is a company");
+        assert_eq!(
+            page("The '''aardvark''' ({{IPAc-en|x|y}}; ''Orycteropus afer'') is a mammal. More."),
+            "The aardvark (Orycteropus afer) is a mammal."
+        );
         assert_eq!(page("{{unclosed"), "");
         assert_eq!(page(""), "");
         let long = "word ".repeat(200);
