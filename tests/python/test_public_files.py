@@ -33,20 +33,25 @@ def dump_bytes():
 def test_manifest_is_plain_json():
     m = manifest()
     assert m["format"] == "folio-index"
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2
     assert m["counts"]["pages"] == 206
     assert m["counts"]["redirects"] == 100
     assert sum(m["counts"]["namespaces"].values()) == 206
     assert m["dump"]["bytes"] == len(dump_bytes())
-    for name in ["pages.arrow", "offsets.npy", "titles.fst", "title_order.npy", "title_rank.npy", "folded_order.npy", "sorted_titles.npy", "sorted_title_ends.npy", "sorted_spans.npy"]:
+    for name in ["pages.arrow", "offsets.npy", "titles.fst", "title_order.npy", "title_rank.npy", "folded_order.npy", "sorted_titles.npy", "sorted_title_ends.npy", "sorted_spans.npy", "search_keys.fst", "search_order.npy", "search_weights.npy", "title_weights.npy"]:
         assert (INDEX / name).stat().st_size == m["files"][name]["bytes"]
         assert len(m["files"][name]["xxh3"]) == 16
 
 
 def test_pages_arrow_schema_and_rows():
     t = pages()
-    assert t.schema.names == ["page_id", "ns", "title", "redirect", "start", "end"]
-    assert [str(f.type) for f in t.schema] == ["uint64", "int32", "string", "string", "uint64", "uint64"]
+    assert t.schema.names == [
+        "page_id", "ns", "title", "redirect", "start", "end",
+        "incoming_links", "redirects_in", "text_bytes", "headings", "rank",
+    ]
+    assert [str(f.type) for f in t.schema] == [
+        "uint64", "int32", "string", "string", "uint64", "uint64", "uint32", "uint32", "uint64", "uint32", "float",
+    ]
     assert t.schema.field("redirect").nullable and not t.schema.field("title").nullable
     assert t.num_rows == manifest()["counts"]["pages"]
     assert t.column("redirect").null_count == 206 - 100
@@ -57,6 +62,32 @@ def test_pages_arrow_schema_and_rows():
         assert page.startswith(b"<page>") and page.endswith(b"</page>")
         escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
         assert b"<title>" + escaped.encode() + b"</title>" in page
+
+
+def test_rank_follows_the_formula_in_format_md():
+    """The rank column recomputed from the signal columns with engine/FORMAT.md's formula."""
+    t = pages().to_pandas()
+    articles = int(((t.ns == 0) & t.redirect.isna()).sum())
+    links_norm = max(100.0, articles / 100.0)
+
+    def s(x, norm):
+        return np.minimum(1.0, np.log1p(x.astype(float)) / np.log1p(norm))
+
+    want = (0.6 * s(t.incoming_links, links_norm) + 0.1 * s(t.text_bytes, 50_000)
+            + 0.2 * s(t.headings, 20) + 0.1 * s(t.redirects_in, 30))
+    want[t.redirect.notna()] = 0.0
+    assert np.allclose(t["rank"], want, atol=1e-6)
+    assert t.incoming_links.max() > 0 and (t["rank"] > 0).sum() > 50
+    # The search order is a permutation whose weights agree with the title order's.
+    order = np.load(INDEX / "search_order.npy")
+    weights = np.load(INDEX / "search_weights.npy")
+    assert weights.dtype == np.uint16 and sorted(order.tolist()) == list(range(len(t)))
+    by_row = np.zeros(len(t), dtype=np.uint16)
+    by_row[order] = weights
+    title_order = np.load(INDEX / "title_order.npy")
+    assert (np.load(INDEX / "title_weights.npy") == by_row[title_order]).all()
+    articles_rows = np.flatnonzero(t.redirect.isna().to_numpy())
+    assert (by_row[articles_rows] == np.round(t["rank"].to_numpy()[articles_rows] * 65534).astype(np.uint16) + 1).all()
 
 
 def test_offsets_npy_is_the_sorted_start_column():
