@@ -65,7 +65,9 @@ fn scan(c: &mut Criterion) {
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Bytes(map.len() as u64));
     g.sample_size(10);
-    g.bench_function("scan", |b| b.iter(|| folio_ingest::scan::scan(black_box(&map), &|_, _| {}).unwrap().pages.len()));
+    g.bench_function("scan", |b| {
+        b.iter(|| folio_ingest::scan::scan(black_box(&map), true, &|_, _| {}).unwrap().pages.len())
+    });
     g.finish();
 }
 
@@ -74,8 +76,13 @@ fn render(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out = dir.path().join("sample");
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/enwiki-sample.xml.bz2");
-    folio_ingest::build::build(&folio_ingest::build::BuildConfig { dump: sample, out: out.clone(), progress: false })
-        .expect("index the sample");
+    folio_ingest::build::build(&folio_ingest::build::BuildConfig {
+        dump: sample,
+        out: out.clone(),
+        progress: false,
+        search: true,
+    })
+    .expect("index the sample");
     let index = Index::open(&out).expect("open the sample");
     let pages: Vec<_> = (0..index.len()).map(|r| index.page(r).unwrap()).filter(|p| p.redirect.is_none()).collect();
     let text_bytes = |p: &folio_engine::Page<'_>| {

@@ -156,14 +156,24 @@ impl IndexWriter {
             format::SORTED_TITLE_ENDS_FILE,
             format::SORTED_SPANS_FILE,
             format::FOLDED_ORDER_FILE,
-            format::SEARCH_KEYS_FILE,
-            format::SEARCH_ORDER_FILE,
-            format::SEARCH_WEIGHTS_FILE,
-            format::TITLE_WEIGHTS_FILE,
         ] {
             if !files.contains_key(name) {
                 return Err(Error::InvalidInput(format!("{name} was not written")));
             }
+        }
+        // The suggestion files are optional, but all or none.
+        let search = [
+            format::SEARCH_KEYS_FILE,
+            format::SEARCH_ORDER_FILE,
+            format::SEARCH_WEIGHTS_FILE,
+            format::TITLE_WEIGHTS_FILE,
+        ];
+        let written = search.iter().filter(|n| files.contains_key(**n)).count();
+        if written != 0 && written != search.len() {
+            return Err(Error::InvalidInput(format!(
+                "{written} of the {} suggestion files were written",
+                search.len()
+            )));
         }
         let manifest = Manifest {
             format: FORMAT_NAME.into(),

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(scanned) = folio_ingest::scan::scan(data, &|_, _| {}) else { return };
+    let Ok(scanned) = folio_ingest::scan::scan(data, true, &|_, _| {}) else { return };
     let pages = &scanned.pages;
     let n = pages.len();
     assert!(pages.page_id.len() == n && pages.ns.len() == n && pages.end.len() == n);

@@ -21,6 +21,9 @@ pub struct BuildConfig {
     pub out: PathBuf,
     /// Draw a progress bar (when stderr is a terminal).
     pub progress: bool,
+    /// Count links and write the suggestion files (`folio-ingest build --no-search` turns it
+    /// off: no link scan, every rank 0, no suggestions).
+    pub search: bool,
 }
 
 /// What a build did.
@@ -54,7 +57,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
     progress.stage("scan", Some(source.xml.len() as u64));
     source.xml.advise_sequential();
-    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, &|bytes, n| {
+    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, config.search, &|bytes, n| {
         progress.inc(bytes);
         progress.add_pages(n);
     })
@@ -70,11 +73,18 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
     let mut counts = count(&pages);
-    let weights = crate::ranking::rank(&mut pages, &links);
+    let weights =
+        if config.search { Some(crate::ranking::rank(&mut pages, &links)) } else { crate::ranking::none(&mut pages) };
     drop(links);
+    let weights = weights.as_deref();
     let (written, distinct) = rayon::join(
-        || rayon::join(|| writer.write_pages(&pages), || write_search(&writer, &pages.title, &weights)),
-        || write_orders(&writer, &pages, &weights),
+        || {
+            rayon::join(
+                || writer.write_pages(&pages),
+                || weights.map_or(Ok(()), |w| write_search(&writer, &pages.title, w)),
+            )
+        },
+        || write_orders(&writer, &pages, weights),
     );
     written.0?;
     written.1?;
@@ -113,7 +123,7 @@ fn count(pages: &PageColumns) -> Counts {
 
 /// Sorts the rows by title and by folded title and writes the FST, both orders, the
 /// title-ordered copy and the weights in title order; returns the number of distinct titles.
-fn write_orders(writer: &IndexWriter, pages: &PageColumns, weights: &[u16]) -> folio_engine::Result<u64> {
+fn write_orders(writer: &IndexWriter, pages: &PageColumns, weights: Option<&[u16]>) -> folio_engine::Result<u64> {
     let titles = &pages.title;
     let order = sort_rows(titles);
     let ((distinct, sorted), (folded, title_weights)) = rayon::join(
@@ -121,7 +131,7 @@ fn write_orders(writer: &IndexWriter, pages: &PageColumns, weights: &[u16]) -> f
         || {
             rayon::join(
                 || writer.write_folded_order(&sort_rows(&map_all(titles, fold_into))),
-                || writer.write_title_weights(&order, weights),
+                || weights.map_or(Ok(()), |w| writer.write_title_weights(&order, w)),
             )
         },
     );

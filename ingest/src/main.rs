@@ -37,7 +37,7 @@ fn run(cli: Cli) -> folio_ingest::Result<()> {
     }
     let progress = !cli.quiet;
     match cli.command {
-        Command::Build { dump, out } => cmd::build::run(dump, out, progress),
+        Command::Build { dump, out, no_search } => cmd::build::run(dump, out, progress, !no_search),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Info { dir } => cmd::info::run(&dir),
         Command::Synth { pages, out, seed } => cmd::synth::run(pages, &out, seed, progress),

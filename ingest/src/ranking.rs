@@ -9,6 +9,15 @@ use rayon::prelude::*;
 
 use crate::signals::{LinkCounts, title_hash};
 
+/// Fills the link counts and ranks of a build without search: all zero. No weights.
+pub fn none(pages: &mut PageColumns) -> Option<Vec<u16>> {
+    let n = pages.len();
+    pages.incoming_links = vec![0; n];
+    pages.redirects_in = vec![0; n];
+    pages.rank = vec![0.0; n];
+    None
+}
+
 /// Fills `incoming_links`, `redirects_in` and `rank` of `pages` (whose `text_bytes` and
 /// `headings` the scan filled) and returns every row's suggestion weight.
 pub fn rank(pages: &mut PageColumns, links: &LinkCounts) -> Vec<u16> {

@@ -45,7 +45,8 @@ fn err<T>(offset: usize, what: impl Into<String>) -> Result<T, ScanError> {
 const CHUNK_BYTES: usize = 16 << 20;
 
 /// Scans a whole dump; `progress` is called with the bytes scanned and pages found, chunk by chunk.
-pub fn scan(dump: &[u8], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Scanned, ScanError> {
+/// With `links` off, no page's links are read (the counts stay empty).
+pub fn scan(dump: &[u8], links: bool, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Scanned, ScanError> {
     let body = check_prolog(dump)?;
     let chunks = split(dump, body);
     let last = chunks.len() - 1;
@@ -54,7 +55,7 @@ pub fn scan(dump: &[u8], progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Scanned
         .par_iter()
         .enumerate()
         .map(|(i, range)| {
-            let r = Scanner::new(dump).chunk(range.clone(), i == last);
+            let r = Scanner { links, ..Scanner::new(dump) }.chunk(range.clone(), i == last);
             progress(range.len() as u64, r.as_ref().map_or(0, |(c, _)| c.len() as u64));
             r.map(|(cols, counts)| (cols, signals::split(counts)))
         })
@@ -159,6 +160,8 @@ struct Scanner<'a> {
     text: Finder<'static>,
     text_end: Finder<'static>,
     bytes_attr: Finder<'static>,
+    /// Whether articles' links are read.
+    links: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -175,6 +178,7 @@ impl<'a> Scanner<'a> {
             text: Finder::new(b"<text"),
             text_end: Finder::new(b"</text>"),
             bytes_attr: Finder::new(b"bytes=\""),
+            links: true,
         }
     }
 
@@ -309,7 +313,7 @@ impl Scanner<'_> {
             let s = reader.text(content, bytes_attr);
             (size, headings) = (s.text_bytes, s.headings);
             let row = cols.len() - 1;
-            if cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
+            if self.links && cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
                 reader.links(content, signals::title_hash(cols.title.get(row)), links);
             }
         }

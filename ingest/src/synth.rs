@@ -4,8 +4,10 @@
 //! that matter to an index: Unicode titles in many scripts, titles with `&`, `<`, `>`, `"` and `'`
 //! (escaped as a real dump escapes them), several namespaces, about 40% redirects pointing at
 //! other pages, text sizes drawn from a log-normal law (mean near 4 KB, long tail, some empty
-//! texts) and clusters of titles under common prefixes (`List of `, `History of `, ...). Titles
-//! are unique by construction. The same `--pages` and `--seed` give the same bytes, on any
+//! texts) and clusters of titles under common prefixes (`List of `, `History of `, ...). Pages
+//! link to each other with a skew (a few pages get most links) and their words follow Zipf's
+//! law, so that ranking and full-text benchmarks mean something. Titles are unique by
+//! construction. The same `--pages` and `--seed` give the same bytes, on any
 //! machine and any number of threads.
 
 use std::io::Write;
@@ -144,7 +146,7 @@ fn page(i: u64, cfg: SynthConfig, out: &mut Vec<u8>) {
         // of text and 4.4 KB of XML per page over all pages, as in English Wikipedia (110 GB of
         // XML for 25 million pages).
         let size = (8.16 + 1.1 * rng.normal()).exp().min(2.0e6) as usize;
-        body(&mut rng, size, &mut text);
+        body(&mut rng, size, cfg, &mut text);
     }
     let rev = 1_000_000 + i * 7;
     let _ = write!(
@@ -174,16 +176,46 @@ fn title_of_other(i: u64, cfg: SynthConfig, rng: &mut Rng) -> String {
     title(j, cfg.seed)
 }
 
-/// About `size` bytes of wikitext, escaped as it is in a dump.
-fn body(rng: &mut Rng, size: usize, out: &mut Vec<u8>) {
+/// A draw from Zipf's law over `0..n` (exponent 1): `k` comes about `1 / (k + 1)` as often as
+/// `0`, by inverting the log-uniform distribution.
+fn zipf(rng: &mut Rng, n: u64) -> u64 {
+    (((n as f64 + 1.0).powf(rng.unit()) - 1.0) as u64).min(n.saturating_sub(1))
+}
+
+/// The page a link points at: a Zipf draw over the pages, scattered over the dump by a
+/// multiplicative hash, so a few pages (anywhere) get most links, as on Wikipedia.
+fn link_target(rng: &mut Rng, cfg: SynthConfig) -> u64 {
+    let k = zipf(rng, cfg.pages);
+    ((u128::from(k.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ cfg.seed) * u128::from(cfg.pages)) >> 64) as u64
+}
+
+/// About `size` bytes of wikitext, escaped as it is in a dump: words drawn by Zipf's law (most
+/// from a list of common English words in frequency order, some from the title vocabulary, so
+/// that rare terms exist), links to other pages (skewed, some with labels), headings and
+/// references.
+fn body(rng: &mut Rng, size: usize, cfg: SynthConfig, out: &mut Vec<u8>) {
     let start = out.len();
+    let titles = &*TITLE_WORDS;
     while out.len() - start < size {
         match rng.below(60) {
             0 => out.extend_from_slice(b"&lt;ref&gt;{{cite web |title=Synthetic &amp; true}}&lt;/ref&gt; "),
             1 => out.extend_from_slice(b"\n\n== Section ==\n"),
-            2 => out.extend_from_slice(b"[[Link|&quot;quoted&quot; page]] "),
+            2 | 3 if cfg.pages > 1 => {
+                let target = title(link_target(rng, cfg), cfg.seed);
+                out.extend_from_slice(b"[[");
+                escape(&target, out, false);
+                if rng.below(3) == 0 {
+                    out.extend_from_slice(b"|");
+                    out.extend_from_slice(TEXT_WORDS[zipf(rng, TEXT_WORDS.len() as u64) as usize].as_bytes());
+                }
+                out.extend_from_slice(b"]] ");
+            }
+            4..=11 => {
+                escape(&titles[zipf(rng, titles.len() as u64) as usize], out, false);
+                out.push(b' ');
+            }
             _ => {
-                out.extend_from_slice(TEXT_WORDS[rng.below(TEXT_WORDS.len() as u64) as usize].as_bytes());
+                out.extend_from_slice(TEXT_WORDS[zipf(rng, TEXT_WORDS.len() as u64) as usize].as_bytes());
                 out.push(b' ');
             }
         }

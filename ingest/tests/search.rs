@@ -236,3 +236,50 @@ fn accents_case_and_redirects_on_a_small_wiki() {
     // The excerpt is the first sentence, markup gone.
     assert_eq!(index.excerpt(0).unwrap(), "Zürich is the largest city in Switzerland.");
 }
+
+#[test]
+fn synthetic_dumps_link_with_a_skew_and_rank_by_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("synth.xml");
+    let o = run(&["synth", "--pages", "20000", "--out", dump.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("idx");
+    build_ok(&dump, &out);
+    let index = Index::open(&out).unwrap();
+    let t = index.page_table();
+    let mut links: Vec<u32> = (0..index.len())
+        .filter(|&r| index.page(r).unwrap().redirect.is_none())
+        .map(|r| t.signals(r).unwrap().unwrap().incoming_links)
+        .collect();
+    links.sort_unstable_by(|a, b| b.cmp(a));
+    let total: u64 = links.iter().map(|&l| u64::from(l)).sum();
+    let top: u64 = links[..links.len() / 100].iter().map(|&l| u64::from(l)).sum();
+    assert!(total > 20_000, "pages link to each other: {total} links");
+    assert!(top * 4 > total, "the top 1% of pages hold a quarter of the links: {top} of {total}");
+    // The most linked page ranks above a page with none.
+    let best = (0..index.len()).max_by_key(|&r| t.signals(r).unwrap().unwrap().incoming_links).unwrap();
+    let none = (0..index.len()).find(|&r| t.signals(r).unwrap().unwrap().incoming_links == 0).unwrap();
+    assert!(t.rank(best).unwrap() > t.rank(none).unwrap());
+}
+
+#[test]
+fn no_search_builds_a_smaller_index_without_suggestions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (with, without) = (tmp.path().join("with"), tmp.path().join("without"));
+    build_ok(&sample_bz2(), &with);
+    let o =
+        run(&["build", sample_bz2().to_str().unwrap(), "--out", without.to_str().unwrap(), "--quiet", "--no-search"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let index = Index::open(&without).unwrap();
+    index.verify().unwrap();
+    assert!(!without.join("search_keys.fst").exists() && with.join("search_keys.fst").exists());
+    let e = index.suggest(&SuggestQuery { query: "Ana", limit: 5, ns: None }).unwrap_err();
+    assert_eq!(e.code(), "search_missing");
+    let row = index.get("Anarchism").unwrap().unwrap().row as usize;
+    assert_eq!(index.page_table().rank(row).unwrap(), 0.0);
+    assert_eq!(index.page_table().signals(row).unwrap().unwrap().incoming_links, 0);
+    // Everything else answers the same.
+    let full = Index::open(&with).unwrap();
+    assert_eq!(index.len(), full.len());
+    assert_eq!(index.page(row).unwrap(), full.page(row).unwrap());
+}

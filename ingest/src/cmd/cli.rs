@@ -60,6 +60,10 @@ pub enum Command {
         /// The index directory to create or replace.
         #[arg(long, short, value_name = "DIR")]
         out: PathBuf,
+        /// Build no suggestion files and count no links (a smaller index and a faster build;
+        /// /suggest then answers search_missing, and every rank is 0).
+        #[arg(long)]
+        no_search: bool,
     },
     /// Check every checksum of an index and every page boundary against the dump.
     Verify {
