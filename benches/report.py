@@ -7,7 +7,7 @@ The generated part sits between the markers BEGIN and END below; everything afte
 measurements, profiles, earlier runs, each with its own command) is kept as it is.
 WORK holds what the run left: `results.kv` (one "key value" line per figure, written by the
 `record` helper of benches/lib.sh), `machine.md`, `commands.md` and one Markdown file per script
-(ingest.md, server.md, tfb.md, peer.md). Nothing is measured here: every figure comes from the run.
+(ingest.md, server.md, tfb.md, peer.md, reader.md, search.md). Nothing is measured here: every figure comes from the run.
 """
 
 import sys
@@ -176,6 +176,14 @@ def main():
         "![Folio against the Python peer](plots/peer.png)",
         "",
         part("peer.md"),
+        "",
+        "## The reader: /html against /wiki (issue 14)",
+        "",
+        part("reader.md"),
+        "",
+        "## Search: ranking at ingest, /suggest (issue 13)",
+        "",
+        part("search.md"),
         "",
         END,
     ]

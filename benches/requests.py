@@ -7,6 +7,11 @@
     python3 benches/requests.py articles URL OUT --route R
         every article (namespace 0, not a redirect) as a /R path, one per line, in title order
         (benches/reader.sh turns them into one Lua script per route)
+    python3 benches/requests.py suggest URL OUT [--count N] [--seed S]
+        /suggest request sets from N random articles (benches/search.sh): OUT.prefix (the first 3
+        to 8 characters of a title), OUT.fuzzy (a title's first 4 to 12 characters with one typo,
+        kept only when no title starts with it, checked against the server), one path per line;
+        prints the share of typo'd whole titles whose article is in the top 5 (JSON on stdout)
     python3 benches/requests.py same FOLIO PEER OUT.lua [--count N] [--seed S]
         checks that Folio and the Python peer give the same answers (/wiki and /offsets), then
         writes N random /wiki paths for both (benches/peer.sh)
@@ -68,6 +73,52 @@ def articles(args):
         f.writelines(path(args.route, t) + "\n" for t in rows)
 
 
+def typo(title):
+    """One substitution, deletion or transposition, never in the first character."""
+    c = list(title)
+    i = random.randrange(1, len(c))
+    kind = random.randrange(3)
+    if kind == 0 and len(c) >= 4:
+        del c[i]
+    elif kind == 1 and i < len(c) - 1:
+        c[i], c[i + 1] = c[i + 1], c[i]
+    else:
+        c[i] = random.choice([x for x in "abcdefghijklmnopqrstuvwxyz" if x != c[i].lower()])
+    return "".join(c)
+
+
+def suggest(args):
+    rows, after = [], ""
+    while True:
+        query = urllib.parse.urlencode({"limit": 10000, "after": after, "ns": 0})
+        page = json.load(urllib.request.urlopen(f"{args.url}/titles?{query}"))
+        rows += [i["title"] for i in page["items"] if i["redirect"] is None and len(i["title"]) >= 4]
+        after = page["next"]
+        if after is None:
+            break
+    sample = random.sample(rows, min(args.count, len(rows)))
+
+    def ask(q, limit=5):
+        query = urllib.parse.urlencode({"q": q, "limit": limit, "excerpts": "false"})
+        return json.load(urllib.request.urlopen(f"{args.url}/suggest?{query}"))["items"]
+
+    def suggest_path(q):
+        return "/suggest?" + urllib.parse.urlencode({"q": q})
+
+    prefix = [suggest_path(t[: random.randint(3, 8)]) for t in sample]
+    fuzzy, found = [], 0
+    for t in sample:
+        q = typo(t[: random.randint(4, 12)])
+        items = ask(q, 10)
+        if items and all(i["tier"] == "fuzzy" for i in items):
+            fuzzy.append(suggest_path(q))
+        found += any(i["title"] == t for i in ask(typo(t)))
+    for name, paths in (("prefix", prefix), ("fuzzy", fuzzy)):
+        with open(f"{args.out}.{name}", "w") as f:
+            f.writelines(f"{args.url}{p}\n" for p in paths)
+    print(json.dumps({"titles": len(sample), "top5": found, "share": found / len(sample), "fuzzy_queries": len(fuzzy)}))
+
+
 def mix(args):
     sample = random.sample(titles(args.url, 100000), 20000)
     size = json.load(urllib.request.urlopen(f"{args.url}/stats"))["dataset"]["dump_bytes"]
@@ -124,7 +175,8 @@ def same(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, fn, count in (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0)):
+    commands = (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0), ("suggest", suggest, 2000))
+    for name, fn, count in commands:
         p = sub.add_parser(name)
         p.add_argument("url")
         if name == "same":
