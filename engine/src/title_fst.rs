@@ -94,14 +94,16 @@ impl Titles {
         self.shards.partition_point(|s| s.first_key.as_slice() <= key).checked_sub(1)
     }
 
-    /// The maps of the shards that may hold keys starting with `prefix`.
-    pub(crate) fn maps_with_prefix(&self, prefix: &[u8]) -> impl Iterator<Item = &fst::Map<MmapSlice>> {
+    /// The maps of the shards that may hold keys starting with `prefix`, each with the value of
+    /// the next shard's first key (`None` for the last shard).
+    pub(crate) fn maps_with_prefix(&self, prefix: &[u8]) -> impl Iterator<Item = (&fst::Map<MmapSlice>, Option<u64>)> {
         let lo = self.shard_of(prefix).unwrap_or(0);
         let hi = match crate::prefix::successor(prefix) {
             Some(next) => self.shard_of(&next).map_or(0, |i| i + 1),
             None => self.shards.len(),
         };
-        self.shards[lo..hi.max(lo)].iter().map(|s| &s.fst)
+        let next = |i: usize| self.shards.get(i + 1).map(|s| s.first_row);
+        (lo..hi.max(lo)).map(move |i| (&self.shards[i].fst, next(i)))
     }
 
     /// The row of `title`'s first page, if the title exists.

@@ -159,14 +159,16 @@ impl Index {
         if !g.full() {
             g.fill(weights, rows, &[files.key_range(key.as_bytes())], Tier::Folded, 0)?;
         }
-        let distance = fuzzy::allowed_distance(key.chars().count());
-        if !g.full() && distance > 0 {
-            let found = fuzzy::ranges(files, &key, distance);
-            for d in 1..=distance {
-                let ranges: Vec<Range<usize>> = found.iter().filter(|(_, k)| *k == d).map(|(r, _)| r.clone()).collect();
-                if !g.full() && !ranges.is_empty() {
-                    g.fill(weights, rows, &ranges, Tier::Fuzzy, d)?;
-                }
+        // Closer first, and a walk per distance: when one edit already fills the answer, the
+        // far costlier walk at two edits is never made.
+        for d in 1..=fuzzy::allowed_distance(key.chars().count()) {
+            if g.full() {
+                break;
+            }
+            let found = fuzzy::ranges(files, &key, d);
+            let ranges: Vec<Range<usize>> = found.into_iter().filter(|(_, k)| *k == d).map(|(r, _)| r).collect();
+            if !ranges.is_empty() {
+                g.fill(weights, rows, &ranges, Tier::Fuzzy, d)?;
             }
         }
         Ok(g.items)
