@@ -106,7 +106,7 @@ impl<'f> Walk<'_, 'f> {
     /// The first position of the subtree at `node`: its first key's value.
     fn first(&mut self, mut node: Node<'f>, mut acc: u64) -> u64 {
         let Some(fst) = self.fst else { return acc };
-        while !node.is_final() && node.len() > 0 && self.budget > 0 {
+        while !node.is_final() && !node.is_empty() && self.budget > 0 {
             self.budget -= 1;
             let t = node.transition(0);
             acc += t.out.value();
