@@ -11,7 +11,7 @@
 //!    characters) or 2 edits (more), the first character kept; closer first.
 //!
 //! A redirect that matches stands for its target: one item, naming the redirect in
-//! `matched_row`. Namespace filters apply to the title that matched.
+//! `matched_row`. A namespace filter applies to the title that matched and to the page shown.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -104,7 +104,7 @@ impl Gather<'_> {
             Err(Error::RedirectLoop { .. }) => return Ok(()),
             Err(e) => return Err(e),
         };
-        if !self.seen.insert(target.row) {
+        if self.ns.is_some_and(|ns| ns != target.ns) || !self.seen.insert(target.row) {
             return Ok(());
         }
         let rank = self.index.page_table().rank(target.row as usize)?;
