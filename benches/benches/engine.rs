@@ -80,7 +80,7 @@ fn render(c: &mut Criterion) {
         dump: sample,
         out: out.clone(),
         progress: false,
-        search: true,
+        search: folio_ingest::build::Search::Ranked,
     })
     .expect("index the sample");
     let index = Index::open(&out).expect("open the sample");

@@ -28,8 +28,13 @@ pub fn synthetic_index(pages: u64) -> (PathBuf, PathBuf) {
         std::fs::rename(&tmp, &dump).expect("publish the dump");
     }
     if folio_engine::Index::open(&index).is_err() {
-        build(&BuildConfig { dump: dump.clone(), out: index.clone(), progress: false, search: true })
-            .expect("build the index");
+        build(&BuildConfig {
+            dump: dump.clone(),
+            out: index.clone(),
+            progress: false,
+            search: folio_ingest::build::Search::Ranked,
+        })
+        .expect("build the index");
     }
     (dump, index)
 }

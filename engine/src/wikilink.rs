@@ -90,15 +90,11 @@ pub fn target(raw: &str) -> Target<'_> {
         return Target::Empty;
     }
     if !colon && let Some((prefix, rest)) = decoded.split_once(':') {
-        let ns = prefix.trim().to_lowercase();
-        if ns == "category" {
-            return Target::Category(normalize_title(rest));
-        }
-        if ns == "file" || ns == "image" {
-            return Target::File(owned_or_borrowed(&decoded, rest.trim()));
-        }
-        if is_language(&ns) && !NOT_LANGUAGES.contains(&ns.as_str()) {
-            return Target::Language;
+        match prefix_kind(prefix) {
+            Prefix::Category => return Target::Category(normalize_title(rest)),
+            Prefix::File => return Target::File(owned_or_borrowed(&decoded, rest.trim())),
+            Prefix::Language => return Target::Language,
+            Prefix::Page => {}
         }
     }
     let (page, section) = match decoded.split_once('#') {
@@ -120,11 +116,42 @@ fn owned_or_borrowed<'a>(whole: &Cow<'a, str>, part: &str) -> Cow<'a, str> {
     }
 }
 
+/// What the part of a link target before its first `:` makes of the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    /// `Category:`: the page is put in a category.
+    Category,
+    /// `File:` or `Image:`: a file is embedded.
+    File,
+    /// A language code (`fr:`, `zh-yue:`): a link to another language's wiki.
+    Language,
+    /// Anything else (`Talk:`, `Star Wars: Episode I`): a link to a page.
+    Page,
+}
+
+/// What `prefix` (the part of a target before its first `:`, spaces allowed around it) makes
+/// of a link without a leading colon.
+pub fn prefix_kind(prefix: &str) -> Prefix {
+    // Every name that means something here is ASCII: compared without allocating.
+    let ns = prefix.trim();
+    let is = |name: &str| ns.eq_ignore_ascii_case(name);
+    if is("category") {
+        Prefix::Category
+    } else if is("file") || is("image") {
+        Prefix::File
+    } else if is_language(ns) && !NOT_LANGUAGES.iter().any(|n| is(n)) {
+        Prefix::Language
+    } else {
+        Prefix::Page
+    }
+}
+
+/// A language code, in any case: 2 or 3 letters, then optionally `-` and letters.
 fn is_language(ns: &str) -> bool {
     let (lang, variant) = ns.split_once('-').unwrap_or((ns, ""));
     (2..=3).contains(&lang.len())
-        && lang.bytes().all(|b| b.is_ascii_lowercase())
-        && variant.bytes().all(|b| b.is_ascii_lowercase())
+        && lang.bytes().all(|b| b.is_ascii_alphabetic())
+        && variant.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 #[cfg(test)]

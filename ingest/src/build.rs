@@ -21,9 +21,22 @@ pub struct BuildConfig {
     pub out: PathBuf,
     /// Draw a progress bar (when stderr is a terminal).
     pub progress: bool,
-    /// Count links and write the suggestion files (`folio-ingest build --no-search` turns it
-    /// off: no link scan, every rank 0, no suggestions).
-    pub search: bool,
+    /// What to build for search: ranks from links and the suggestion files (the default),
+    /// the suggestion files without a link scan, or neither.
+    pub search: Search,
+}
+
+/// What a build does for search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Search {
+    /// Count every article's links in the scan, rank every page, write the suggestion files.
+    #[default]
+    Ranked,
+    /// Write the suggestion files, ranked without links (size, headings and redirects only):
+    /// `folio-ingest build --no-links`.
+    Unranked,
+    /// Neither ranks nor suggestion files: `folio-ingest build --no-search`.
+    Off,
 }
 
 /// What a build did.
@@ -57,7 +70,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
     progress.stage("scan", Some(source.xml.len() as u64));
     source.xml.advise_sequential();
-    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, config.search, &|bytes, n| {
+    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, config.search == Search::Ranked, &|bytes, n| {
         progress.inc(bytes);
         progress.add_pages(n);
     })
@@ -73,8 +86,10 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
     let mut counts = count(&pages);
-    let weights =
-        if config.search { Some(crate::ranking::rank(&mut pages, &links)) } else { crate::ranking::none(&mut pages) };
+    let weights = match config.search {
+        Search::Ranked | Search::Unranked => Some(crate::ranking::rank(&mut pages, &links)),
+        Search::Off => crate::ranking::none(&mut pages),
+    };
     drop(links);
     let weights = weights.as_deref();
     let (written, distinct) = rayon::join(

@@ -17,7 +17,7 @@
 //!     dump: "datasets/enwiki-sample.xml.bz2".into(),
 //!     out: "data/enwiki-sample".into(),
 //!     progress: false,
-//!     search: true,
+//!     search: Default::default(),
 //! })?;
 //! println!("{} pages", report.manifest.counts.pages);
 //! # Ok::<(), folio_ingest::IngestError>(())

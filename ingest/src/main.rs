@@ -37,7 +37,15 @@ fn run(cli: Cli) -> folio_ingest::Result<()> {
     }
     let progress = !cli.quiet;
     match cli.command {
-        Command::Build { dump, out, no_search } => cmd::build::run(dump, out, progress, !no_search),
+        Command::Build { dump, out, no_search, no_links } => {
+            use folio_ingest::build::Search;
+            let search = match (no_search, no_links) {
+                (true, _) => Search::Off,
+                (false, true) => Search::Unranked,
+                (false, false) => Search::Ranked,
+            };
+            cmd::build::run(dump, out, progress, search)
+        }
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Info { dir } => cmd::info::run(&dir),
         Command::Synth { pages, out, seed } => cmd::synth::run(pages, &out, seed, progress),

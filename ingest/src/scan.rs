@@ -186,7 +186,6 @@ impl<'a> Scanner<'a> {
         let dump = self.dump;
         let mut cols = PageColumns::default();
         let mut reader = Reader::default();
-        let mut links = HashCounts::default();
         let mut pos = range.start;
         loop {
             pos += dump[pos..].iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -194,20 +193,20 @@ impl<'a> Scanner<'a> {
                 if last {
                     return err(dump.len(), "the dump ends without </mediawiki>: it is truncated");
                 }
-                return Ok((cols, links));
+                return Ok((cols, reader.into_counts()));
             }
             let rest = &dump[pos..];
             if rest.starts_with(b"<page>") {
                 let end = self.page_end(pos)?;
                 self.header(pos, end, &mut cols)?;
-                self.text(pos, end, &mut cols, &mut reader, &mut links);
+                self.text(pos, end, &mut cols, &mut reader);
                 pos = end + 1;
             } else if last && rest.starts_with(b"</mediawiki>") {
                 let tail = pos + b"</mediawiki>".len();
                 if let Some(i) = dump[tail..].iter().position(|b| !b.is_ascii_whitespace()) {
                     return err(tail + i, "unexpected bytes after </mediawiki>");
                 }
-                return Ok((cols, links));
+                return Ok((cols, reader.into_counts()));
             } else {
                 let found = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
                 return err(pos, format!("expected <page> or </mediawiki>, found {found:?}"));
@@ -294,7 +293,7 @@ impl Scanner<'_> {
     /// Reads the rank signals of the page at `start..=end` (whose header is the last row of
     /// `cols`): its text's size and headings, and for an article that is not a redirect, its
     /// links, counted into `links`. A page without a `<text>` element has no text.
-    fn text(&self, start: usize, end: usize, cols: &mut PageColumns, reader: &mut Reader, links: &mut HashCounts) {
+    fn text(&self, start: usize, end: usize, cols: &mut PageColumns, reader: &mut Reader) {
         let page = &self.dump[start..=end];
         let (mut size, mut headings) = (0, 0);
         if let Some(open) = self.text.find(page) {
@@ -314,7 +313,7 @@ impl Scanner<'_> {
             (size, headings) = (s.text_bytes, s.headings);
             let row = cols.len() - 1;
             if self.links && cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
-                reader.links(content, signals::title_hash(cols.title.get(row)), links);
+                reader.links(content, signals::title_hash(cols.title.get(row)));
             }
         }
         cols.text_bytes.push(size);

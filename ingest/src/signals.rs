@@ -103,23 +103,18 @@ pub struct TextSignals {
 
 /// Finders and a scratch buffer, made once per scanned chunk.
 pub struct Reader {
-    open: memmem::Finder<'static>,
-    close: memmem::Finder<'static>,
     heading: memmem::Finder<'static>,
-    /// Hashes of the current page's link targets.
-    targets: Vec<u64>,
+    /// Per target hash: pages linking to it so far, and the last of them (pages are numbered
+    /// as `links` sees them), so a page's repeated links count once with one probe each.
+    counts: HashMap<u64, (u32, u32), BuildHasherDefault<Identity>>,
+    /// The number of the page being read.
+    page: u32,
     scratch: Vec<u8>,
 }
 
 impl Default for Reader {
     fn default() -> Self {
-        Reader {
-            open: memmem::Finder::new(b"[["),
-            close: memmem::Finder::new(b"]]"),
-            heading: memmem::Finder::new(b"\n="),
-            targets: Vec::new(),
-            scratch: Vec::new(),
-        }
+        Reader { heading: memmem::Finder::new(b"\n="), counts: HashMap::default(), page: 0, scratch: Vec::new() }
     }
 }
 
@@ -131,46 +126,100 @@ impl Reader {
         TextSignals { text_bytes, headings: u32::try_from(headings).unwrap_or(u32::MAX) }
     }
 
-    /// Adds one to `counts` for every distinct page that `content` links to, other than the
-    /// page `own` (a title hash).
-    pub fn links(&mut self, content: &[u8], own: u64, counts: &mut HashCounts) {
-        self.targets.clear();
+    /// Counts one link for every distinct page that `content` links to, other than the page
+    /// `own` (a title hash).
+    pub fn links(&mut self, content: &[u8], own: u64) {
+        self.page = self.page.wrapping_add(1);
+        // memchr for single brackets (short hops, no setup cost per call), then a look at the
+        // next byte: this loop runs once per link of every article.
         let mut pos = 0;
-        while let Some(k) = self.open.find(&content[pos..]) {
-            let start = pos + k + 2;
-            let Some(len) = self.close.find(&content[start..]) else { break };
-            let inner = &content[start..start + len];
-            // A link inside another (a file's caption): the inner one is read, the outer skipped.
-            if let Some(nested) = self.open.find(inner) {
-                pos = start + nested;
+        while let Some(k) = memchr::memchr(b'[', &content[pos..]) {
+            let at = pos + k;
+            if content.get(at + 1) != Some(&b'[') {
+                pos = at + 1;
                 continue;
             }
-            pos = start + len + 2;
-            let raw = memchr::memchr(b'|', inner).map_or(inner, |bar| &inner[..bar]);
-            if let Some(h) = self.target_hash(raw) {
-                self.targets.push(h);
+            let start = at + 2;
+            // The link ends at the first `]]`; a `[[` before it opens a link inside this one (a
+            // file's caption): the inner one is read, the outer skipped.
+            let mut i = start;
+            let close = loop {
+                let Some(j) = memchr::memchr2(b']', b'[', &content[i..]) else { break None };
+                let p = i + j;
+                if content.get(p + 1) == Some(&content[p]) {
+                    break Some((p, content[p] == b']'));
+                }
+                i = p + 1;
+            };
+            let Some((end, closes)) = close else { break };
+            if !closes {
+                pos = end;
+                continue;
             }
-        }
-        self.targets.sort_unstable();
-        self.targets.dedup();
-        for &h in &self.targets {
-            if h != own {
-                *counts.entry(h).or_insert(0) += 1;
+            let inner = &content[start..end];
+            pos = end + 2;
+            let raw = memchr::memchr(b'|', inner).map_or(inner, |bar| &inner[..bar]);
+            if let Some(h) = self.target_hash(raw)
+                && h != own
+            {
+                let page = self.page;
+                let entry = self.counts.entry(h).or_insert((0, 0));
+                if entry.1 != page {
+                    *entry = (entry.0 + 1, page);
+                }
             }
         }
     }
 
+    /// The counts read so far, by target hash.
+    pub fn into_counts(self) -> HashCounts {
+        self.counts.into_iter().map(|(h, (c, _))| (h, c)).collect()
+    }
+
     /// The title hash of a link target (XML-escaped bytes), or `None` when it is not a link to
-    /// a page. Plain ASCII targets are hashed without building a string.
+    /// a page. A target with no entity, underscore, `#`, control character or double space
+    /// (almost all) is hashed straight from the dump's bytes, its first letter
+    /// upper-cased, without building a string; the rest go through [`wikilink::target`].
     fn target_hash(&mut self, raw: &[u8]) -> Option<u64> {
         let trimmed = raw.trim_ascii();
-        let simple = !trimmed.is_empty()
-            && trimmed.iter().all(|&b| b.is_ascii() && !matches!(b, b'&' | b':' | b'_' | b'#' | b'\n' | b'\t'))
-            && memmem::find(trimmed, b"  ").is_none();
-        if simple {
+        let mut plain = !trimmed.is_empty() && trimmed[0] != b':';
+        let mut previous = 0u8;
+        for &b in trimmed {
+            plain &= !(matches!(b, b'&' | b'_' | b'#' | 0..=0x1f) || b == b' ' && previous == b' ');
+            previous = b;
+        }
+        // A namespace-like prefix: only a link to a page when the engine says so.
+        if plain && let Some(colon) = memchr::memchr(b':', trimmed) {
+            match std::str::from_utf8(&trimmed[..colon]).map(wikilink::prefix_kind) {
+                Ok(wikilink::Prefix::Page) => {}
+                Ok(_) => return None,
+                Err(_) => plain = false,
+            }
+        }
+        if plain {
+            let first = trimmed[0];
+            if first.is_ascii() {
+                if !first.is_ascii_lowercase() {
+                    return Some(xxhash_rust::xxh3::xxh3_64(trimmed));
+                }
+                self.scratch.clear();
+                self.scratch.extend_from_slice(trimmed);
+                self.scratch[0] = first.to_ascii_uppercase();
+                return Some(xxhash_rust::xxh3::xxh3_64(&self.scratch));
+            }
+            // A non-ASCII first letter: decode it, upper-case it, then the rest as it is.
+            let len = match first {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let head = std::str::from_utf8(trimmed.get(..len)?).ok()?.chars().next()?;
             self.scratch.clear();
-            self.scratch.extend_from_slice(trimmed);
-            self.scratch[0] = self.scratch[0].to_ascii_uppercase();
+            let mut buf = [0u8; 4];
+            for c in head.to_uppercase() {
+                self.scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+            self.scratch.extend_from_slice(&trimmed[len..]);
             return Some(xxhash_rust::xxh3::xxh3_64(&self.scratch));
         }
         let text = folio_engine::unescape(raw).ok()?;
@@ -195,8 +244,9 @@ mod tests {
 
     fn counted(text: &str, own: &str) -> Vec<(String, u32)> {
         let names = ["Paris", "AT&T", "Zürich", "Lyon", "France", "Category:X", "Albert Einstein"];
-        let mut counts = HashCounts::default();
-        Reader::default().links(text.as_bytes(), title_hash(own), &mut counts);
+        let mut reader = Reader::default();
+        reader.links(text.as_bytes(), title_hash(own));
+        let counts = reader.into_counts();
         let mut out: Vec<(String, u32)> =
             names.iter().filter_map(|n| counts.get(&title_hash(n)).map(|&c| (n.to_string(), c))).collect();
         out.sort();
@@ -220,6 +270,24 @@ mod tests {
         assert_eq!(counted(text, "Self"), want);
         assert!(counted("[[Paris]] [[Paris]]", "Paris").is_empty(), "links to itself do not count");
         assert!(counted("[[Paris", "A").is_empty(), "an unclosed link is not a link");
+    }
+
+    #[test]
+    fn the_fast_path_hashes_as_the_titles_are_normalized() {
+        let mut r = Reader::default();
+        for raw in ["paris", "Paris", " paris ", "zürich", "ßtraße", "éire", "東京", "ǆemal", "a b", "Ω", "x"] {
+            let want = title_hash(&folio_engine::normalize_title(raw));
+            assert_eq!(r.target_hash(raw.as_bytes()), Some(want), "{raw:?}");
+        }
+        assert_eq!(r.target_hash(b"a  b"), Some(title_hash("A b")));
+        assert_eq!(r.target_hash(b"AT&amp;T"), Some(title_hash("AT&T")));
+        assert_eq!(r.target_hash(b"Category:X"), None);
+        assert_eq!(r.target_hash(b" category : X"), None);
+        assert_eq!(r.target_hash(b"fr:Paris"), None);
+        assert_eq!(r.target_hash(b"Talk:paris"), Some(title_hash("Talk:paris")));
+        assert_eq!(r.target_hash(b"star Wars: Episode I"), Some(title_hash("Star Wars: Episode I")));
+        assert_eq!(r.target_hash(b":Category:X"), Some(title_hash("Category:X")));
+        assert_eq!(r.target_hash(b"  "), None);
     }
 
     #[test]

@@ -86,7 +86,12 @@ fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
         bail!("{}: not a file", dump.display());
     }
     tracing::info!("indexing {} into {} ...", dump.display(), data.display());
-    let report = build(&BuildConfig { dump: dump.to_path_buf(), out: data.to_path_buf(), progress, search: true })?;
+    let report = build(&BuildConfig {
+        dump: dump.to_path_buf(),
+        out: data.to_path_buf(),
+        progress,
+        search: folio_ingest::build::Search::Ranked,
+    })?;
     tracing::info!("{}", folio_ingest::build::summary_line(&report, data));
     Ok(Index::open(data)?)
 }

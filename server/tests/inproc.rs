@@ -47,7 +47,7 @@ pub fn build(dump: &Path, dir: &Path) {
         dump: dump.to_path_buf(),
         out: dir.to_path_buf(),
         progress: false,
-        search: true,
+        search: folio_ingest::build::Search::Ranked,
     })
     .unwrap();
 }

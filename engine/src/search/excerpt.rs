@@ -10,8 +10,9 @@ use crate::error::Result;
 use crate::render::{Links, render};
 use crate::{Index, unescape};
 
-/// Bytes of wikitext rendered for an excerpt, from the start of the lead.
-pub const EXCERPT_SCAN_BYTES: usize = 4096;
+/// Bytes of wikitext rendered for an excerpt at most, from the start of the lead (less when
+/// the first paragraph ends sooner).
+pub const EXCERPT_SCAN_BYTES: usize = 2048;
 /// Bytes of wikitext read at most to find where the lead starts.
 pub const LEAD_SCAN_BYTES: usize = 64 * 1024;
 /// Characters an excerpt holds at most.
@@ -141,14 +142,17 @@ fn floor_char(s: &str, mut at: usize) -> usize {
     at
 }
 
-/// At most `max` bytes of `s`, ending at a paragraph break when there is one, else at a line
-/// break, else at a character boundary.
+/// The first paragraph of `s`, at most `max` bytes of it: up to the first blank line, or else
+/// the last line break within `max`, or else a character boundary.
 fn cut(s: &str, max: usize) -> &str {
+    let head = &s[..floor_char(s, max)];
+    if let Some(k) = head.find("\n\n") {
+        return &head[..k];
+    }
     if s.len() <= max {
         return s;
     }
-    let head = &s[..floor_char(s, max)];
-    let end = head.rfind("\n\n").or_else(|| head.rfind('\n')).filter(|&k| k > 0).unwrap_or(head.len());
+    let end = head.rfind('\n').filter(|&k| k > 0).unwrap_or(head.len());
     &head[..end]
 }
 

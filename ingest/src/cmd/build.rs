@@ -4,7 +4,12 @@ use std::path::PathBuf;
 
 use folio_ingest::build::{BuildConfig, build, summary_line};
 
-pub fn run(dump: PathBuf, out: PathBuf, progress: bool, search: bool) -> folio_ingest::Result<()> {
+pub fn run(
+    dump: PathBuf,
+    out: PathBuf,
+    progress: bool,
+    search: folio_ingest::build::Search,
+) -> folio_ingest::Result<()> {
     let report = build(&BuildConfig { dump, out: out.clone(), progress, search })?;
     super::say(summary_line(&report, &out))
 }

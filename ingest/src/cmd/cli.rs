@@ -64,6 +64,10 @@ pub enum Command {
         /// /suggest then answers search_missing, and every rank is 0).
         #[arg(long)]
         no_search: bool,
+        /// Count no links: a faster build whose suggestions are ranked by size, headings and
+        /// redirects only.
+        #[arg(long, conflicts_with = "no_search")]
+        no_links: bool,
     },
     /// Check every checksum of an index and every page boundary against the dump.
     Verify {
