@@ -42,14 +42,7 @@ struct TitlesQuery {
 pub fn titles(query: Option<&str>, max_limit: usize) -> Result<TitlesParams, ParamError> {
     let q: TitlesQuery = serde_urlencoded::from_str(query.unwrap_or(""))
         .map_err(|e| ParamError::Bad(format!("the query string does not parse: {e}")))?;
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 100.min(max_limit),
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| (1..=max_limit).contains(&n))
-            .ok_or_else(|| ParamError::Bad(format!("limit={l:?}: give a number from 1 to {max_limit}")))?,
-    };
+    let limit = limit(q.limit.as_deref(), 100.min(max_limit), max_limit)?;
     let case = match q.case.as_deref() {
         None | Some("") | Some("sensitive") => Case::Sensitive,
         Some("insensitive") => Case::Insensitive,
@@ -61,6 +54,18 @@ pub fn titles(query: Option<&str>, max_limit: usize) -> Result<TitlesParams, Par
     };
     let after = q.after.as_deref().filter(|a| !a.is_empty()).map(decode_cursor).transpose()?;
     Ok(TitlesParams { prefix: q.prefix.unwrap_or_default(), limit, after, case, ns })
+}
+
+/// A `limit=` parameter: `default` when missing or empty, else a number from 1 to `max`.
+fn limit(given: Option<&str>, default: usize, max: usize) -> Result<usize, ParamError> {
+    match given {
+        None | Some("") => Ok(default),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| (1..=max).contains(&n))
+            .ok_or_else(|| ParamError::Bad(format!("limit={l:?}: give a number from 1 to {max}"))),
+    }
 }
 
 /// Whether `/wiki`'s `?redirect=` asks to follow redirects (`follow`; missing, empty or `no`
@@ -183,14 +188,7 @@ pub fn suggest(query: Option<&str>, shape: SuggestShape) -> Result<SuggestParams
     if chars > MAX_QUERY_CHARS {
         return Err(ParamError::Bad(format!("{key}= has {chars} characters; at most {MAX_QUERY_CHARS} are accepted")));
     }
-    let limit = match q.limit.as_deref() {
-        None | Some("") => default_limit,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| (1..=max).contains(&n))
-            .ok_or_else(|| ParamError::Bad(format!("limit={l:?}: give a number from 1 to {max}")))?,
-    };
+    let limit = limit(q.limit.as_deref(), default_limit, max)?;
     let ns = match ns.as_deref() {
         None | Some("") => Some(0),
         Some("all" | "*") => None,

@@ -27,7 +27,7 @@ pub struct Site {
 
 impl Site {
     /// The site named by the `<siteinfo>` element in `head`, the dump's first bytes (read up to
-    /// [`HEADER_LIMIT`] and no further than the first `<page>`).
+    /// 64 KiB and no further than the first `<page>`).
     pub fn from_header(head: &[u8]) -> Site {
         let head = &head[..head.len().min(HEADER_LIMIT)];
         let head = memchr::memmem::find(head, b"<page>").map_or(head, |k| &head[..k]);

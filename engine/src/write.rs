@@ -95,10 +95,7 @@ impl IndexWriter {
     pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<u64> {
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
-        let firsts: Vec<u32> = (0..order.len() as u32)
-            .into_par_iter()
-            .filter(|&r| r == 0 || key(r as usize) != key(r as usize - 1))
-            .collect();
+        let firsts = first_of_runs(order.len(), key);
         let values: Vec<u32> = firsts.par_iter().map(|&rank| order[rank as usize]).collect();
         let (npys, fst) = rayon::join(
             || {
@@ -191,6 +188,12 @@ impl IndexWriter {
         format::sync_file(&path)?;
         Ok(manifest)
     }
+}
+
+/// The positions `0..n` whose key differs from the one before: the first of each run of equal
+/// keys in a sorted order.
+pub(crate) fn first_of_runs<'a>(n: usize, key: impl Fn(usize) -> &'a [u8] + Sync) -> Vec<u32> {
+    (0..n as u32).into_par_iter().filter(|&p| p == 0 || key(p as usize) != key(p as usize - 1)).collect()
 }
 
 fn string_array(col: &Strings, rows: std::ops::Range<usize>) -> Result<ArrayRef> {

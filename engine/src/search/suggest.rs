@@ -121,12 +121,15 @@ impl Gather<'_> {
         let mut offered = 0;
         while !self.full() && offered < total {
             let best = top(weights, ranges, k.min(total));
+            if best.len() <= offered && k >= total {
+                break; // nothing more to offer (positions past the order are skipped)
+            }
             for &p in &best[offered.min(best.len())..] {
                 let row = *rows.get(p).ok_or_else(|| Error::Internal(format!("position {p} past the order")))?;
                 self.offer(row, tier, distance)?;
             }
-            offered = best.len();
-            k *= 4;
+            offered = offered.max(best.len());
+            k = k.saturating_mul(4);
         }
         Ok(())
     }

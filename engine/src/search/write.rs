@@ -19,10 +19,7 @@ impl IndexWriter {
             return Err(Error::InvalidInput(what));
         }
         let key = |position: usize| keys.bytes(order[position] as usize);
-        let firsts: Vec<u32> = (0..order.len() as u32)
-            .into_par_iter()
-            .filter(|&p| p == 0 || key(p as usize) != key(p as usize - 1))
-            .collect();
+        let firsts = crate::write::first_of_runs(order.len(), key);
         let ordered: Vec<u16> = order.par_iter().map(|&row| weights[row as usize]).collect();
         let (fst, npys) = rayon::join(
             || self.write(format::SEARCH_KEYS_FILE, |w| title_fst::write(w, &firsts, |i| key(firsts[i] as usize))),
