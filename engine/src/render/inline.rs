@@ -307,7 +307,10 @@ fn reference(r: &mut Renderer<'_>, name: Option<String>, body: Option<String>, o
         }
     };
     out.open("sup", &[("class", "reference")]);
-    out.open("a", &[("href", &format!("#cite-note-{number}"))]);
+    // Inside a link's label the number is text: an anchor cannot hold another.
+    if r.in_link == 0 {
+        out.open("a", &[("href", &format!("#cite-note-{number}"))]);
+    }
     out.text(&format!("[{number}]"));
     out.close("sup");
 }

@@ -24,7 +24,7 @@ pub mod strip;
 mod templates;
 
 /// Changes whenever the same wikitext may render differently (part of the ETag of `/html`).
-pub const RENDERER_VERSION: u32 = 2;
+pub const RENDERER_VERSION: u32 = 3;
 
 /// What the renderer needs from the index.
 pub trait Links {
