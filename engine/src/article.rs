@@ -51,16 +51,23 @@ impl Links for IndexLinks<'_> {
 
 /// The unescaped text of the `<text>` element of one page's XML (empty when it has none).
 pub fn wikitext(xml: &[u8]) -> Result<Cow<'_, str>> {
+    let raw = raw_text(xml)?;
+    unescape(raw).map_err(|e| Error::InvalidInput(format!("page text at byte {}: {}", e.offset, e.what)))
+}
+
+/// The content of the `<text>` element of one page's XML as the dump has it (still escaped;
+/// empty when there is none or it is `<text/>`).
+pub fn raw_text(xml: &[u8]) -> Result<&[u8]> {
     let finder = memchr::memmem::find;
-    let Some(open) = finder(xml, b"<text") else { return Ok(Cow::Borrowed("")) };
+    let Some(open) = finder(xml, b"<text") else { return Ok(&[]) };
     let Some(gt) = memchr::memchr(b'>', &xml[open..]).map(|k| open + k) else {
         return Err(Error::InvalidInput("a <text> element that does not close its tag".into()));
     };
     if xml[gt - 1] == b'/' {
-        return Ok(Cow::Borrowed(""));
+        return Ok(&[]);
     }
     let end = finder(&xml[gt..], b"</text>").map_or(xml.len(), |k| gt + k);
-    unescape(&xml[gt + 1..end]).map_err(|e| Error::InvalidInput(format!("page text at byte {}: {}", e.offset, e.what)))
+    Ok(&xml[gt + 1..end])
 }
 
 impl Index {

@@ -40,13 +40,7 @@ impl Index {
 
 /// The excerpt of one page's XML.
 pub fn excerpt_of_xml(xml: &[u8]) -> String {
-    let Some(open) = memchr::memmem::find(xml, b"<text") else { return String::new() };
-    let Some(gt) = memchr::memchr(b'>', &xml[open..]).map(|k| open + k) else { return String::new() };
-    if xml[gt - 1] == b'/' {
-        return String::new();
-    }
-    let body = &xml[gt + 1..];
-    let body = &body[..memchr::memmem::find(body, b"</text>").unwrap_or(body.len())];
+    let Ok(body) = crate::article::raw_text(xml) else { return String::new() };
     let text = match unescape(entity_safe(body, LEAD_SCAN_BYTES)) {
         Ok(t) => t,
         Err(_) => return String::new(),
@@ -102,7 +96,7 @@ fn lead_start(text: &str) -> usize {
         };
         match skipped {
             Some(n) if n > 0 => at += n,
-            _ => return floor_char(text, at),
+            _ => return text.floor_char_boundary(at),
         }
     }
 }
@@ -129,23 +123,14 @@ fn balanced(s: &[u8], open: &[u8; 2], close: &[u8; 2]) -> Option<usize> {
 }
 
 fn is_file_link(s: &[u8]) -> bool {
-    let head = &s[2..s.len().min(10)];
-    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-    lower.starts_with(b"file:") || lower.starts_with(b"image:")
-}
-
-fn floor_char(s: &str, mut at: usize) -> usize {
-    at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+    let prefix = |p: &[u8]| s.get(2..2 + p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    prefix(b"file:") || prefix(b"image:")
 }
 
 /// The first paragraph of `s`, at most `max` bytes of it: up to the first blank line, or else
 /// the last line break within `max`, or else a character boundary.
 fn cut(s: &str, max: usize) -> &str {
-    let head = &s[..floor_char(s, max)];
+    let head = &s[..s.floor_char_boundary(max)];
     if let Some(k) = head.find("\n\n") {
         return &head[..k];
     }
