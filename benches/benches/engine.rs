@@ -81,6 +81,7 @@ fn render(c: &mut Criterion) {
         out: out.clone(),
         progress: false,
         search: folio_ingest::build::Search::Ranked,
+        fulltext: false,
     })
     .expect("index the sample");
     let index = Index::open(&out).expect("open the sample");

@@ -33,6 +33,7 @@ pub fn synthetic_index(pages: u64) -> (PathBuf, PathBuf) {
             out: index.clone(),
             progress: false,
             search: folio_ingest::build::Search::Ranked,
+            fulltext: false,
         })
         .expect("build the index");
     }

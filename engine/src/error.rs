@@ -131,6 +131,13 @@ pub enum Error {
     /// and the command that builds it.
     #[error("{0}")]
     SearchMissing(String),
+    /// A full-text query that does not parse or asks for what is not supported: what is wrong
+    /// and how to write it.
+    #[error("{0}")]
+    BadQuery(String),
+    /// The index has no full-text index: the command that builds it.
+    #[error("{0}")]
+    FulltextMissing(String),
     /// A helper process (a SQL worker) failed in a way no limit explains; the request was not
     /// answered and the helper was replaced.
     #[error("{0}")]
@@ -187,6 +194,8 @@ impl Error {
             Error::TooManyResults { .. } => "too_many_results",
             Error::Overloaded(_) => "overloaded",
             Error::SearchMissing(_) => "search_missing",
+            Error::BadQuery(_) => "bad_query",
+            Error::FulltextMissing(_) => "fulltext_missing",
             Error::Internal(_) => "internal",
         }
     }

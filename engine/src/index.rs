@@ -63,6 +63,8 @@ pub struct Index {
     site: crate::Site,
     /// The suggestion files (format 2 on).
     pub(crate) search: Option<crate::search::SearchFiles>,
+    /// The full-text index, when one was built.
+    pub(crate) fulltext: Option<crate::fulltext::FullText>,
     /// The dump as opened, to notice a truncation or rewrite while it is mapped.
     dump_file: std::fs::File,
     dump_mtime: Option<std::time::SystemTime>,
@@ -136,12 +138,14 @@ impl Index {
         dump.advise_random();
         let site = crate::Site::from_header(&dump[..dump.len().min(crate::site::HEADER_LIMIT)]);
         let search = crate::search::SearchFiles::open(dir, &manifest, n)?;
+        let fulltext = crate::fulltext::FullText::open(dir, &manifest)?;
         if search.is_some() {
             crate::search::warm();
         }
         Ok(Index {
             site,
             search,
+            fulltext,
             dir: dir.into(),
             manifest,
             pages,

@@ -64,6 +64,7 @@ mod entities;
 mod error;
 mod fold;
 pub mod format;
+pub mod fulltext;
 mod index;
 pub mod manifest;
 mod mediawiki;

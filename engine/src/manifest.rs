@@ -36,8 +36,13 @@ pub struct Manifest {
     pub dump: DumpInfo,
     /// What the dump holds.
     pub counts: Counts,
-    /// Size and checksum of every other file in the directory, by file name.
+    /// Size and checksum of every other file in the directory, by file name (files of the
+    /// full-text index as `fulltext-<id>/<name>`).
     pub files: BTreeMap<String, FileSum>,
+    /// The full-text index, when one was built (`folio-ingest build --fulltext` or
+    /// `folio-ingest fulltext`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulltext: Option<crate::fulltext::FullTextInfo>,
 }
 
 /// The dump an index was built from and points into.

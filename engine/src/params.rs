@@ -204,6 +204,60 @@ pub fn suggest(query: Option<&str>, shape: SuggestShape) -> Result<SuggestParams
     Ok(SuggestParams { query, limit, ns, excerpts })
 }
 
+/// The parameters of a full-text search request (`/search?q=&limit=&offset=&snippets=`), checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchParams {
+    /// The query text.
+    pub query: String,
+    /// Hits per page (1 to [`crate::fulltext::MAX_LIMIT`], default 10).
+    pub limit: usize,
+    /// Hits skipped (`offset + limit` at most [`crate::fulltext::MAX_OFFSET`]).
+    pub offset: usize,
+    /// Whether to cut a snippet for each hit (default true).
+    pub snippets: bool,
+}
+
+/// Parses a full-text search request's query string.
+pub fn search(query: Option<&str>) -> Result<SearchParams, ParamError> {
+    #[derive(Deserialize)]
+    struct Text {
+        q: Option<String>,
+        limit: Option<String>,
+        offset: Option<String>,
+        snippets: Option<String>,
+    }
+    let t: Text = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ParamError::Bad(format!("the query string does not parse: {e}")))?;
+    let query = t.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(ParamError::Bad(
+            "q= is missing or empty: give words to find, e.g. q=general relativity, q=\"general relativity\" or q=jazz -fusion"
+                .into(),
+        ));
+    }
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(ParamError::Bad(format!("q= has {chars} characters; at most {MAX_QUERY_CHARS} are accepted")));
+    }
+    let limit = limit(t.limit.as_deref(), 10, crate::fulltext::MAX_LIMIT)?;
+    let most = crate::fulltext::MAX_OFFSET - limit;
+    let offset = match t.offset.as_deref() {
+        None | Some("") => 0,
+        Some(o) => o.parse::<usize>().ok().filter(|&n| n <= most).ok_or_else(|| {
+            ParamError::Bad(format!(
+                "offset={o:?}: give a number from 0 to {most} (results are paged {} deep at most)",
+                crate::fulltext::MAX_OFFSET
+            ))
+        })?,
+    };
+    let snippets = match t.snippets.as_deref() {
+        None | Some("") | Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        Some(e) => return Err(ParamError::Bad(format!("snippets={e:?}: use true or false"))),
+    };
+    Ok(SearchParams { query, limit, offset, snippets })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

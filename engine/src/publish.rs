@@ -48,7 +48,7 @@ pub fn create_staging(dest: &Path) -> Result<PathBuf> {
     let name =
         dest.file_name().ok_or_else(|| Error::InvalidInput(format!("{}: not a directory name", dest.display())))?;
     let prefix = format!(".{}{STAGING_TAG}", name.to_string_lossy());
-    remove_stale_staging(&parent, &prefix);
+    remove_stale(&parent, &prefix);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let staging = parent.join(format!("{prefix}{}-{nanos}", std::process::id()));
     std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
@@ -110,8 +110,8 @@ fn parent_of(dest: &Path) -> PathBuf {
     }
 }
 
-/// Removes staging directories named `{prefix}{pid}-...` whose process is gone.
-fn remove_stale_staging(parent: &Path, prefix: &str) {
+/// Removes staging directories in `parent` named `{prefix}{pid}-...` whose process is gone.
+pub(crate) fn remove_stale(parent: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };

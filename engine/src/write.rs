@@ -181,6 +181,7 @@ impl IndexWriter {
             dump,
             counts,
             files,
+            fulltext: None,
         };
         let json = manifest.to_json();
         let path = self.dir.join(format::MANIFEST_FILE);

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use folio_engine::fulltext::{FullTextBuild, build_fulltext};
 use folio_engine::{Counts, IndexWriter, Manifest, PageColumns, Strings, fold_into, publish, search_key_into};
 use rayon::prelude::*;
 
@@ -24,6 +25,8 @@ pub struct BuildConfig {
     /// What to build for search: ranks from links and the suggestion files (the default),
     /// the suggestion files without a link scan, or neither.
     pub search: Search,
+    /// Also build the full-text index (`--fulltext`).
+    pub fulltext: bool,
 }
 
 /// What a build does for search.
@@ -110,6 +113,12 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let tool = concat!("folio-ingest ", env!("CARGO_PKG_VERSION"));
     let manifest = writer.finish(tool, source.info, counts, started.elapsed().as_secs_f64())?;
     drop(source.xml);
+    let manifest = if config.fulltext {
+        let index = folio_engine::Index::open(&staging_dir)?;
+        fulltext(&index, &progress)?.manifest
+    } else {
+        manifest
+    };
     publish::publish(&staging_dir, out)?;
     std::mem::forget(staging);
     tracing::debug!(
@@ -120,6 +129,29 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     );
     progress.finish();
     Ok(BuildReport { manifest, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Builds the full-text index of `index` (on all of rayon's threads) into its directory, with a
+/// progress stage: `build --fulltext` runs it in the staging directory before publishing, and
+/// `folio-ingest fulltext DIR` on a published index.
+pub fn fulltext(index: &folio_engine::Index, progress: &Progress) -> Result<FullTextBuild> {
+    progress.stage("full text", Some(index.dump().len() as u64));
+    let built = build_fulltext(index, rayon::current_num_threads(), &|bytes| progress.inc(bytes))?;
+    progress.finish();
+    Ok(built)
+}
+
+/// The line printed at the end of `folio-ingest fulltext`.
+pub fn fulltext_line(built: &FullTextBuild, dir: &Path) -> String {
+    let documents = built.manifest.fulltext.as_ref().map_or(0, |f| f.documents);
+    format!(
+        "indexed the text of {documents} articles ({:.2} GB of XML) in {:.2} s ({:.1} MB/s): {:.1} MB in {}",
+        built.xml_bytes as f64 / 1e9,
+        built.seconds,
+        built.xml_bytes as f64 / 1e6 / built.seconds.max(1e-9),
+        built.bytes as f64 / 1e6,
+        dir.display()
+    )
 }
 
 fn count(pages: &PageColumns) -> Counts {

@@ -18,6 +18,7 @@
 //!     out: "data/enwiki-sample".into(),
 //!     progress: false,
 //!     search: Default::default(),
+//!     fulltext: false,
 //! })?;
 //! println!("{} pages", report.manifest.counts.pages);
 //! # Ok::<(), folio_ingest::IngestError>(())

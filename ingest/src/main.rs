@@ -37,15 +37,16 @@ fn run(cli: Cli) -> folio_ingest::Result<()> {
     }
     let progress = !cli.quiet;
     match cli.command {
-        Command::Build { dump, out, no_search, no_links } => {
+        Command::Build { dump, out, no_search, no_links, fulltext } => {
             use folio_ingest::build::Search;
             let search = match (no_search, no_links) {
                 (true, _) => Search::Off,
                 (false, true) => Search::Unranked,
                 (false, false) => Search::Ranked,
             };
-            cmd::build::run(dump, out, progress, search)
+            cmd::build::run(dump, out, progress, search, fulltext)
         }
+        Command::Fulltext { dir } => cmd::fulltext::run(&dir, progress),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Info { dir } => cmd::info::run(&dir),
         Command::Synth { pages, out, seed } => cmd::synth::run(pages, &out, seed, progress),

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod crash;
+mod fulltext;
 mod props;
 mod real_dumps;
 mod search;

@@ -43,7 +43,7 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
     match (&config.dump, &config.data) {
         (Some(dump), data) => {
             let data = data.clone().unwrap_or_else(|| default_dir_for(dump));
-            open_or_build(dump, &data, config.progress)
+            open_or_build(dump, &data, config.progress, false)
         }
         (None, Some(data)) => Index::open(data).with_context(|| {
             format!(
@@ -62,7 +62,9 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
                 })
                 .with_context(|| format!("{}: writing the sample", source.display()))?;
             }
-            open_or_build(&source, &data, config.progress)
+            // The sample gets full-text search too (a second or two): the reader's search box
+            // works on the first run.
+            open_or_build(&source, &data, config.progress, true)
         }
     }
 }
@@ -74,11 +76,13 @@ fn default_dir_for(dump: &Path) -> PathBuf {
     Path::new("data").join(if stem.is_empty() { "index" } else { stem })
 }
 
-/// Opens the index of `dump` in `data` if it is current, else builds it there first.
-fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
+/// Opens the index of `dump` in `data` if it is current (and has a full-text index when
+/// `fulltext` asks for one), else builds it there first.
+fn open_or_build(dump: &Path, data: &Path, progress: bool, fulltext: bool) -> Result<Index> {
     let source = dump.canonicalize().with_context(|| format!("{}: cannot read the dump", dump.display()))?;
     if let Ok(index) = Index::open(data)
         && index.manifest().dump.source == source
+        && (index.has_fulltext() || !fulltext)
     {
         return Ok(index);
     }
@@ -91,6 +95,7 @@ fn open_or_build(dump: &Path, data: &Path, progress: bool) -> Result<Index> {
         out: data.to_path_buf(),
         progress,
         search: folio_ingest::build::Search::Ranked,
+        fulltext,
     })?;
     tracing::info!("{}", folio_ingest::build::summary_line(&report, data));
     Ok(Index::open(data)?)

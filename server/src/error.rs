@@ -58,6 +58,10 @@ error_codes! {
     RedirectLoop => LOOP_DETECTED, "redirect_loop";
     /// The index has no suggestion files (built by an older format): rebuild it.
     SearchMissing => NOT_FOUND, "search_missing";
+    /// A full-text query that does not parse or asks for what is not supported.
+    BadQuery => BAD_REQUEST, "bad_query";
+    /// The index has no full-text index: the message names the command that builds it.
+    FulltextMissing => NOT_FOUND, "fulltext_missing";
     /// The CPU-heavy work queue is full.
     Overloaded => SERVICE_UNAVAILABLE, "overloaded";
     /// The index is damaged.
@@ -126,6 +130,8 @@ impl From<folio_engine::Error> for ApiError {
             ),
             E::Overloaded(m) => ApiError::new(Code::Overloaded, m),
             E::SearchMissing(m) => ApiError::new(Code::SearchMissing, m),
+            E::BadQuery(m) => ApiError::new(Code::BadQuery, m),
+            E::FulltextMissing(m) => ApiError::new(Code::FulltextMissing, m),
             E::Internal(m) => ApiError::new(Code::Internal, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),

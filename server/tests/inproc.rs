@@ -48,6 +48,7 @@ pub fn build(dump: &Path, dir: &Path) {
         out: dir.to_path_buf(),
         progress: false,
         search: folio_ingest::build::Search::Ranked,
+        fulltext: true,
     })
     .unwrap();
 }

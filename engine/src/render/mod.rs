@@ -22,6 +22,7 @@ mod inline;
 mod links;
 pub mod strip;
 mod templates;
+pub mod text;
 
 /// Changes whenever the same wikitext may render differently (part of the ETag of `/html`).
 pub const RENDERER_VERSION: u32 = 3;

@@ -7,7 +7,8 @@
 //! sentence.
 
 use crate::error::Result;
-use crate::render::{Links, render};
+use crate::render::render;
+use crate::render::text::{TextOnly, html_text};
 use crate::{Index, unescape};
 
 /// Bytes of wikitext rendered for an excerpt at most, from the start of the lead (less when
@@ -17,18 +18,6 @@ pub const EXCERPT_SCAN_BYTES: usize = 2048;
 pub const LEAD_SCAN_BYTES: usize = 64 * 1024;
 /// Characters an excerpt holds at most.
 const MAX_CHARS: usize = 300;
-
-/// Every link exists and goes nowhere: an excerpt keeps only text.
-struct TextOnly;
-
-impl Links for TextOnly {
-    fn exists(&self, _: &str) -> bool {
-        true
-    }
-    fn href(&self, _: &str) -> String {
-        String::new()
-    }
-}
 
 impl Index {
     /// The first sentence of the text of the page in `row` (empty when it has no prose).
@@ -141,48 +130,15 @@ fn cut(s: &str, max: usize) -> &str {
     &head[..end]
 }
 
-/// The text of the first `<p>` of rendered HTML, without references, template markers and
-/// file placeholders, entities decoded, spaces collapsed.
+/// The text of the first `<p>` of rendered HTML ([`html_text`]: without references, template
+/// markers and file placeholders), spaces collapsed.
 fn first_paragraph_text(html: &str) -> String {
     let Some(p) = html.find("<p>") else { return String::new() };
     let end = html[p..].find("</p>").map_or(html.len(), |k| p + k);
-    let inner = &html[p + 3..end];
-    let mut out = String::with_capacity(inner.len());
-    // Depth inside elements whose content is skipped, and the tags they were opened by.
-    let mut skip: Vec<&str> = Vec::new();
-    let mut rest = inner;
-    while let Some(lt) = rest.find('<') {
-        if skip.is_empty() {
-            out.push_str(&rest[..lt]);
-        }
-        let Some(gt) = rest[lt..].find('>').map(|k| lt + k) else { break };
-        let tag = &rest[lt + 1..gt];
-        let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap_or("");
-        if tag.starts_with('/') {
-            if skip.last() == Some(&name) {
-                skip.pop();
-            } else if let Some(pos) = skip.iter().rposition(|t| *t == name)
-                && pos + 1 == skip.len()
-            {
-                skip.pop();
-            }
-        } else if !tag.ends_with('/') {
-            let skipped = tag.contains("class=\"reference\"")
-                || tag.contains("class=\"template\"")
-                || tag.contains("class=\"media\"")
-                || !skip.is_empty();
-            if skipped {
-                skip.push(name);
-            }
-        }
-        rest = &rest[gt + 1..];
-    }
-    if skip.is_empty() {
-        out.push_str(rest);
-    }
-    let decoded = unescape(out.as_bytes()).map(|s| s.into_owned()).unwrap_or(out);
-    let mut text = String::with_capacity(decoded.len());
-    for word in decoded.split_whitespace() {
+    let mut out = String::new();
+    html_text(&html[p + 3..end], &mut out);
+    let mut text = String::with_capacity(out.len());
+    for word in out.split_whitespace() {
         if !text.is_empty() {
             text.push(' ');
         }

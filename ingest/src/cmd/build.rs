@@ -9,7 +9,8 @@ pub fn run(
     out: PathBuf,
     progress: bool,
     search: folio_ingest::build::Search,
+    fulltext: bool,
 ) -> folio_ingest::Result<()> {
-    let report = build(&BuildConfig { dump, out: out.clone(), progress, search })?;
+    let report = build(&BuildConfig { dump, out: out.clone(), progress, search, fulltext })?;
     super::say(summary_line(&report, &out))
 }

@@ -12,6 +12,9 @@ Examples:
   # Index a full English Wikipedia dump, mapped in place
   folio-ingest build enwiki-latest-pages-articles.xml --out /srv/folio/enwiki
 
+  # Add full-text search (/search) to it
+  folio-ingest fulltext data/enwiki-sample
+
   # Check every checksum and page boundary of an index
   folio-ingest verify data/enwiki-sample
 
@@ -68,6 +71,20 @@ pub enum Command {
         /// redirects only.
         #[arg(long, conflicts_with = "no_search")]
         no_links: bool,
+        /// Also build the full-text index of every article's text (for /search): about as
+        /// large as the text itself, and the longest stage of a build.
+        #[arg(long)]
+        fulltext: bool,
+    },
+    /// Add the full-text index (for /search) to an existing index, or rebuild it.
+    #[command(long_about = "Add the full-text index (for /search) to an existing index directory, or rebuild it.\n\n\
+        It is built inside DIR as fulltext-<id>/ and named in manifest.json by one atomic \
+        replacement of the manifest: DIR always holds a complete full-text index or none. A \
+        server already running keeps the index it opened; restart it to search the new one.",
+        after_help = EXAMPLES)]
+    Fulltext {
+        /// The index directory.
+        dir: PathBuf,
     },
     /// Check every checksum of an index and every page boundary against the dump.
     Verify {

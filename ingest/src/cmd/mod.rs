@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod fulltext;
 pub mod info;
 pub mod synth;
 pub mod verify;

@@ -218,6 +218,15 @@ fn assemble() -> (Value, Vec<String>) {
                     "tier": {"type": "string", "enum": ["exact", "prefix", "folded", "fuzzy"]},
                     "rank": {"type": "number", "description": "The page's static rank in [0, 1] (engine/FORMAT.md)."},
                     "excerpt": {"type": ["string", "null"], "description": "The first sentence of the page's text; null with excerpts=false."}}}}}},
+            "SearchResults": {"type": "object", "required": ["query", "total", "offset", "items"], "properties": {
+                "query": {"type": "string"}, "total": {"type": "integer", "description": "Pages that match, in all."},
+                "offset": {"type": "integer"},
+                "items": {"type": "array", "items": {"type": "object", "required": ["title", "page_id", "score", "rank", "snippet", "snippet_html"], "properties": {
+                    "title": {"type": "string"}, "page_id": {"type": "integer"},
+                    "score": {"type": "number", "description": "BM25 (title words weigh 3 times text words) times 1 + 2 x rank."},
+                    "rank": {"type": "number", "description": "The page's static rank in [0, 1] (engine/FORMAT.md)."},
+                    "snippet": {"type": ["string", "null"], "description": "The passage of the text that matches best (its opening when only the title matched); null with snippets=false."},
+                    "snippet_html": {"type": ["string", "null"], "description": "The snippet as escaped HTML, each matched word in <mark>."}}}}}},
             "PageMeta": {"type": "object", "required": ["title", "page_id", "ns", "redirect", "start", "end", "bytes"], "properties": {
                 "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"}, "redirect": {"type": ["string", "null"]},
                 "start": {"type": "integer"}, "end": {"type": "integer"}, "bytes": {"type": "integer"}}},
@@ -229,6 +238,7 @@ fn assemble() -> (Value, Vec<String>) {
         }}
     });
     add_sql_routes(&mut doc);
+    doc["paths"]["/search"] = search_item(&busy);
     // The paths come from the route table; each takes its item from those written above.
     let mut items = doc["paths"].as_object_mut().map(std::mem::take).unwrap_or_default();
     let mut paths = serde_json::Map::new();
@@ -241,6 +251,22 @@ fn assemble() -> (Value, Vec<String>) {
     doc["paths"] = Value::Object(paths);
     add_common_responses(&mut doc);
     (doc, items.keys().cloned().collect())
+}
+
+/// `/search`'s item (apart: one `json!` of every path passes the macro's recursion limit).
+fn search_item(busy: &Value) -> Value {
+    json!({"get": {
+        "summary": "Full-text search over every article's title and text: BM25 times (1 + 2 x rank), words all required, \"phrases\", -exclusions, OR, title:word and text:word; a highlighted snippet per hit.",
+        "parameters": [
+            query_param_required("q", "The query (1 to 300 characters), e.g. `\"general relativity\" -einstein`.", json!({"type": "string", "minLength": 1, "maxLength": 300})),
+            query_param("limit", "Hits per page, 1 to 100 (default 10).", json!({"type": "integer", "minimum": 1, "maximum": 100})),
+            query_param("offset", "Hits to skip (offset + limit at most 10000).", json!({"type": "integer", "minimum": 0, "maximum": 9999})),
+            query_param("snippets", "Cut a highlighted snippet for each hit (default true).", json!({"type": "string", "enum": ["true", "false", "1", "0", ""]}))
+        ],
+        "responses": {"200": json_ok("One page of hits, best first.", json!({"$ref": "#/components/schemas/SearchResults"})),
+            "400": error_response("No q, a q over 300 characters, a query that does not parse or is not supported (bad_query), or a bad parameter."),
+            "404": error_response("The index has no full-text index (fulltext_missing): the message names the command that adds it."), "503": busy}
+    }})
 }
 
 /// A range set as the `Range` header and `?range=` take it.

@@ -7,7 +7,9 @@
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{assets, fortunes, hello, home, listings, metrics, openapi, reader, sql, stats, suggest, tfb, wiki, xml};
+use super::{
+    assets, fortunes, hello, home, listings, metrics, openapi, reader, search, sql, stats, suggest, tfb, wiki, xml,
+};
 use crate::state::{AppState, Limits};
 
 /// One route.
@@ -49,6 +51,7 @@ pub const ROUTES: &[Route] = &[
         index: true,
         handler: |_| get(suggest::rest),
     },
+    Route { path: "/search", api: Some("/search"), index: true, handler: |_| get(search::search) },
     Route { path: "/w/api.php", api: Some("/w/api.php"), index: true, handler: |_| get(suggest::opensearch) },
     Route { path: "/xml", api: Some("/xml"), index: true, handler: |_| get(xml::ranges) },
     // No arguments: the same echo (documented with `/hello/{args}`).
