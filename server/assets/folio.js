@@ -1,6 +1,7 @@
 // Folio's reader: type-ahead search in the bar of every page, and the page-XML toggle of an
 // article. Loaded from /assets (the Content-Security-Policy allows no inline script). Without
-// it, the search form still works: /?q= opens the page a title means or lists matching titles.
+// it, the search form still works: /?q= opens the page a title means or lists the titles and the
+// pages whose text matches.
 "use strict";
 
 (() => {
@@ -37,6 +38,14 @@
     }
 
     function show(query, items) {
+      // Last, as Wikipedia's box does: the pages whose text holds the words.
+      const containing = document.createElement("li");
+      containing.id = `folio-option-${items.length}`;
+      containing.className = "containing";
+      containing.setAttribute("role", "option");
+      containing.setAttribute("aria-selected", "false");
+      containing.dataset.href = `/?q=${encodeURIComponent(query)}&fulltext=1`;
+      containing.textContent = `Search for pages containing “${query}”`;
       list.replaceChildren(
         ...items.map((item, i) => {
           const li = document.createElement("li");
@@ -63,10 +72,11 @@
           }
           return li;
         }),
+        containing,
       );
       active = -1;
       input.removeAttribute("aria-activedescendant");
-      input.setAttribute("aria-expanded", items.length > 0 ? "true" : "false");
+      input.setAttribute("aria-expanded", "true");
       status.textContent =
         items.length === 0
           ? `No titles match “${query}”, even with a typo forgiven.`

@@ -8,6 +8,7 @@ mod limits;
 mod ranges;
 mod reader;
 mod routes;
+mod search;
 mod sql;
 mod sql_limits;
 mod suggest;

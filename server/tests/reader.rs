@@ -147,12 +147,25 @@ fn the_home_page_shows_the_dataset_and_searches_without_script() {
     assert!(html.contains("<code>enwiki-sample.xml.bz2</code>"), "the file the index was built from");
     assert!(!html.contains("<script>") && html.contains("<script src=\"/assets/folio.js?v="));
 
-    // A title as typed opens its page; the start of titles lists them; nothing says so.
+    // A title as typed opens its page; otherwise titles (typos forgiven) and pages whose text
+    // holds the words, each with a marked snippet; nothing found says so.
     let found = s.get("/?q=anarchism");
     assert_eq!((found.status, found.header("location")), (303, Some("/read/Anarchism")));
-    let listed = s.get("/?q=anar").text();
+    let listed = s.get("/?q=anrachism").text();
+    well_formed_page(&listed);
     assert!(listed.contains("<a href=\"/read/Anarchism\">Anarchism</a>"), "{listed}");
-    assert!(s.get("/?q=zzqx").text().contains("No page title starts with “zzqx”"));
+    let text = s.get("/?q=anarchism&fulltext=1");
+    assert_eq!(text.status, 200);
+    let text = text.text();
+    well_formed_page(&text);
+    let hits = &text[text.find("id=\"folio-hits\"").expect("text hits")..];
+    assert!(hits.contains("<a href=\"/read/Anarchism\">Anarchism</a>"), "{hits}");
+    assert!(hits.contains("<mark>"), "a marked snippet");
+    let none = s.get("/?q=zzqxv").text();
+    assert!(none.contains("No title matches “zzqxv”") && none.contains("No page contains “zzqxv”"), "{none}");
+    let bad = s.get("/?q=%22unclosed");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("id=\"folio-text-error\""));
     assert_eq!(s.get("/?q=%3Cb%3E").text().matches("<b>").count(), 0, "the query is escaped");
 }
 

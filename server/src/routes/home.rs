@@ -1,29 +1,29 @@
-//! The reader's home page, `GET /` (the dataset's facts and the search box; `/?q=` opens the page
-//! a title means or lists the titles that start with it, so searching works without script too),
-//! and `GET /random` (a random article).
+//! The reader's home page, `GET /` (the dataset's facts and the search box; `/?q=` is the search
+//! results page of [`super::results`], so searching works without script too), and
+//! `GET /random` (a random article).
 
-use std::fmt::Write;
 use std::hash::BuildHasher;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use folio_engine::{Case, PrefixQuery, normalize_prefix};
 
 use super::encode_title;
-use super::layout::{attr, document, html, text};
+use super::layout::{document, html, text};
 use super::stats::{Dataset, dataset};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::state::AppState;
-
-/// Titles the home page lists for a search that names no page.
-const LISTED: usize = 50;
 
 /// The query of `/`.
 #[derive(serde::Deserialize)]
 pub struct HomeParams {
     #[serde(default)]
     q: String,
+    /// Text hits to skip (pages of results).
+    #[serde(default)]
+    offset: usize,
+    /// Any value: list results even when a page has the title `q`.
+    fulltext: Option<String>,
 }
 
 /// `GET /` and `GET /?q=`.
@@ -36,49 +36,15 @@ pub async fn page(
     if q.is_empty() {
         let d = dataset(&state);
         let main = format!(
-            "<h1>Folio</h1><p class=\"lede\">Read <strong>{}</strong> offline: type a title in the search box, or open a \
-             random article.</p>{}",
+            "<h1>Folio</h1><p class=\"lede\">Read <strong>{}</strong> offline: type a title or words in the search box, or \
+             open a random article.</p>{}",
             text(&dump_name(&d)),
             facts(&d)
         );
         return Ok(html(StatusCode::OK, document("Folio", "", &main), None));
     }
-    let found = {
-        let asked = q.clone();
-        state
-            .heavy(move |index| {
-                if let Some(page) = index.find(&asked)? {
-                    return Ok(Ok(page.title.to_string()));
-                }
-                let prefix = normalize_prefix(&asked);
-                let query =
-                    PrefixQuery { prefix: &prefix, case: Case::Insensitive, limit: LISTED, ns: Some(0), after: None };
-                let listed = index.prefix(&query)?;
-                let titles =
-                    listed.pages.iter().map(|p| (p.title.to_string(), p.redirect.map(str::to_string))).collect();
-                Ok(Err((titles, listed.next.is_some())))
-            })
-            .await?
-    };
-    let (titles, more): (Vec<(String, Option<String>)>, bool) = match found {
-        Ok(title) => return Ok(see_other(&format!("/read/{}", encode_title(&title)))),
-        Err(listed) => listed,
-    };
-    let mut main = format!("<h1>Search: {}</h1>", text(&q));
-    if titles.is_empty() {
-        let _ = write!(main, "<p class=\"empty\" id=\"folio-none\">No page title starts with “{}”.</p>", text(&q));
-    } else {
-        let _ = write!(main, "<p>No page is titled “{}”. Titles that start with it:</p><ul class=\"found\">", text(&q));
-        for (title, redirect) in &titles {
-            let to = redirect.as_deref().map_or(String::new(), |r| format!(" <span class=\"to\">→ {}</span>", text(r)));
-            let _ = write!(main, "<li><a href=\"/read/{}\">{}</a>{to}</li>", attr(&encode_title(title)), text(title));
-        }
-        main.push_str("</ul>");
-        if more {
-            let _ = write!(main, "<p>Only the first {LISTED} are listed; type more of the title.</p>");
-        }
-    }
-    Ok(html(StatusCode::OK, document(&format!("{q} — Folio search"), &q, &main), None))
+    let offset = p.offset.min(folio_engine::fulltext::MAX_OFFSET - super::results::HITS);
+    super::results::page(&state, q, offset, p.fulltext.is_some()).await
 }
 
 /// `GET /random`: a redirect (303, not cached) to a random article.
@@ -98,7 +64,7 @@ pub async fn random(State(state): State<AppState>) -> ApiResult<Response> {
     Ok(r)
 }
 
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         r.headers_mut().insert(header::LOCATION, v);
