@@ -46,7 +46,7 @@ def server(index=None):
         if index is None:
             index = os.path.join(work, "sample")
             subprocess.run([binary("folio-ingest"), "build", str(ROOT / "datasets/enwiki-sample.xml.bz2"),
-                            "--out", index, "--quiet"], check=True, stdout=subprocess.DEVNULL)
+                            "--out", index, "--quiet", "--fulltext"], check=True, stdout=subprocess.DEVNULL)
         proc = subprocess.Popen([binary("folio-server"), "--data", index, "--tables", os.path.join(work, "tables"),
                                  "--listen", "127.0.0.1:0", "--quiet"], stdout=subprocess.PIPE, text=True,
                                 env={**os.environ, "FOLIO_LOG": "warn"})

@@ -48,7 +48,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$WANT" != "$(cat "$VENV/requirements.txt" 2
 fi
 index="$(mktemp -d)/sample"
 trap 'rm -rf "$(dirname "$index")"' EXIT
-"$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet
+"$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet --fulltext
 # The browser tests save their screenshots (home, results, article) here.
 FOLIO_TEST_INDEX="$index" FOLIO_SERVER_BIN="$CARGO_TARGET_DIR/debug/folio-server" \
   FOLIO_TEST_OUT="$CARGO_TARGET_DIR/browser" "$VENV/bin/python" -m pytest -q tests/python

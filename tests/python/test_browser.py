@@ -197,6 +197,31 @@ def test_a_search_with_no_result_says_so(page):
     assert options_text(driver) == []
 
 
+def test_words_in_the_text_find_pages_with_marked_snippets(page):
+    driver, server, _ = page
+    box = type_in_search(driver, "political philosophy")
+    containing = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#folio-results li.containing"))[0]
+    assert containing.text == "Search for pages containing “political philosophy”"
+    # The last option, reached with the arrow keys from the box.
+    box.send_keys(Keys.ARROW_UP)
+    assert driver.find_element(By.CSS_SELECTOR, "#folio-results [aria-selected=true]").text == containing.text
+    box.send_keys(Keys.ENTER)
+    hits = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#folio-hits li"))
+    want = get_json(server + "/search?q=political+philosophy&limit=20&snippets=false")
+    assert [h.find_element(By.TAG_NAME, "a").text for h in hits] == [i["title"] for i in want["items"]]
+    assert "Anarchism" in [i["title"] for i in want["items"]]
+    marks = [m.text.lower() for m in driver.find_elements(By.CSS_SELECTOR, "#folio-hits mark")]
+    assert marks and all(m.startswith(("politic", "philosoph")) for m in marks), marks
+    count = driver.find_element(By.ID, "folio-text-count").text
+    assert count.startswith(f"{want['total']:,} pages") or count.startswith(f"{want['total']} pages"), count
+    driver.save_screenshot(os.path.join(OUT, "search.png"))
+    # The first hit opens its article.
+    first = hits[0].find_element(By.TAG_NAME, "a")
+    title = first.text
+    first.click()
+    wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == title)
+
+
 def test_random_article_and_shareable_urls(page):
     driver, server, _ = page
     driver.find_element(By.ID, "folio-random").click()
@@ -239,7 +264,7 @@ def test_keyboard_only(page):
     wait(driver, EC.url_to_be(href))
 
 
-@pytest.mark.parametrize("path", ["/", "/read/Anarchism", "/?q=ana"])
+@pytest.mark.parametrize("path", ["/", "/read/Anarchism", "/?q=ana", "/?q=political+philosophy&fulltext=1"])
 def test_no_horizontal_scroll_on_a_phone(page, path):
     driver, server, _ = page
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -255,7 +280,8 @@ def test_no_horizontal_scroll_on_a_phone(page, path):
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-@pytest.mark.parametrize("path", ["/", "/read/Anarchism", "/read/Analysis_of_variance", "/?q=ana"])
+@pytest.mark.parametrize("path", ["/", "/read/Anarchism", "/read/Analysis_of_variance", "/?q=ana",
+                                  "/?q=political+philosophy&fulltext=1"])
 def test_axe_finds_no_violations(page, path):
     driver, server, _ = page
     driver.get(server + path)

@@ -156,11 +156,17 @@ fn snippet(index: &Index, page: &crate::Page<'_>, generator: &SnippetGenerator) 
     let text = crate::article::wikitext(&xml).map(|w| crate::render::text::plain_text(&w)).unwrap_or_default();
     let found = generator.snippet(&text);
     if !found.is_empty() {
-        return Ok(Snippet { text: found.fragment().to_string(), highlights: found.highlighted().to_vec() });
+        // An ellipsis where the passage cuts the text.
+        let range = found.fragment_range();
+        let (before, after) = (if range.start > 0 { "… " } else { "" }, if range.end < text.len() { " …" } else { "" });
+        let highlights = found.highlighted().iter().map(|r| r.start + before.len()..r.end + before.len()).collect();
+        // One line: block breaks become spaces (one byte for one, so the ranges hold).
+        let text = format!("{before}{}{after}", found.fragment().replace('\n', " "));
+        return Ok(Snippet { text, highlights });
     }
     let mut end = text.floor_char_boundary(SNIPPET_CHARS);
     if end < text.len() {
         end = text[..end].rfind(char::is_whitespace).unwrap_or(end);
     }
-    Ok(Snippet { text: text[..end].trim_end().to_string(), highlights: Vec::new() })
+    Ok(Snippet { text: text[..end].trim_end().replace('\n', " "), highlights: Vec::new() })
 }
