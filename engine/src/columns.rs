@@ -104,6 +104,9 @@ pub struct PageColumns {
     pub headings: Vec<u32>,
     /// The page's rank ([`crate::rank::rank`]).
     pub rank: Vec<f32>,
+    /// Whether the page is a disambiguation page ([`crate::disambiguation`]); written to
+    /// `disambiguation.npy`, not to `pages.arrow`.
+    pub disambiguation: Vec<bool>,
 }
 
 impl PageColumns {
@@ -130,6 +133,7 @@ impl PageColumns {
         self.text_bytes.extend_from_slice(&other.text_bytes);
         self.headings.extend_from_slice(&other.headings);
         self.rank.extend_from_slice(&other.rank);
+        self.disambiguation.extend_from_slice(&other.disambiguation);
     }
 
     /// Checks that every column has one value per page.
@@ -146,6 +150,7 @@ impl PageColumns {
             self.text_bytes.len(),
             self.headings.len(),
             self.rank.len(),
+            self.disambiguation.len(),
         ];
         if lengths.iter().any(|&l| l != n) {
             let what = format!("columns of unequal lengths: {n} page ids, then {lengths:?}");

@@ -58,6 +58,9 @@ pub const SEARCH_ORDER_FILE: &str = "search_order.npy";
 pub const SEARCH_WEIGHTS_FILE: &str = "search_weights.npy";
 /// The suggestion weight of each entry of `title_order.npy` (uint16, format 2 on).
 pub const TITLE_WEIGHTS_FILE: &str = "title_weights.npy";
+/// The rows of the disambiguation pages, ascending (NumPy `.npy`, uint32; written with the
+/// suggestion files, absent from indexes built before it).
+pub const DISAMBIGUATION_FILE: &str = "disambiguation.npy";
 /// What was built, from what, and the checksums (JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The decompressed dump, when the index was built from a `.bz2`.

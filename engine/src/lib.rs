@@ -60,6 +60,7 @@ pub use write::IndexWriter;
 pub mod article;
 pub mod byte_ranges;
 mod columns;
+pub mod disambiguation;
 mod entities;
 mod error;
 mod fold;

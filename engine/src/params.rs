@@ -140,6 +140,8 @@ pub struct SuggestParams {
     pub ns: Option<i32>,
     /// Whether to add each page's first sentence.
     pub excerpts: bool,
+    /// What to do with disambiguation pages (`/suggest`'s `disambiguation=`).
+    pub disambiguation: crate::search::Disambiguation,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +152,7 @@ struct SuggestQueryText {
     ns: Option<String>,
     namespace: Option<String>,
     excerpts: Option<String>,
+    disambiguation: Option<String>,
     action: Option<String>,
     format: Option<String>,
 }
@@ -201,7 +204,14 @@ pub fn suggest(query: Option<&str>, shape: SuggestShape) -> Result<SuggestParams
         Some("false") | Some("0") => false,
         Some(e) => return Err(ParamError::Bad(format!("excerpts={e:?}: use true or false"))),
     };
-    Ok(SuggestParams { query, limit, ns, excerpts })
+    use crate::search::Disambiguation;
+    let disambiguation = match q.disambiguation.as_deref() {
+        None | Some("") | Some("include") => Disambiguation::Include,
+        Some("exclude") => Disambiguation::Exclude,
+        Some("only") => Disambiguation::Only,
+        Some(d) => return Err(ParamError::Bad(format!("disambiguation={d:?}: use include, exclude or only"))),
+    };
+    Ok(SuggestParams { query, limit, ns, excerpts, disambiguation })
 }
 
 /// The parameters of a full-text search request (`/search?q=&limit=&offset=&snippets=`), checked.

@@ -20,7 +20,9 @@ fn format_v2_opens_verifies_and_answers() {
 #[test]
 fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
-    let e = index.suggest(&SuggestQuery { query: "AT", limit: 5, ns: None }).unwrap_err();
+    let e = index
+        .suggest(&SuggestQuery { query: "AT", limit: 5, ns: None, disambiguation: Default::default() })
+        .unwrap_err();
     assert_eq!(e.code(), "search_missing");
     assert!(e.to_string().contains("folio-ingest build"), "{e}");
     assert_eq!(index.page_table().signals(0).unwrap(), None);
@@ -36,7 +38,8 @@ fn format_v2_ranks_and_suggests() {
     let s = index.page_table().signals(0).unwrap().unwrap();
     assert_eq!((s.redirects_in, s.text_bytes), (1, 19));
     let titles = |q: &str| -> Vec<(String, Tier, Option<String>)> {
-        let got = index.suggest(&SuggestQuery { query: q, limit: 10, ns: None }).unwrap();
+        let got =
+            index.suggest(&SuggestQuery { query: q, limit: 10, ns: None, disambiguation: Default::default() }).unwrap();
         got.iter()
             .map(|s| {
                 let matched = s.matched_row.map(|r| index.page(r as usize).unwrap().title.to_string());

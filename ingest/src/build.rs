@@ -99,7 +99,12 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
         || {
             rayon::join(
                 || writer.write_pages(&pages),
-                || weights.map_or(Ok(()), |w| write_search(&writer, &pages.title, w)),
+                || {
+                    weights.map_or(Ok(()), |w| {
+                        write_search(&writer, &pages.title, w)?;
+                        writer.write_disambiguation(&pages.disambiguation)
+                    })
+                },
             )
         },
         || write_orders(&writer, &pages, weights),

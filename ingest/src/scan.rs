@@ -11,6 +11,7 @@
 use std::ops::Range;
 
 use folio_engine::PageColumns;
+use folio_engine::disambiguation::is_disambiguation;
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 
@@ -295,7 +296,7 @@ impl Scanner<'_> {
     /// links, counted into `links`. A page without a `<text>` element has no text.
     fn text(&self, start: usize, end: usize, cols: &mut PageColumns, reader: &mut Reader) {
         let page = &self.dump[start..=end];
-        let (mut size, mut headings) = (0, 0);
+        let (mut size, mut headings, mut disambiguation) = (0, 0, false);
         if let Some(open) = self.text.find(page) {
             let tag_end = memchr::memchr(b'>', &page[open..]).map_or(page.len(), |k| open + k);
             let tag = &page[open..tag_end];
@@ -312,12 +313,16 @@ impl Scanner<'_> {
             let s = reader.text(content, bytes_attr);
             (size, headings) = (s.text_bytes, s.headings);
             let row = cols.len() - 1;
-            if self.links && cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
-                reader.links(content, signals::title_hash(cols.title.get(row)));
+            if cols.ns[row] == 0 && !cols.redirect.is_valid(row) {
+                if self.links {
+                    reader.links(content, signals::title_hash(cols.title.get(row)));
+                }
+                disambiguation = is_disambiguation(cols.title.get(row), content);
             }
         }
         cols.text_bytes.push(size);
         cols.headings.push(headings);
+        cols.disambiguation.push(disambiguation);
     }
 }
 

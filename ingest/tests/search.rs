@@ -151,7 +151,9 @@ fn a_typo_still_finds_the_article_in_the_top_five() {
                 continue;
             }
             let query = typo(&p.title, &mut rng);
-            let got = index.suggest(&SuggestQuery { query: &query, limit: 5, ns: Some(0) }).unwrap();
+            let got = index
+                .suggest(&SuggestQuery { query: &query, limit: 5, ns: Some(0), disambiguation: Default::default() })
+                .unwrap();
             tried += 1;
             if got.iter().any(|s| s.row == r as u32) {
                 found += 1;
@@ -171,7 +173,9 @@ fn exact_titles_come_first_redirects_as_their_targets() {
     for (dir, pages, _) in real_indexes(tmp.path()) {
         let index = Index::open(&dir).unwrap();
         for (r, p) in pages.iter().enumerate() {
-            let got = index.suggest(&SuggestQuery { query: &p.title, limit: 3, ns: None }).unwrap();
+            let got = index
+                .suggest(&SuggestQuery { query: &p.title, limit: 3, ns: None, disambiguation: Default::default() })
+                .unwrap();
             let first = got.first().unwrap_or_else(|| panic!("nothing for {:?}", p.title));
             assert_eq!(first.tier, Tier::Exact, "{:?}", p.title);
             let shown = index.follow_redirects(index.page(r).unwrap()).unwrap().row;
@@ -209,7 +213,9 @@ fn accents_case_and_redirects_on_a_small_wiki() {
     build_ok(&dump, &out);
     let index = Index::open(&out).unwrap();
     let titles = |q: &str| -> Vec<(String, Tier)> {
-        let got = index.suggest(&SuggestQuery { query: q, limit: 10, ns: Some(0) }).unwrap();
+        let got = index
+            .suggest(&SuggestQuery { query: q, limit: 10, ns: Some(0), disambiguation: Default::default() })
+            .unwrap();
         got.iter().map(|s| (index.page(s.row as usize).unwrap().title.to_string(), s.tier)).collect()
     };
     // Typed without accents: found, in the folded tier, after the titles that start with the
@@ -220,7 +226,9 @@ fn accents_case_and_redirects_on_a_small_wiki() {
     assert_eq!(titles("aeroskobing")[0].0, "Ærøskøbing");
     assert_eq!(titles("CREME BRULEE")[0].0, "Crème brûlée");
     // A redirect stands for its target: one item, no second Zürich.
-    let zue = index.suggest(&SuggestQuery { query: "Zuer", limit: 10, ns: Some(0) }).unwrap();
+    let zue = index
+        .suggest(&SuggestQuery { query: "Zuer", limit: 10, ns: Some(0), disambiguation: Default::default() })
+        .unwrap();
     let zurich_row = index.get("Zürich").unwrap().unwrap().row;
     assert_eq!(zue.iter().filter(|s| s.row == zurich_row).count(), 1, "{zue:?}");
     assert_eq!((zue[0].row, zue[0].tier), (zurich_row, Tier::Prefix));
@@ -273,7 +281,9 @@ fn no_search_builds_a_smaller_index_without_suggestions() {
     let index = Index::open(&without).unwrap();
     index.verify().unwrap();
     assert!(!without.join("search_keys.fst").exists() && with.join("search_keys.fst").exists());
-    let e = index.suggest(&SuggestQuery { query: "Ana", limit: 5, ns: None }).unwrap_err();
+    let e = index
+        .suggest(&SuggestQuery { query: "Ana", limit: 5, ns: None, disambiguation: Default::default() })
+        .unwrap_err();
     assert_eq!(e.code(), "search_missing");
     let row = index.get("Anarchism").unwrap().unwrap().row as usize;
     assert_eq!(index.page_table().rank(row).unwrap(), 0.0);
@@ -282,4 +292,41 @@ fn no_search_builds_a_smaller_index_without_suggestions() {
     let full = Index::open(&with).unwrap();
     assert_eq!(index.len(), full.len());
     assert_eq!(index.page(row).unwrap(), full.page(row).unwrap());
+}
+
+/// Whether a page's text (XML-escaped) calls a disambiguation template, read naively: a
+/// lowercase search for each template's call, anywhere in the text.
+fn naive_disambiguation(title: &str, page_xml: &str) -> bool {
+    let text = page_xml.to_lowercase().replace('_', " ");
+    title.ends_with("(disambiguation)")
+        || ["{{disambiguation", "{{disambig}", "{{disambig|", "{{geodis", "{{hndis", "{{dab}", "{{dab|"]
+            .iter()
+            .any(|t| text.contains(t) && !text.contains("{{disambiguation needed"))
+}
+
+#[test]
+fn disambiguation_pages_are_recorded_and_filtered() {
+    use folio_engine::search::Disambiguation;
+    let tmp = tempfile::tempdir().unwrap();
+    for (dir, pages, xml) in real_indexes(tmp.path()) {
+        let index = Index::open(&dir).unwrap();
+        let mut found = 0;
+        for (row, p) in pages.iter().enumerate() {
+            let page_xml = String::from_utf8_lossy(&xml[p.start as usize..=p.end as usize]);
+            let want = p.ns == 0 && p.redirect.is_none() && naive_disambiguation(&p.title, &page_xml);
+            assert_eq!(index.is_disambiguation(row as u32), Some(want), "{}", p.title);
+            found += usize::from(want);
+        }
+        assert!(found >= 3, "the excerpts hold disambiguation pages");
+        // Every title's first three letters: excluded ones never come, `only` gives nothing else.
+        for p in pages.iter().filter(|p| p.ns == 0 && p.title.chars().count() >= 3).take(200) {
+            let query: String = p.title.chars().take(3).collect();
+            for (filter, wanted) in [(Disambiguation::Exclude, false), (Disambiguation::Only, true)] {
+                let q = SuggestQuery { query: &query, limit: 10, ns: Some(0), disambiguation: filter };
+                for s in index.suggest(&q).unwrap() {
+                    assert_eq!(index.is_disambiguation(s.row), Some(wanted), "{query}: {filter:?}");
+                }
+            }
+        }
+    }
 }

@@ -22,7 +22,10 @@ fn suggest_answers_ranked_tiers_with_excerpts() {
     // The same items as the engine finds, in the same order.
     let index = s.state.index.clone();
     let want: Vec<String> = index
-        .suggest_items(&SuggestQuery { query: "anar", limit: 3, ns: Some(0) }, false)
+        .suggest_items(
+            &SuggestQuery { query: "anar", limit: 3, ns: Some(0), disambiguation: Default::default() },
+            false,
+        )
         .unwrap()
         .into_iter()
         .map(|i| i.title)
@@ -39,6 +42,17 @@ fn suggest_answers_ranked_tiers_with_excerpts() {
     assert_eq!(anova["items"][0]["title"], "Analysis of variance");
     assert_eq!(anova["items"][0]["matched_title"], "ANOVA");
     assert_eq!(anova["items"][0]["tier"], "exact");
+
+    // Disambiguation pages: marked, and filtered on request.
+    let ada = s.get("/suggest?q=Ada&excerpts=false").json();
+    assert_eq!((&ada["items"][0]["title"], &ada["items"][0]["disambiguation"]), (&"Ada".into(), &true.into()));
+    let without = s.get("/suggest?q=Ada&disambiguation=exclude&excerpts=false").json();
+    let items = without["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["disambiguation"] == false && i["title"] != "Ada"), "{without}");
+    let only = s.get("/suggest?q=A&disambiguation=only&limit=50&excerpts=false").json();
+    let items = only["items"].as_array().unwrap();
+    assert!(items.len() >= 3 && items.iter().all(|i| i["disambiguation"] == true), "{only}");
+    s.get("/suggest?q=A&disambiguation=maybe").assert_error(400, "bad_request");
 }
 
 #[test]

@@ -21,7 +21,7 @@ use std::path::Path;
 pub use excerpt::{EXCERPT_SCAN_BYTES, excerpt_of_xml};
 pub use fuzzy::allowed_distance;
 pub(crate) use fuzzy::warm;
-pub use suggest::{MAX_LIMIT, SuggestItem, SuggestQuery, Suggestion, Tier};
+pub use suggest::{Disambiguation, MAX_LIMIT, SuggestItem, SuggestQuery, Suggestion, Tier};
 
 use crate::error::{Error, Result};
 use crate::format;
@@ -35,6 +35,8 @@ pub(crate) struct SearchFiles {
     pub(crate) order: NpyArray<u32>,
     pub(crate) weights: NpyArray<u16>,
     pub(crate) title_weights: NpyArray<u16>,
+    /// The rows of the disambiguation pages, ascending (absent from older indexes).
+    pub(crate) disambiguation: Option<NpyArray<u32>>,
 }
 
 impl SearchFiles {
@@ -58,6 +60,10 @@ impl SearchFiles {
             order: NpyArray::open(&file(format::SEARCH_ORDER_FILE)?)?,
             weights: NpyArray::open(&file(format::SEARCH_WEIGHTS_FILE)?)?,
             title_weights: NpyArray::open(&file(format::TITLE_WEIGHTS_FILE)?)?,
+            disambiguation: match manifest.files.contains_key(format::DISAMBIGUATION_FILE) {
+                true => Some(NpyArray::open(&file(format::DISAMBIGUATION_FILE)?)?),
+                false => None,
+            },
         };
         for (path, len) in [
             (files.order.path(), files.order.as_slice().len()),

@@ -11,7 +11,8 @@
 //!    characters) or 2 edits (more), the first character kept; closer first.
 //!
 //! A redirect that matches stands for its target: one item, naming the redirect in
-//! `matched_row`. A namespace filter applies to the title that matched and to the page shown.
+//! `matched_row`. A namespace filter applies to the title that matched and to the page shown;
+//! a disambiguation filter ([`Disambiguation`]) to the page shown.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -33,6 +34,20 @@ pub struct SuggestQuery<'a> {
     pub limit: usize,
     /// Only titles of this namespace (`None`: any).
     pub ns: Option<i32>,
+    /// Whether disambiguation pages are suggested ([`Disambiguation`]).
+    pub disambiguation: Disambiguation,
+}
+
+/// What suggestions do with disambiguation pages ([`crate::disambiguation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Disambiguation {
+    /// Suggested like any page (as Wikipedia's search box does).
+    #[default]
+    Include,
+    /// Left out.
+    Exclude,
+    /// Only they are suggested.
+    Only,
 }
 
 /// Which tier found a suggestion; earlier tiers come first.
@@ -82,6 +97,8 @@ struct Gather<'a> {
     items: Vec<Suggestion>,
     limit: usize,
     ns: Option<i32>,
+    /// The disambiguation rows, when the query filters on them.
+    disambiguation: Option<(&'a [u32], bool)>,
 }
 
 impl Gather<'_> {
@@ -104,7 +121,15 @@ impl Gather<'_> {
             Err(Error::RedirectLoop { .. }) => return Ok(()),
             Err(e) => return Err(e),
         };
-        if self.ns.is_some_and(|ns| ns != target.ns) || !self.seen.insert(target.row) {
+        if self.ns.is_some_and(|ns| ns != target.ns) {
+            return Ok(());
+        }
+        if let Some((rows, wanted)) = self.disambiguation
+            && rows.binary_search(&target.row).is_ok() != wanted
+        {
+            return Ok(());
+        }
+        if !self.seen.insert(target.row) {
             return Ok(());
         }
         let rank = self.index.page_table().rank(target.row as usize)?;
@@ -140,12 +165,17 @@ impl Index {
     /// module's documentation for the tiers. [`Error::SearchMissing`] on an index of format 1.
     pub fn suggest(&self, q: &SuggestQuery<'_>) -> Result<Vec<Suggestion>> {
         let files = self.search_files()?;
+        let disambiguation = match q.disambiguation {
+            Disambiguation::Include => None,
+            wanted => Some((self.disambiguation_rows()?, wanted == Disambiguation::Only)),
+        };
         let mut g = Gather {
             index: self,
             seen: HashSet::new(),
             items: Vec::new(),
             limit: q.limit.clamp(1, MAX_LIMIT),
             ns: q.ns,
+            disambiguation,
         };
         if q.query.trim().is_empty() {
             return Ok(Vec::new());
@@ -175,6 +205,27 @@ impl Index {
             }
         }
         Ok(g.items)
+    }
+
+    /// Whether the page in `row` is a disambiguation page ([`crate::disambiguation`]); `None`
+    /// when the index does not record them (built before it did).
+    pub fn is_disambiguation(&self, row: u32) -> Option<bool> {
+        let rows = self.search.as_ref()?.disambiguation.as_ref()?;
+        Some(rows.as_slice().binary_search(&row).is_ok())
+    }
+
+    /// The rows of the disambiguation pages, or the error that says how to get them.
+    fn disambiguation_rows(&self) -> Result<&[u32]> {
+        match self.search.as_ref().map(|f| f.disambiguation.as_ref()) {
+            Some(Some(rows)) => Ok(rows.as_slice()),
+            _ => Err(Error::SearchMissing(format!(
+                "the index in {} does not record disambiguation pages (it was built before Folio did); \
+                 rebuild it with `folio-ingest build {} --out {}` to filter on them",
+                self.dir.display(),
+                self.manifest.dump.source.display(),
+                self.dir.display()
+            ))),
+        }
     }
 
     /// The suggestion files, or the error that says how to get them.
@@ -208,6 +259,8 @@ pub struct SuggestItem {
     pub rank: f32,
     /// The first sentence of its text ([`Index::excerpt`]), when asked for.
     pub excerpt: Option<String>,
+    /// Whether it is a disambiguation page (`None` when the index does not record them).
+    pub disambiguation: Option<bool>,
 }
 
 impl Index {
@@ -228,6 +281,7 @@ impl Index {
                     tier: s.tier,
                     rank: s.rank,
                     excerpt,
+                    disambiguation: self.is_disambiguation(s.row),
                 })
             })
             .collect()

@@ -7,7 +7,8 @@ use super::*;
 impl crate::Index {
     /// Checks the suggestion files against the page table: `search_order` a permutation sorted
     /// by (key, weight descending, row), the weights of both orders agreeing row by row, and
-    /// the key FST mapping exactly the distinct keys to their first positions.
+    /// the key FST mapping exactly the distinct keys to their first positions, the
+    /// disambiguation rows ascending.
     pub(crate) fn verify_search(&self) -> Result<()> {
         let Some(files) = &self.search else { return Ok(()) };
         let (order, weights) = (files.order.as_slice(), files.weights.as_slice());
@@ -46,6 +47,12 @@ impl crate::Index {
             Ok(())
         })?;
         files.keys.verify()?;
+        if let Some(d) = &files.disambiguation {
+            let rows = d.as_slice();
+            if !rows.windows(2).all(|w| w[0] < w[1]) || rows.last().is_some_and(|&r| r as usize >= self.len()) {
+                return bad(d.path(), "rows not ascending, or past the last page".into());
+            }
+        }
         let want = (0..n).filter(|&p| p == 0 || keys[p - 1] != keys[p]).count();
         match problem {
             Some(what) => bad(&self.dir.join(format::SEARCH_KEYS_FILE), what),

@@ -32,6 +32,12 @@ impl IndexWriter {
         npys
     }
 
+    /// Writes `disambiguation.npy`: the rows whose flag is set, ascending.
+    pub fn write_disambiguation(&self, flags: &[bool]) -> Result<()> {
+        let rows: Vec<u32> = flags.iter().enumerate().filter(|(_, f)| **f).map(|(r, _)| r as u32).collect();
+        self.write_npy(format::DISAMBIGUATION_FILE, &rows)
+    }
+
     /// Writes `title_weights.npy`: the weight of each row of `title_order` (rows in title order).
     pub fn write_title_weights(&self, title_order: &[u32], weights: &[u16]) -> Result<()> {
         let ordered: Vec<u16> = title_order

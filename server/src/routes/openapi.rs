@@ -155,7 +155,8 @@ fn assemble() -> (Value, Vec<String>) {
                     query_param_required("q", "What was typed (1 to 300 characters).", json!({"type": "string", "minLength": 1, "maxLength": 300})),
                     query_param("limit", "At most this many, 1 to 100 (default 10).", json!({"type": "integer", "minimum": 1, "maximum": 100})),
                     query_param("ns", "Only titles of this namespace (default 0), or all.", json!({"type": "string", "pattern": "^(-?[0-9]+|all|\\*)?$"})),
-                    query_param("excerpts", "Add each page's first sentence (default true).", json!({"type": "string", "enum": ["true", "false", "1", "0", ""]}))
+                    query_param("excerpts", "Add each page's first sentence (default true).", json!({"type": "string", "enum": ["true", "false", "1", "0", ""]})),
+                    query_param("disambiguation", "Disambiguation pages: suggested like others (include, the default), left out (exclude) or alone (only).", json!({"type": "string", "enum": ["include", "exclude", "only", ""]}))
                 ],
                 "responses": {"200": json_ok("The suggestions, best first.", json!({"$ref": "#/components/schemas/Suggestions"})), "400": error_response("No q, a q over 300 characters, or a bad parameter."), "404": error_response("The index has no suggestion files (search_missing): rebuild it."), "503": busy}
             }},
@@ -212,12 +213,13 @@ fn assemble() -> (Value, Vec<String>) {
                     "description": "For sql_limit: the limit the query passed."}}}}},
             "Suggestions": {"type": "object", "required": ["query", "items"], "properties": {
                 "query": {"type": "string"},
-                "items": {"type": "array", "items": {"type": "object", "required": ["title", "page_id", "ns", "matched_title", "tier", "rank", "excerpt"], "properties": {
+                "items": {"type": "array", "items": {"type": "object", "required": ["title", "page_id", "ns", "matched_title", "tier", "rank", "excerpt", "disambiguation"], "properties": {
                     "title": {"type": "string"}, "page_id": {"type": "integer"}, "ns": {"type": "integer"},
                     "matched_title": {"type": ["string", "null"], "description": "The redirect whose title matched, when one did."},
                     "tier": {"type": "string", "enum": ["exact", "prefix", "folded", "fuzzy"]},
                     "rank": {"type": "number", "description": "The page's static rank in [0, 1] (engine/FORMAT.md)."},
-                    "excerpt": {"type": ["string", "null"], "description": "The first sentence of the page's text; null with excerpts=false."}}}}}},
+                    "excerpt": {"type": ["string", "null"], "description": "The first sentence of the page's text; null with excerpts=false."},
+                    "disambiguation": {"type": ["boolean", "null"], "description": "Whether the page is a disambiguation page; null for an index built before Folio recorded them."}}}}}},
             "SearchResults": {"type": "object", "required": ["query", "total", "offset", "items"], "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer", "description": "Pages that match, in all."},
                 "offset": {"type": "integer"},

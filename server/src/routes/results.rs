@@ -38,7 +38,10 @@ pub async fn page(state: &AppState, q: String, offset: usize, fulltext: bool) ->
             if !fulltext && let Some(page) = index.find(&asked)? {
                 return Ok(Found::Page(page.title.to_string()));
             }
-            let titles = match index.suggest_items(&SuggestQuery { query: &asked, limit: TITLES, ns: Some(0) }, true) {
+            let titles = match index.suggest_items(
+                &SuggestQuery { query: &asked, limit: TITLES, ns: Some(0), disambiguation: Default::default() },
+                true,
+            ) {
                 Ok(items) => items,
                 // An index without suggestion files lists no titles; the text search still runs.
                 Err(folio_engine::Error::SearchMissing(_)) => Vec::new(),

@@ -21,15 +21,15 @@ async fn items(state: &AppState, query: Option<String>, shape: SuggestShape) -> 
     })?;
     state
         .heavy(move |index| {
-            let q = SuggestQuery { query: &p.query, limit: p.limit, ns: p.ns };
+            let q = SuggestQuery { query: &p.query, limit: p.limit, ns: p.ns, disambiguation: p.disambiguation };
             let items = index.suggest_items(&q, p.excerpts)?;
             Ok((p.query, items))
         })
         .await
 }
 
-/// `GET /suggest?q=&limit=&ns=&excerpts=`: `{"query", "items": [{"title", "page_id",
-/// "matched_title", "tier", "rank", "excerpt"}]}`.
+/// `GET /suggest?q=&limit=&ns=&excerpts=&disambiguation=`: `{"query", "items": [{"title",
+/// "page_id", "matched_title", "tier", "rank", "excerpt", "disambiguation"}]}`.
 pub async fn folio(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let (query, items) = items(&state, query, SuggestShape::Folio).await?;
     let items: Vec<Value> = items
@@ -43,6 +43,7 @@ pub async fn folio(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
                 "tier": i.tier.as_str(),
                 "rank": i.rank,
                 "excerpt": i.excerpt,
+                "disambiguation": i.disambiguation,
             })
         })
         .collect();
