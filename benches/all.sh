@@ -12,6 +12,7 @@
 #   benches/peer.sh PAGES SECONDS RUNS  the Python peer side by side                     (issue 5)
 #   benches/reader.sh SECONDS RUNS      /html against /wiki on the real sample             (issue 14)
 #   benches/search.sh PAGES             ranking's ingest cost, /suggest p99, typo quality  (issue 13)
+#   benches/fulltext.sh PAGES           full-text build speed and size, /search p50       (issue 13)
 # and benches/report.py (matplotlib, in a venv) turns what they recorded into RESULTS.md: the
 # machine, the commands, every target with its measured median, each script's tables, the plots.
 # About 35 minutes after the release build on 2 cores; the dumps need 6.5 GB of disk.
@@ -51,6 +52,7 @@ step tfb benches/tfb.sh "$PAGES" 5 "$RUNS"
 step peer benches/peer.sh "$PAGES" "$SECS" "$RUNS"
 step reader benches/reader.sh "$SECS" "$RUNS"
 step search benches/search.sh "$PAGES"
+step fulltext benches/fulltext.sh "$PAGES"
 
 {
   echo "- $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores" \

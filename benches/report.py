@@ -7,7 +7,7 @@ The generated part sits between the markers BEGIN and END below; everything afte
 measurements, profiles, earlier runs, each with its own command) is kept as it is.
 WORK holds what the run left: `results.kv` (one "key value" line per figure, written by the
 `record` helper of benches/lib.sh), `machine.md`, `commands.md` and one Markdown file per script
-(ingest.md, server.md, tfb.md, peer.md, reader.md, search.md). Nothing is measured here: every figure comes from the run.
+(ingest.md, server.md, tfb.md, peer.md, reader.md, search.md, fulltext.md). Nothing is measured here: every figure comes from the run.
 """
 
 import sys
@@ -184,6 +184,10 @@ def main():
         "## Search: ranking at ingest, /suggest (issue 13)",
         "",
         part("search.md"),
+        "",
+        "## Full-text search: build and /search (issue 13)",
+        "",
+        part("fulltext.md"),
         "",
         END,
     ]

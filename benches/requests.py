@@ -12,6 +12,12 @@
         to 8 characters of a title), OUT.fuzzy (a title's first 4 to 12 characters with one typo,
         kept only when no title starts with it, checked against the server), one path per line;
         prints the share of typo'd whole titles whose article is in the top 5 (JSON on stdout)
+    python3 benches/requests.py fulltext URL OUT [--count N] [--seed S]
+        N two-word /search queries (benches/fulltext.sh), one URL per line: two words of the
+        text of one random article (the words of its /search snippet for the article's own
+        title, so both are words the index holds); prints how many queries, the median number of
+        pages each matches, and the share whose article is among the first 100 hits (JSON on
+        stdout; words drawn from a Zipf vocabulary are common, so most queries match thousands)
     python3 benches/requests.py same FOLIO PEER OUT.lua [--count N] [--seed S]
         checks that Folio and the Python peer give the same answers (/wiki and /offsets), then
         writes N random /wiki paths for both (benches/peer.sh)
@@ -119,6 +125,38 @@ def suggest(args):
     print(json.dumps({"titles": len(sample), "top5": found, "share": found / len(sample), "fuzzy_queries": len(fuzzy)}))
 
 
+def fulltext(args):
+    rows = [t for t, _ in titles(args.url, 400000)]
+    sample = random.sample(rows, min(args.count * 3, len(rows)))
+    paths, found, totals = [], 0, []
+    for t in sample:
+        if len(paths) >= args.count:
+            break
+        # The article's text as the index sees it: its snippet for its own title's words.
+        words_of_title = " OR ".join(w for w in t.replace("(", " ").replace(")", " ").split() if w.isalpha())
+        if not words_of_title:
+            continue
+        q = urllib.parse.urlencode({"q": f"title:({words_of_title})", "limit": 1})
+        items = json.load(urllib.request.urlopen(f"{args.url}/search?{q}"))["items"]
+        if not items or not items[0]["snippet"]:
+            continue
+        words = [w.lower() for w in items[0]["snippet"].split() if w.isalpha() and len(w) >= 3]
+        if len(words) < 2:
+            continue
+        a, b = random.sample(words, 2)
+        query = f"{a} {b}"
+        hits = json.load(urllib.request.urlopen(f"{args.url}/search?" + urllib.parse.urlencode({"q": query, "limit": 100, "snippets": "false"})))
+        found += any(h["title"] == items[0]["title"] for h in hits["items"])
+        totals.append(hits["total"])
+        paths.append("/search?" + urllib.parse.urlencode({"q": query}))
+    with open(args.out, "w") as f:
+        f.writelines(f"{args.url}{p}\n" for p in paths)
+    totals.sort()
+    median = totals[len(totals) // 2] if totals else 0
+    print(json.dumps({"queries": len(paths), "median_pages_matching": median,
+                      "own_article_in_top_100": round(found / max(len(paths), 1), 3)}))
+
+
 def mix(args):
     sample = random.sample(titles(args.url, 100000), 20000)
     size = json.load(urllib.request.urlopen(f"{args.url}/stats"))["dataset"]["dump_bytes"]
@@ -175,7 +213,8 @@ def same(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    commands = (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0), ("suggest", suggest, 2000))
+    commands = (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0), ("suggest", suggest, 2000),
+                ("fulltext", fulltext, 1000))
     for name, fn, count in commands:
         p = sub.add_parser(name)
         p.add_argument("url")
