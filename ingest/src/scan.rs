@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use folio_engine::unescape;
 
-use crate::signals::{self, HashCounts, LinkCounts, Reader};
+use crate::signals::{self, LinkCounts, Reader, Shards};
 
 /// What a scan finds: every page, and the links between them.
 #[derive(Debug, Default)]
@@ -51,14 +51,13 @@ pub fn scan(dump: &[u8], links: bool, progress: &(dyn Fn(u64, u64) + Sync)) -> R
     let body = check_prolog(dump)?;
     let chunks = split(dump, body);
     let last = chunks.len() - 1;
-    type Part = (PageColumns, Vec<Vec<(u64, u32)>>);
-    let parts: Vec<Result<Part, ScanError>> = chunks
+    let parts: Vec<Result<(PageColumns, Shards), ScanError>> = chunks
         .par_iter()
         .enumerate()
         .map(|(i, range)| {
             let r = Scanner { links, ..Scanner::new(dump) }.chunk(range.clone(), i == last);
             progress(range.len() as u64, r.as_ref().map_or(0, |(c, _)| c.len() as u64));
-            r.map(|(cols, counts)| (cols, signals::split(counts)))
+            r
         })
         .collect();
     let mut out = PageColumns::default();
@@ -183,10 +182,10 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn chunk(&self, range: Range<usize>, last: bool) -> Result<(PageColumns, HashCounts), ScanError> {
+    fn chunk(&self, range: Range<usize>, last: bool) -> Result<(PageColumns, Shards), ScanError> {
         let dump = self.dump;
         let mut cols = PageColumns::default();
-        let mut reader = Reader::default();
+        let mut reader = if self.links { Reader::for_bytes(range.len()) } else { Reader::default() };
         let mut pos = range.start;
         loop {
             pos += dump[pos..].iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -194,7 +193,7 @@ impl<'a> Scanner<'a> {
                 if last {
                     return err(dump.len(), "the dump ends without </mediawiki>: it is truncated");
                 }
-                return Ok((cols, reader.into_counts()));
+                return Ok((cols, reader.into_shards()));
             }
             let rest = &dump[pos..];
             if rest.starts_with(b"<page>") {
@@ -207,7 +206,7 @@ impl<'a> Scanner<'a> {
                 if let Some(i) = dump[tail..].iter().position(|b| !b.is_ascii_whitespace()) {
                     return err(tail + i, "unexpected bytes after </mediawiki>");
                 }
-                return Ok((cols, reader.into_counts()));
+                return Ok((cols, reader.into_shards()));
             } else {
                 let found = String::from_utf8_lossy(&rest[..rest.len().min(20)]).into_owned();
                 return err(pos, format!("expected <page> or </mediawiki>, found {found:?}"));

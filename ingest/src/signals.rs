@@ -50,6 +50,9 @@ fn shard(h: u64) -> usize {
     (h >> 58) as usize % SHARDS
 }
 
+/// One chunk's counts split by hash into [`SHARDS`] lists of (title hash, pages linking).
+pub type Shards = Vec<Vec<(u64, u32)>>;
+
 /// Link counts of the whole dump, by title hash, in [`SHARDS`] maps.
 #[derive(Debug, Default)]
 pub struct LinkCounts {
@@ -57,8 +60,8 @@ pub struct LinkCounts {
 }
 
 impl LinkCounts {
-    /// Merges the counts of every chunk (each already split by [`split`]).
-    pub fn merge(parts: Vec<Vec<Vec<(u64, u32)>>>) -> LinkCounts {
+    /// Merges the counts of every chunk (each from [`Reader::into_shards`]).
+    pub fn merge(parts: Vec<Shards>) -> LinkCounts {
         use rayon::prelude::*;
         let shards = (0..SHARDS)
             .into_par_iter()
@@ -82,15 +85,6 @@ impl LinkCounts {
     }
 }
 
-/// One chunk's counts split into [`SHARDS`] lists for [`LinkCounts::merge`].
-pub fn split(counts: HashCounts) -> Vec<Vec<(u64, u32)>> {
-    let mut out = vec![Vec::new(); SHARDS];
-    for (h, c) in counts {
-        out[shard(h)].push((h, c));
-    }
-    out
-}
-
 /// The signals of one page's text (the `<text>` element's content, still XML-escaped).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TextSignals {
@@ -109,16 +103,33 @@ pub struct Reader {
     counts: HashMap<u64, (u32, u32), BuildHasherDefault<Identity>>,
     /// The number of the page being read.
     page: u32,
+    /// A target with its first letter upper-cased.
     scratch: Vec<u8>,
+    /// A target with its entities decoded.
+    decoded: Vec<u8>,
 }
 
 impl Default for Reader {
     fn default() -> Self {
-        Reader { heading: memmem::Finder::new(b"\n="), counts: HashMap::default(), page: 0, scratch: Vec::new() }
+        Reader {
+            heading: memmem::Finder::new(b"\n="),
+            counts: HashMap::default(),
+            page: 0,
+            scratch: Vec::new(),
+            decoded: Vec::new(),
+        }
     }
 }
 
 impl Reader {
+    /// A reader for `bytes` of dump: its map sized for the distinct targets they usually hold
+    /// (one per 512 bytes), so that it rarely grows, and no larger (a map that outgrows the
+    /// core's cache makes every probe a miss).
+    pub fn for_bytes(bytes: usize) -> Reader {
+        let counts = HashMap::with_capacity_and_hasher(bytes / 512, Default::default());
+        Reader { counts, ..Reader::default() }
+    }
+
     /// Size and headings of a page's text; `bytes_attr` is the `bytes="…"` value of `<text>`.
     pub fn text(&self, content: &[u8], bytes_attr: Option<u64>) -> TextSignals {
         let text_bytes = bytes_attr.unwrap_or_else(|| unescaped_len(content));
@@ -130,8 +141,9 @@ impl Reader {
     /// `own` (a title hash).
     pub fn links(&mut self, content: &[u8], own: u64) {
         self.page = self.page.wrapping_add(1);
-        // memchr for single brackets (short hops, no setup cost per call), then a look at the
-        // next byte: this loop runs once per link of every article.
+        // memchr for single brackets (short hops, no setup cost per call), then one pass over
+        // the target's bytes that finds where it ends and whether it can be hashed as it is:
+        // this loop runs once per link of every article.
         let mut pos = 0;
         while let Some(k) = memchr::memchr(b'[', &content[pos..]) {
             let at = pos + k;
@@ -140,26 +152,18 @@ impl Reader {
                 continue;
             }
             let start = at + 2;
-            // The link ends at the first `]]`; a `[[` before it opens a link inside this one (a
-            // file's caption): the inner one is read, the outer skipped.
-            let mut i = start;
-            let close = loop {
-                let Some(j) = memchr::memchr2(b']', b'[', &content[i..]) else { break None };
-                let p = i + j;
-                if content.get(p + 1) == Some(&content[p]) {
-                    break Some((p, content[p] == b']'));
+            let target = match read_target(content, start) {
+                Link::Target(t) => t,
+                // A `[[` inside this link opens a link inside it (a file's caption): the inner
+                // one is read, the outer skipped.
+                Link::Inner(inner) => {
+                    pos = inner;
+                    continue;
                 }
-                i = p + 1;
+                Link::Unclosed => break,
             };
-            let Some((end, closes)) = close else { break };
-            if !closes {
-                pos = end;
-                continue;
-            }
-            let inner = &content[start..end];
-            pos = end + 2;
-            let raw = memchr::memchr(b'|', inner).map_or(inner, |bar| &inner[..bar]);
-            if let Some(h) = self.target_hash(raw)
+            pos = target.close + 2;
+            if let Some(h) = self.target_hash(&content[start..target.end], &target)
                 && h != own
             {
                 let page = self.page;
@@ -171,62 +175,226 @@ impl Reader {
         }
     }
 
-    /// The counts read so far, by target hash.
-    pub fn into_counts(self) -> HashCounts {
-        self.counts.into_iter().map(|(h, (c, _))| (h, c)).collect()
+    /// The counts read so far, split by hash into [`SHARDS`] lists for [`LinkCounts::merge`].
+    pub fn into_shards(self) -> Shards {
+        let mut out = vec![Vec::new(); SHARDS];
+        for (h, (c, _)) in self.counts {
+            out[shard(h)].push((h, c));
+        }
+        out
     }
 
     /// The title hash of a link target (XML-escaped bytes), or `None` when it is not a link to
-    /// a page. A target with no entity, underscore, `#`, control character or double space
-    /// (almost all) is hashed straight from the dump's bytes, its first letter
+    /// a page. A plain target (see [`Scanned::plain`]; almost all) is hashed straight from the
+    /// dump's bytes, or from its entities decoded into a scratch buffer, its first letter
     /// upper-cased, without building a string; the rest go through [`wikilink::target`].
-    fn target_hash(&mut self, raw: &[u8]) -> Option<u64> {
-        let trimmed = raw.trim_ascii();
-        let mut plain = !trimmed.is_empty() && trimmed[0] != b':';
-        let mut previous = 0u8;
-        for &b in trimmed {
-            plain &= !(matches!(b, b'&' | b'_' | b'#' | 0..=0x1f) || b == b' ' && previous == b' ');
-            previous = b;
-        }
-        // A namespace-like prefix: only a link to a page when the engine says so.
-        if plain && let Some(colon) = memchr::memchr(b':', trimmed) {
-            match std::str::from_utf8(&trimmed[..colon]).map(wikilink::prefix_kind) {
-                Ok(wikilink::Prefix::Page) => {}
-                Ok(_) => return None,
-                Err(_) => plain = false,
-            }
-        }
-        if plain {
-            let first = trimmed[0];
-            if first.is_ascii() {
-                if !first.is_ascii_lowercase() {
-                    return Some(xxhash_rust::xxh3::xxh3_64(trimmed));
+    fn target_hash(&mut self, raw: &[u8], t: &Scanned) -> Option<u64> {
+        if t.plain {
+            let plain = if t.entities {
+                match decode(raw, &mut self.decoded) {
+                    Some(colon) => hash_plain(&self.decoded, colon, &mut self.scratch),
+                    None => Plain::Slow,
                 }
-                self.scratch.clear();
-                self.scratch.extend_from_slice(trimmed);
-                self.scratch[0] = first.to_ascii_uppercase();
-                return Some(xxhash_rust::xxh3::xxh3_64(&self.scratch));
-            }
-            // A non-ASCII first letter: decode it, upper-case it, then the rest as it is.
-            let len = match first {
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
+            } else {
+                hash_plain(raw, t.colon, &mut self.scratch)
             };
-            let head = std::str::from_utf8(trimmed.get(..len)?).ok()?.chars().next()?;
-            self.scratch.clear();
-            let mut buf = [0u8; 4];
-            for c in head.to_uppercase() {
-                self.scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            match plain {
+                Plain::Hash(h) => return Some(h),
+                Plain::NotAPage => return None,
+                Plain::Slow => {}
             }
-            self.scratch.extend_from_slice(&trimmed[len..]);
-            return Some(xxhash_rust::xxh3::xxh3_64(&self.scratch));
         }
         let text = folio_engine::unescape(raw).ok()?;
         match wikilink::target(&text) {
             Target::Page { title, .. } if !title.is_empty() => Some(title_hash(&title)),
             _ => None,
         }
+    }
+}
+
+/// What [`hash_plain`] made of a target.
+enum Plain {
+    Hash(u64),
+    /// A category, file or language link.
+    NotAPage,
+    /// Needs [`wikilink::target`].
+    Slow,
+}
+
+/// The title hash of a target with no entity, underscore, `#`, control character or double
+/// space, read as [`wikilink::target`] reads it: trimmed, a namespace-like prefix decided by
+/// the engine, the first letter upper-cased (in `scratch`), the rest as it is.
+fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
+    let trimmed = bytes.trim_ascii();
+    let (Some(&first), Some(&last)) = (trimmed.first(), trimmed.last()) else { return Plain::Slow };
+    if first == b':' || (first >= 0x80 || last >= 0x80) && unicode_space_at_an_end(trimmed) {
+        return Plain::Slow;
+    }
+    if colon && let Some(colon) = memchr::memchr(b':', trimmed) {
+        match std::str::from_utf8(&trimmed[..colon]).map(wikilink::prefix_kind) {
+            Ok(wikilink::Prefix::Page) => {}
+            Ok(_) => return Plain::NotAPage,
+            Err(_) => return Plain::Slow,
+        }
+    }
+    if first.is_ascii() {
+        if !first.is_ascii_lowercase() {
+            return Plain::Hash(xxhash_rust::xxh3::xxh3_64(trimmed));
+        }
+        scratch.clear();
+        scratch.extend_from_slice(trimmed);
+        scratch[0] = first.to_ascii_uppercase();
+        return Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch));
+    }
+    // A non-ASCII first letter: decode it, upper-case it, then the rest as it is.
+    let len = match first {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    let Some(head) = trimmed.get(..len).and_then(|h| std::str::from_utf8(h).ok()?.chars().next()) else {
+        return Plain::Slow;
+    };
+    scratch.clear();
+    let mut buf = [0u8; 4];
+    for c in head.to_uppercase() {
+        scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+    scratch.extend_from_slice(&trimmed[len..]);
+    Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch))
+}
+
+/// True when `t` starts or ends with a non-ASCII whitespace character (no-break space,
+/// ideographic space, ...), which MediaWiki trims and `trim_ascii` does not; or when either
+/// end is not UTF-8.
+fn unicode_space_at_an_end(t: &[u8]) -> bool {
+    let last_start = t.iter().rposition(|&b| b & 0xc0 != 0x80).unwrap_or(0);
+    let first_len = t.iter().skip(1).position(|&b| b & 0xc0 != 0x80).map_or(t.len(), |k| k + 1);
+    [&t[..first_len], &t[last_start..]]
+        .iter()
+        .any(|end| std::str::from_utf8(end).map_or(true, |s| s.chars().next().is_some_and(char::is_whitespace)))
+}
+
+/// Decodes the XML entities of a plain target into `out` (the dump writes `&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&#039;`); returns whether the result has a `:`, or `None` when the target
+/// needs [`wikilink::target`]: another entity, or decoded text that is not plain (a `_`, `#`,
+/// control character, double space, or a `;` that could start an entity read a second time).
+fn decode(raw: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    out.clear();
+    let mut rest = raw;
+    while let Some(k) = memchr::memchr(b'&', rest) {
+        out.extend_from_slice(&rest[..k]);
+        rest = &rest[k..];
+        let (c, len) =
+            [("&amp;", b'&'), ("&quot;", b'"'), ("&lt;", b'<'), ("&gt;", b'>'), ("&#039;", b'\''), ("&apos;", b'\'')]
+                .iter()
+                .find(|(e, _)| rest.starts_with(e.as_bytes()))
+                .map(|&(e, c)| (c, e.len()))?;
+        out.push(c);
+        rest = &rest[len..];
+    }
+    out.extend_from_slice(rest);
+    let (mut colon, mut previous) = (false, 0u8);
+    for &b in out.iter() {
+        let f = FLAGS[usize::from(b)];
+        if f & ODD != 0 || b == b';' || b == b' ' && previous == b' ' {
+            return None;
+        }
+        colon |= f & COLON != 0;
+        previous = b;
+    }
+    Some(colon)
+}
+
+/// What follows a `[[`.
+enum Link {
+    /// A link, closed by `]]`.
+    Target(Scanned),
+    /// Another `[[` (at this offset) before the `]]`.
+    Inner(usize),
+    /// No `]]`: not a link, and no link follows.
+    Unclosed,
+}
+
+/// A link's target as [`read_target`] found it.
+struct Scanned {
+    /// Where the target ends: its `|` or its closing `]]`.
+    end: usize,
+    /// Where the closing `]]` is.
+    close: usize,
+    /// No byte of the target needs [`wikilink::target`] to read it, once its entities (if
+    /// any) are decoded.
+    plain: bool,
+    /// The target has a `&`: an entity.
+    entities: bool,
+    /// The target has a `:`.
+    colon: bool,
+}
+
+/// What a byte of a link's target is to [`read_target`], as bits: one that makes the target
+/// need [`wikilink::target`], a `:`, a `&`, and one that may end the target (`]`, `[`, `|`).
+const ODD: u8 = 1;
+const COLON: u8 = 2;
+const AMP: u8 = 4;
+const STOP: u8 = 8;
+
+static FLAGS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = ODD;
+        b += 1;
+    }
+    t[b'&' as usize] = AMP;
+    t[b'_' as usize] = ODD;
+    t[b'#' as usize] = ODD;
+    t[b':' as usize] = COLON;
+    t[b']' as usize] = STOP;
+    t[b'[' as usize] = STOP;
+    t[b'|' as usize] = STOP;
+    t
+};
+
+/// Reads the link whose target starts at `start` (just after `[[`): the target ends at the
+/// first `|` or `]]`, the link at the first `]]` after that; a `[[` before the `]]` opens an
+/// inner link. One branch per byte that rarely goes the other way; the rest is or-ed flags.
+fn read_target(content: &[u8], start: usize) -> Link {
+    let (mut seen, mut double, mut previous) = (0u8, false, 0u8);
+    let mut i = start;
+    let end = loop {
+        let Some(&b) = content.get(i) else { return Link::Unclosed };
+        let f = FLAGS[usize::from(b)];
+        if f & STOP != 0 {
+            let next = content.get(i + 1).copied();
+            match b {
+                b']' if next == Some(b']') => break i,
+                b'[' if next == Some(b'[') => return Link::Inner(i),
+                b'|' => break i,
+                _ => {}
+            }
+        }
+        seen |= f;
+        double |= (b == b' ') & (previous == b' ');
+        previous = b;
+        i += 1;
+    };
+    let (plain, entities, colon) = (seen & ODD == 0 && !double, seen & AMP != 0, seen & COLON != 0);
+    if content[end] == b']' {
+        return Link::Target(Scanned { end, close: end, plain, entities, colon });
+    }
+    // The label: up to the `]]`, unless a `[[` comes first.
+    let mut i = end + 1;
+    loop {
+        let Some(j) = memchr::memchr2(b']', b'[', &content[i..]) else { return Link::Unclosed };
+        let p = i + j;
+        if content.get(p + 1) == Some(&content[p]) {
+            return if content[p] == b']' {
+                Link::Target(Scanned { end, close: p, plain, entities, colon })
+            } else {
+                Link::Inner(p)
+            };
+        }
+        i = p + 1;
     }
 }
 
@@ -246,7 +414,7 @@ mod tests {
         let names = ["Paris", "AT&T", "Zürich", "Lyon", "France", "Category:X", "Albert Einstein"];
         let mut reader = Reader::default();
         reader.links(text.as_bytes(), title_hash(own));
-        let counts = reader.into_counts();
+        let counts: HashCounts = reader.into_shards().into_iter().flatten().collect();
         let mut out: Vec<(String, u32)> =
             names.iter().filter_map(|n| counts.get(&title_hash(n)).map(|&c| (n.to_string(), c))).collect();
         out.sort();
@@ -272,22 +440,97 @@ mod tests {
         assert!(counted("[[Paris", "A").is_empty(), "an unclosed link is not a link");
     }
 
+    /// The hash `[[raw]]` is counted under, if any, read as the scan reads it.
+    fn hash_of(raw: &str) -> Option<u64> {
+        let mut reader = Reader::default();
+        reader.links(format!("[[{raw}]]").as_bytes(), 0);
+        let keys: Vec<u64> = reader.counts.keys().copied().collect();
+        assert!(keys.len() <= 1);
+        keys.first().copied()
+    }
+
     #[test]
     fn the_fast_path_hashes_as_the_titles_are_normalized() {
-        let mut r = Reader::default();
         for raw in ["paris", "Paris", " paris ", "zürich", "ßtraße", "éire", "東京", "ǆemal", "a b", "Ω", "x"] {
             let want = title_hash(&folio_engine::normalize_title(raw));
-            assert_eq!(r.target_hash(raw.as_bytes()), Some(want), "{raw:?}");
+            assert_eq!(hash_of(raw), Some(want), "{raw:?}");
         }
-        assert_eq!(r.target_hash(b"a  b"), Some(title_hash("A b")));
-        assert_eq!(r.target_hash(b"AT&amp;T"), Some(title_hash("AT&T")));
-        assert_eq!(r.target_hash(b"Category:X"), None);
-        assert_eq!(r.target_hash(b" category : X"), None);
-        assert_eq!(r.target_hash(b"fr:Paris"), None);
-        assert_eq!(r.target_hash(b"Talk:paris"), Some(title_hash("Talk:paris")));
-        assert_eq!(r.target_hash(b"star Wars: Episode I"), Some(title_hash("Star Wars: Episode I")));
-        assert_eq!(r.target_hash(b":Category:X"), Some(title_hash("Category:X")));
-        assert_eq!(r.target_hash(b"  "), None);
+        assert_eq!(hash_of("a  b"), Some(title_hash("A b")));
+        assert_eq!(hash_of("paris  "), Some(title_hash("Paris")));
+        assert_eq!(hash_of("AT&amp;T"), Some(title_hash("AT&T")));
+        assert_eq!(hash_of("at&amp;t"), Some(title_hash("At&t")));
+        assert_eq!(hash_of("&quot;Weird&quot; b"), Some(title_hash("\"Weird\" b")));
+        assert_eq!(
+            hash_of("&amp;amp;"),
+            Some(title_hash("&")),
+            "entities in entities are read twice, as MediaWiki's parser does"
+        );
+        assert_eq!(hash_of("\u{a0}paris\u{a0}"), Some(title_hash("Paris")));
+        assert_eq!(hash_of("Category&#58;X"), None);
+        assert_eq!(hash_of("Category:X"), None);
+        assert_eq!(hash_of(" category : X"), None);
+        assert_eq!(hash_of("fr:Paris"), None);
+        assert_eq!(hash_of("Talk:paris"), Some(title_hash("Talk:paris")));
+        assert_eq!(hash_of("star Wars: Episode I"), Some(title_hash("Star Wars: Episode I")));
+        assert_eq!(hash_of(":Category:X"), Some(title_hash("Category:X")));
+        assert_eq!(hash_of("  "), None);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the scan counts what MediaWiki's reading of each link gives: the
+        /// fast path and the one-pass target reader agree with [`wikilink::target`].
+        #[test]
+        fn counts_agree_with_the_engine_reading_each_link(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-zA-Zé _#:&;|\\[\\]\\t\u{a0}\u{3000}]{0,12}").unwrap(),
+                    proptest::strategy::Just("[[".to_string()),
+                    proptest::strategy::Just("]]".to_string()),
+                    proptest::strategy::Just("&amp;".to_string()),
+                    proptest::strategy::Just("&quot;".to_string()),
+                    proptest::strategy::Just("&#039;".to_string()),
+                    proptest::strategy::Just("&#58;".to_string()),
+                    proptest::strategy::Just("&amp;amp;".to_string()),
+                    proptest::strategy::Just("&lt;".to_string()),
+                    proptest::strategy::Just("Category:".to_string()),
+                    proptest::strategy::Just("fr:".to_string()),
+                ],
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            let mut reader = Reader::default();
+            reader.links(text.as_bytes(), 0);
+            let got: HashCounts = reader.counts.iter().map(|(&h, &(c, _))| (h, c)).collect();
+            proptest::prop_assert_eq!(got, reference(&text));
+        }
+    }
+
+    /// The links of `text` found the slow, obvious way: every `[[` whose `]]` comes before the
+    /// next `[[`, its target before the first `|` read by [`wikilink::target`].
+    fn reference(text: &str) -> HashCounts {
+        let mut seen = std::collections::HashSet::new();
+        let mut rest = text;
+        while let Some(k) = rest.find("[[") {
+            let after = &rest[k + 2..];
+            let (close, open) = (after.find("]]"), after.find("[["));
+            match (close, open) {
+                (Some(c), o) if o.is_none_or(|o| c < o) => {
+                    let inner = &after[..c];
+                    let raw = inner.split('|').next().unwrap_or(inner);
+                    if let Ok(text) = folio_engine::unescape(raw.as_bytes())
+                        && let Target::Page { title, .. } = wikilink::target(&text)
+                        && !title.is_empty()
+                    {
+                        seen.insert(title_hash(&title));
+                    }
+                    rest = &after[c + 2..];
+                }
+                (_, Some(o)) => rest = &after[o..],
+                _ => break,
+            }
+        }
+        seen.into_iter().filter(|&h| h != 0).map(|h| (h, 1)).collect()
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod templates;
 pub mod text;
 
 /// Changes whenever the same wikitext may render differently (part of the ETag of `/html`).
-pub const RENDERER_VERSION: u32 = 3;
+pub const RENDERER_VERSION: u32 = 4;
 
 /// What the renderer needs from the index.
 pub trait Links {
@@ -159,7 +159,7 @@ impl Renderer<'_> {
         if self.refs.is_empty() {
             return;
         }
-        out.open("h2", &[("id", "References")]);
+        out.open("h2", &[("id", "References"), ("class", "references-heading")]);
         out.text("References");
         out.close("h2");
         out.open("ol", &[("class", "references")]);

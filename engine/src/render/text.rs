@@ -22,8 +22,18 @@ impl Links for TextOnly {
 }
 
 /// Classes of the elements whose content is not prose.
-const SKIPPED_CLASSES: &[&str] =
-    &["reference", "references", "template", "templates", "media", "omitted", "infobox", "categories", "hatnote"];
+const SKIPPED_CLASSES: &[&str] = &[
+    "reference",
+    "references",
+    "references-heading",
+    "template",
+    "templates",
+    "media",
+    "omitted",
+    "infobox",
+    "categories",
+    "hatnote",
+];
 
 /// Elements whose content is not prose, whatever their class.
 const SKIPPED_TAGS: &[&str] = &["table"];
