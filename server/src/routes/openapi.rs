@@ -98,12 +98,17 @@ fn assemble() -> (Value, Vec<String>) {
                 }
             }},
             "/": {"get": {
-                "summary": "The reader's home page: a search box with type-ahead, a random-article button and the dataset's facts. With q, the page that title means (303 to /read/{title}) or the article titles that start with it.",
-                "parameters": [query_param("q", "A title, or the start of titles, as a person types it.", json!({"type": "string"}))],
+                "summary": "The reader's home page: a search box with type-ahead, a random-article button and the dataset's facts. With q, the page that title means (303 to /read/{title}), else a results page: ranked titles (typos forgiven) and pages whose text matches, 20 at a time.",
+                "parameters": [
+                    query_param("q", "A title, or words of the text (full-text syntax: phrases in quotes, -word).", json!({"type": "string"})),
+                    query_param("fulltext", "Any value: list results even when a page has the title q.", json!({"type": "string"})),
+                    query_param("offset", "Text hits to skip (pages of results).", json!({"type": "integer", "minimum": 0}))
+                ],
                 "responses": {
-                    "200": {"description": "The home page, or the titles that start with q.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "200": {"description": "The home page, or the results for q.", "content": {"text/html": {"schema": {"type": "string"}}}},
                     "303": {"description": "q names a page: its reader page is in Location."},
-                    "400": error_response("A bad query string.")
+                    "400": {"description": "A bad query string (JSON error), or a q the full-text syntax cannot read (a results page that says why).",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}, "text/html": {"schema": {"type": "string"}}}}
                 }
             }},
             "/random": {"get": {
