@@ -35,5 +35,6 @@ pub mod sort;
 pub mod source;
 pub mod synth;
 mod synth_words;
+mod targets;
 
 pub use error::{IngestError, Result};

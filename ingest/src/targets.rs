@@ -1,0 +1,231 @@
+//! How a link's target is read and hashed, for the link counts ([`crate::signals`]): one
+//! pass over the target's bytes finds where it ends and whether it is plain (no byte that
+//! needs [`wikilink::target`]); a plain target is hashed straight from the dump's bytes (its
+//! entities decoded into a buffer), the rest through [`wikilink::target`], which stays the
+//! definition: a property test in `signals` holds the two to the same answers.
+
+use folio_engine::wikilink::{self, Target};
+
+use crate::signals::title_hash;
+
+/// Scratch space reused from link to link.
+#[derive(Default)]
+pub struct Buffers {
+    /// A target with its first letter upper-cased.
+    scratch: Vec<u8>,
+    /// A target with its entities decoded.
+    decoded: Vec<u8>,
+}
+
+/// The title hash of a link target (XML-escaped bytes), or `None` when it is not a link to
+/// a page. A plain target (see [`Scanned::plain`]; almost all) is hashed straight from the
+/// dump's bytes, or from its entities decoded into a scratch buffer, its first letter
+/// upper-cased, without building a string; the rest go through [`wikilink::target`].
+pub fn hash(raw: &[u8], t: &Scanned, buffers: &mut Buffers) -> Option<u64> {
+    if t.plain {
+        let plain = if t.entities {
+            match decode(raw, &mut buffers.decoded) {
+                Some(colon) => hash_plain(&buffers.decoded, colon, &mut buffers.scratch),
+                None => Plain::Slow,
+            }
+        } else {
+            hash_plain(raw, t.colon, &mut buffers.scratch)
+        };
+        match plain {
+            Plain::Hash(h) => return Some(h),
+            Plain::NotAPage => return None,
+            Plain::Slow => {}
+        }
+    }
+    let text = folio_engine::unescape(raw).ok()?;
+    match wikilink::target(&text) {
+        Target::Page { title, .. } if !title.is_empty() => Some(title_hash(&title)),
+        _ => None,
+    }
+}
+
+/// What [`hash_plain`] made of a target.
+enum Plain {
+    Hash(u64),
+    /// A category, file or language link.
+    NotAPage,
+    /// Needs [`wikilink::target`].
+    Slow,
+}
+
+/// The title hash of a target with no entity, underscore, `#`, control character or double
+/// space, read as [`wikilink::target`] reads it: trimmed, a namespace-like prefix decided by
+/// the engine, the first letter upper-cased (in `scratch`), the rest as it is.
+fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
+    let trimmed = bytes.trim_ascii();
+    let (Some(&first), Some(&last)) = (trimmed.first(), trimmed.last()) else { return Plain::Slow };
+    if first == b':' || (first >= 0x80 || last >= 0x80) && unicode_space_at_an_end(trimmed) {
+        return Plain::Slow;
+    }
+    if colon && let Some(colon) = memchr::memchr(b':', trimmed) {
+        match std::str::from_utf8(&trimmed[..colon]).map(wikilink::prefix_kind) {
+            Ok(wikilink::Prefix::Page) => {}
+            Ok(_) => return Plain::NotAPage,
+            Err(_) => return Plain::Slow,
+        }
+    }
+    if first.is_ascii() {
+        if !first.is_ascii_lowercase() {
+            return Plain::Hash(xxhash_rust::xxh3::xxh3_64(trimmed));
+        }
+        scratch.clear();
+        scratch.extend_from_slice(trimmed);
+        scratch[0] = first.to_ascii_uppercase();
+        return Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch));
+    }
+    // A non-ASCII first letter: decode it, upper-case it, then the rest as it is.
+    let len = match first {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    let Some(head) = trimmed.get(..len).and_then(|h| std::str::from_utf8(h).ok()?.chars().next()) else {
+        return Plain::Slow;
+    };
+    scratch.clear();
+    let mut buf = [0u8; 4];
+    for c in head.to_uppercase() {
+        scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+    scratch.extend_from_slice(&trimmed[len..]);
+    Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch))
+}
+
+/// True when `t` starts or ends with a non-ASCII whitespace character (no-break space,
+/// ideographic space, ...), which MediaWiki trims and `trim_ascii` does not; or when either
+/// end is not UTF-8.
+fn unicode_space_at_an_end(t: &[u8]) -> bool {
+    let last_start = t.iter().rposition(|&b| b & 0xc0 != 0x80).unwrap_or(0);
+    let first_len = t.iter().skip(1).position(|&b| b & 0xc0 != 0x80).map_or(t.len(), |k| k + 1);
+    [&t[..first_len], &t[last_start..]]
+        .iter()
+        .any(|end| std::str::from_utf8(end).map_or(true, |s| s.chars().next().is_some_and(char::is_whitespace)))
+}
+
+/// Decodes the XML entities of a plain target into `out` (the dump writes `&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&#039;`); returns whether the result has a `:`, or `None` when the target
+/// needs [`wikilink::target`]: another entity, or decoded text that is not plain (a `_`, `#`,
+/// control character, double space, or a `;` that could start an entity read a second time).
+fn decode(raw: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    out.clear();
+    let mut rest = raw;
+    while let Some(k) = memchr::memchr(b'&', rest) {
+        out.extend_from_slice(&rest[..k]);
+        rest = &rest[k..];
+        let (c, len) =
+            [("&amp;", b'&'), ("&quot;", b'"'), ("&lt;", b'<'), ("&gt;", b'>'), ("&#039;", b'\''), ("&apos;", b'\'')]
+                .iter()
+                .find(|(e, _)| rest.starts_with(e.as_bytes()))
+                .map(|&(e, c)| (c, e.len()))?;
+        out.push(c);
+        rest = &rest[len..];
+    }
+    out.extend_from_slice(rest);
+    let (mut colon, mut previous) = (false, 0u8);
+    for &b in out.iter() {
+        let f = FLAGS[usize::from(b)];
+        if f & ODD != 0 || b == b';' || b == b' ' && previous == b' ' {
+            return None;
+        }
+        colon |= f & COLON != 0;
+        previous = b;
+    }
+    Some(colon)
+}
+
+/// What follows a `[[`.
+pub enum Link {
+    /// A link, closed by `]]`.
+    Target(Scanned),
+    /// Another `[[` (at this offset) before the `]]`.
+    Inner(usize),
+    /// No `]]`: not a link, and no link follows.
+    Unclosed,
+}
+
+/// A link's target as [`read_target`] found it.
+pub struct Scanned {
+    /// Where the target ends: its `|` or its closing `]]`.
+    pub end: usize,
+    /// Where the closing `]]` is.
+    pub close: usize,
+    /// No byte of the target needs [`wikilink::target`] to read it, once its entities (if
+    /// any) are decoded.
+    pub plain: bool,
+    /// The target has a `&`: an entity.
+    pub entities: bool,
+    /// The target has a `:`.
+    pub colon: bool,
+}
+
+/// What a byte of a link's target is to [`read_target`], as bits: one that makes the target
+/// need [`wikilink::target`], a `:`, a `&`, and one that may end the target (`]`, `[`, `|`).
+const ODD: u8 = 1;
+const COLON: u8 = 2;
+const AMP: u8 = 4;
+const STOP: u8 = 8;
+
+static FLAGS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = ODD;
+        b += 1;
+    }
+    t[b'&' as usize] = AMP;
+    t[b'_' as usize] = ODD;
+    t[b'#' as usize] = ODD;
+    t[b':' as usize] = COLON;
+    t[b']' as usize] = STOP;
+    t[b'[' as usize] = STOP;
+    t[b'|' as usize] = STOP;
+    t
+};
+
+/// Reads the link whose target starts at `start` (just after `[[`): the target ends at the
+/// first `|` or `]]`, the link at the first `]]` after that; a `[[` before the `]]` opens an
+/// inner link. One branch per byte that rarely goes the other way; the rest is or-ed flags.
+pub fn read_target(content: &[u8], start: usize) -> Link {
+    let (mut seen, mut double, mut previous) = (0u8, false, 0u8);
+    let mut i = start;
+    let end = loop {
+        let Some(&b) = content.get(i) else { return Link::Unclosed };
+        let f = FLAGS[usize::from(b)];
+        if f & STOP != 0 {
+            let next = content.get(i + 1).copied();
+            match b {
+                b']' if next == Some(b']') => break i,
+                b'[' if next == Some(b'[') => return Link::Inner(i),
+                b'|' => break i,
+                _ => {}
+            }
+        }
+        seen |= f;
+        double |= (b == b' ') & (previous == b' ');
+        previous = b;
+        i += 1;
+    };
+    let (plain, entities, colon) = (seen & ODD == 0 && !double, seen & AMP != 0, seen & COLON != 0);
+    if content[end] == b']' {
+        return Link::Target(Scanned { end, close: end, plain, entities, colon });
+    }
+    // The label: up to the `]]`, unless a `[[` comes first.
+    let mut i = end + 1;
+    loop {
+        let Some(j) = memchr::memchr2(b']', b'[', &content[i..]) else { return Link::Unclosed };
+        let p = i + j;
+        if content.get(p + 1) == Some(&content[p]) {
+            return if content[p] == b']' {
+                Link::Target(Scanned { end, close: p, plain, entities, colon })
+            } else {
+                Link::Inner(p)
+            };
+        }
+        i = p + 1;
+    }
+}
