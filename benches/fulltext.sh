@@ -16,21 +16,9 @@ RATE="${2:-20}"
 SECS="${3:-30}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 source benches/lib.sh
-WORK="${FOLIO_BENCH_WORK:-$HOME/.cache/folio-bench/search}"
-TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-mkdir -p "$WORK" "$TOOLS"
-[ -x "$TOOLS/bin/oha" ] || cargo install --quiet --locked --root "$TOOLS" oha >&2
-OHA="$TOOLS/bin/oha"
-[ -n "${FOLIO_BENCH_BUILT:-}" ] || cargo build --release --locked -p folio-server -p folio-ingest >&2
-BIN="$CARGO_TARGET_DIR/release"
-DUMP="$WORK/synth-$PAGES.xml"
+synthetic_dump "$PAGES"
 IDX="$WORK/idx-fulltext"
-[ -s "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet
 [ -f "$IDX/manifest.json" ] || "$BIN/folio-ingest" build "$DUMP" --out "$IDX" --quiet > /dev/null
-cat "$DUMP" > /dev/null
-
-echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
-echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML"
 
 # 1. The build.
 out=$( { /usr/bin/time -f "TIME %U %S %e %M" "$BIN/folio-ingest" fulltext "$IDX" --quiet; } 2>&1 )

@@ -11,3 +11,21 @@ ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {printf "%.*f", d, a / b
 # record KEY VALUE: appends a figure to FOLIO_BENCH_KV when set (benches/all.sh reads it back to
 # write benches/RESULTS.md and the plots).
 record() { [ -z "${FOLIO_BENCH_KV:-}" ] || echo "$1 $2" >> "$FOLIO_BENCH_KV"; }
+# The 1M-page synthetic dump that search.sh and fulltext.sh share, with what they need around it:
+#   synthetic_dump PAGES   sets WORK, OHA, BIN and DUMP (oha installed, release binaries built
+#   unless FOLIO_BENCH_BUILT is set, the dump written if missing and read once into the page cache)
+#   and prints the machine and dump lines of the report.
+synthetic_dump() {
+  WORK="${FOLIO_BENCH_WORK:-$HOME/.cache/folio-bench/search}"
+  local tools="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
+  mkdir -p "$WORK" "$tools"
+  [ -x "$tools/bin/oha" ] || cargo install --quiet --locked --root "$tools" oha >&2
+  OHA="$tools/bin/oha"
+  [ -n "${FOLIO_BENCH_BUILT:-}" ] || cargo build --release --locked -p folio-server -p folio-ingest >&2
+  BIN="$CARGO_TARGET_DIR/release"
+  DUMP="$WORK/synth-$1.xml"
+  [ -s "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$1" --out "$DUMP" --quiet
+  cat "$DUMP" > /dev/null
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
+  echo "- dump: $1 pages, $(stat -c %s "$DUMP") bytes of XML"
+}

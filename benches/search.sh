@@ -21,19 +21,7 @@ RATE="${2:-200}"
 SECS="${3:-20}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 source benches/lib.sh
-WORK="${FOLIO_BENCH_WORK:-$HOME/.cache/folio-bench/search}"
-TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-mkdir -p "$WORK" "$TOOLS"
-[ -x "$TOOLS/bin/oha" ] || cargo install --quiet --locked --root "$TOOLS" oha >&2
-OHA="$TOOLS/bin/oha"
-[ -n "${FOLIO_BENCH_BUILT:-}" ] || cargo build --release --locked -p folio-server -p folio-ingest >&2
-BIN="$CARGO_TARGET_DIR/release"
-DUMP="$WORK/synth-$PAGES.xml"
-[ -s "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$PAGES" --out "$DUMP" --quiet
-cat "$DUMP" > /dev/null
-
-echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
-echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML"
+synthetic_dump "$PAGES"
 
 # 1. Ingest, with and without ranking.
 declare -A CPU WALL
