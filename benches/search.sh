@@ -3,8 +3,10 @@
 #   benches/search.sh [PAGES] [RATE] [SECONDS]      (default 1000000 pages, 200 requests/s, 20 s)
 # 1. What ranking costs at ingest: `folio-ingest build` of the dump as it is by default (links
 #    counted in the scan, pages ranked, suggestion files), with --no-links (the same files, no
-#    link scan) and with --no-search (neither), alternating, twice each; CPU seconds (user + sys)
-#    and wall time, medians; ranking's cost is the default against --no-links. The dump is in
+#    link scan) and with --no-search (neither), alternating, $FOLIO_BENCH_REPS times each
+#    (default 5: a shared VM's CPU time for the same build varies by 10-20 % from run to run);
+#    CPU seconds (user + sys) and wall time, medians; ranking's cost is the default against
+#    --no-links. The dump is in
 #    the page cache for every build (one untimed read first).
 # 2. /suggest latency at a fixed offered rate below saturation: the server pinned to core 0 with
 #    one worker, oha (open loop, -q RATE) pinned to core 1, over prefix queries (a title's first
@@ -25,7 +27,8 @@ synthetic_dump "$PAGES"
 
 # 1. Ingest, with and without ranking.
 declare -A CPU WALL
-for r in 1 2; do
+REPS="${FOLIO_BENCH_REPS:-5}"
+for _ in $(seq "$REPS"); do
   for mode in search nolinks nosearch; do
     flag=""; [ "$mode" = nosearch ] && flag="--no-search"; [ "$mode" = nolinks ] && flag="--no-links"
     t=$( { /usr/bin/time -f "%U %S %e" "$BIN/folio-ingest" build "$DUMP" --out "$WORK/idx-$mode" --quiet $flag > /dev/null; } 2>&1 | tail -1)
@@ -34,9 +37,9 @@ for r in 1 2; do
   done
 done
 cpu_s=$(echo "${CPU[search]}" | median); cpu_l=$(echo "${CPU[nolinks]}" | median); cpu_n=$(echo "${CPU[nosearch]}" | median)
-echo "- ingest CPU s (user+sys), median of 2: default $cpu_s (runs ${CPU[search]}), --no-links $cpu_l (runs ${CPU[nolinks]}), --no-search $cpu_n (runs ${CPU[nosearch]})"
+echo "- ingest CPU s (user+sys), median of $REPS: default $cpu_s (runs ${CPU[search]}), --no-links $cpu_l (runs ${CPU[nolinks]}), --no-search $cpu_n (runs ${CPU[nosearch]})"
 echo "- ranking's cost: default / --no-links CPU = $(awk -v a="$cpu_s" -v b="$cpu_l" 'BEGIN {printf "%.3f", a / b}') (target at most 1.30); suggestion files and ranking together: default / --no-search = $(awk -v a="$cpu_s" -v b="$cpu_n" 'BEGIN {printf "%.3f", a / b}')"
-echo "- ingest wall s, median of 2: default $(echo "${WALL[search]}" | median), --no-links $(echo "${WALL[nolinks]}" | median), --no-search $(echo "${WALL[nosearch]}" | median)"
+echo "- ingest wall s, median of $REPS: default $(echo "${WALL[search]}" | median), --no-links $(echo "${WALL[nolinks]}" | median), --no-search $(echo "${WALL[nosearch]}" | median)"
 for mode in search nolinks nosearch; do
   echo "- index bytes without the dump, $mode: $(du -b --exclude=dump.xml "$WORK/idx-$mode" | awk '{print $1}')"
 done

@@ -82,6 +82,7 @@ fn render(c: &mut Criterion) {
         progress: false,
         search: folio_ingest::build::Search::Ranked,
         fulltext: false,
+        compressed: false,
     })
     .expect("index the sample");
     let index = Index::open(&out).expect("open the sample");

@@ -34,6 +34,7 @@ pub fn synthetic_index(pages: u64) -> (PathBuf, PathBuf) {
             progress: false,
             search: folio_ingest::build::Search::Ranked,
             fulltext: false,
+            compressed: false,
         })
         .expect("build the index");
     }

@@ -83,6 +83,17 @@ pub enum Error {
         /// What differs.
         what: String,
     },
+    /// A bz2 stream of a compressed dump does not decode to the bytes the index expects: the
+    /// pages in it cannot be served; every other page can.
+    #[error("{}: the bz2 stream at byte {offset} is damaged: {what}; the pages in it cannot be served (every other page can): replace the file with a good copy, then run folio-ingest verify", path.display())]
+    DumpDamaged {
+        /// The compressed dump.
+        path: PathBuf,
+        /// Byte offset of the stream in the compressed file.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
     /// The input handed to a writer breaks one of the format's rules.
     #[error("invalid index input: {0}")]
     InvalidInput(String),
@@ -185,6 +196,7 @@ impl Error {
             Error::Checksum { .. } => "index_checksum",
             Error::Corrupt { .. } => "index_corrupt",
             Error::DumpChanged { .. } => "dump_changed",
+            Error::DumpDamaged { .. } => "dump_damaged",
             Error::InvalidInput(_) => "invalid_input",
             Error::Unavailable { .. } => "write_unavailable",
             Error::Sql(_) => "sql_error",

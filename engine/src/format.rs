@@ -16,8 +16,9 @@ use crate::error::{Error, Result};
 
 /// The version of the index layout this build writes. Version 2 added the rank signals to
 /// `pages.arrow` and the search files (`search_keys.fst`, `search_order.npy`,
-/// `search_weights.npy`, `title_weights.npy`).
-pub const FORMAT_VERSION: u32 = 2;
+/// `search_weights.npy`, `title_weights.npy`). Version 3 added compressed datasets: the
+/// manifest's `compressed` and `streams.npy` (an index without them is laid out as in 2).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest layout this build still reads (without what later versions added).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -61,6 +62,10 @@ pub const TITLE_WEIGHTS_FILE: &str = "title_weights.npy";
 /// The rows of the disambiguation pages, ascending (NumPy `.npy`, uint32; written with the
 /// suggestion files, absent from indexes built before it).
 pub const DISAMBIGUATION_FILE: &str = "disambiguation.npy";
+/// For a dataset served from a multistream `.bz2`: each stream's offset in the compressed
+/// file and the offset of its first decoded byte in the XML, then a closing row with both
+/// sizes (NumPy `.npy`, uint64, two per row; format 3 on).
+pub const STREAMS_FILE: &str = "streams.npy";
 /// What was built, from what, and the checksums (JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The decompressed dump, when the index was built from a `.bz2`.

@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::dump::PageBytes;
 use crate::error::{Error, Result};
 use crate::format::{self, FileSum};
 use crate::manifest::{Manifest, fingerprint};
 use crate::npy::NpyArray;
 use crate::pages::PageTable;
-use crate::sys::mmap::{Mmap, MmapSlice};
+use crate::sys::mmap::Mmap;
 use crate::title_fst::Titles;
 
 /// One page's row of the page table.
@@ -57,8 +58,12 @@ pub struct Index {
     pub(crate) sorted_titles: NpyArray<u8>,
     pub(crate) sorted_ends: NpyArray<u64>,
     pub(crate) sorted_spans: NpyArray<u64>,
+    /// The dump file as it is on disk: the XML, or the multistream `.bz2` of a compressed
+    /// dataset.
     pub(crate) dump: Mmap,
     pub(crate) dump_path: PathBuf,
+    /// For a compressed dataset: its streams and the cache of decoded ones.
+    pub(crate) streams: Option<crate::dump::Multistream>,
     /// The wiki the dump's `<siteinfo>` names.
     site: crate::Site,
     /// The suggestion files (format 2 on).
@@ -72,12 +77,34 @@ pub struct Index {
     dump_changed: std::sync::OnceLock<String>,
 }
 
+/// How [`Index::open_with`] opens an index.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// For a compressed dataset: the most bytes of decoded streams kept in memory.
+    pub stream_cache: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { stream_cache: crate::dump::DEFAULT_STREAM_CACHE }
+    }
+}
+
+/// The most bz2 streams one read of a compressed dataset decodes.
+pub const MAX_READ_STREAMS: usize = 64;
+
 impl Index {
-    /// Opens the index in `dir`: reads the manifest, checks each file's magic, version and size,
-    /// maps everything, and checks that the dump still matches the manifest (size and
-    /// fingerprint). It reads no more than a few MiB whatever the dump's size; [`Index::verify`]
-    /// checks every byte.
+    /// Opens the index in `dir` with the default [`OpenOptions`]: reads the manifest, checks
+    /// each file's magic, version and size, maps everything, and checks that the dump still
+    /// matches the manifest (size and fingerprint; for a compressed dataset, the `.bz2`'s, and
+    /// the stream table's first and last rows). It reads no more than a few MiB whatever the
+    /// dump's size; [`Index::verify`] checks every byte.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
+        Index::open_with(dir, OpenOptions::default())
+    }
+
+    /// Opens the index in `dir` (see [`Index::open`]).
+    pub fn open_with(dir: impl AsRef<Path>, options: OpenOptions) -> Result<Index> {
         let dir = dir.as_ref();
         let manifest = Manifest::read(&dir.join(format::MANIFEST_FILE))?;
         let file = |name: &str| -> Result<PathBuf> {
@@ -127,23 +154,39 @@ impl Index {
         let dump_file = std::fs::File::open(&dump_path).map_err(|e| Error::io(&dump_path, e))?;
         let dump_mtime = dump_file.metadata().and_then(|m| m.modified()).ok();
         let dump = Mmap::from_file(&dump_file, &dump_path)?;
-        if dump.len() as u64 != manifest.dump.bytes {
-            let what = format!("{} bytes, the index expects {}", dump.len(), manifest.dump.bytes);
+        // The file on disk: the XML, or the compressed file its streams decode to the XML from.
+        let (bytes, print) = match &manifest.compressed {
+            Some(c) => (c.bytes, c.fingerprint),
+            None => (manifest.dump.bytes, manifest.dump.fingerprint),
+        };
+        if dump.len() as u64 != bytes {
+            let what = format!("{} bytes, the index expects {bytes}", dump.len());
             return Err(Error::DumpChanged { path: dump_path, what });
         }
-        if fingerprint(&dump) != manifest.dump.fingerprint {
+        if fingerprint(&dump) != print {
             let what = "its first or last MiB changed".to_string();
             return Err(Error::DumpChanged { path: dump_path, what });
         }
         dump.advise_random();
-        let site = crate::Site::from_header(&dump[..dump.len().min(crate::site::HEADER_LIMIT)]);
+        let streams = match &manifest.compressed {
+            Some(c) => {
+                let table = crate::dump::StreamTable::open(
+                    &file(format::STREAMS_FILE)?,
+                    c.streams,
+                    c.bytes,
+                    manifest.dump.bytes,
+                )?;
+                Some(crate::dump::Multistream::new(table, dump_path.clone(), options.stream_cache))
+            }
+            None => None,
+        };
         let search = crate::search::SearchFiles::open(dir, &manifest, n)?;
         let fulltext = crate::fulltext::FullText::open(dir, &manifest)?;
         if search.is_some() {
             crate::search::warm();
         }
-        Ok(Index {
-            site,
+        let mut index = Index {
+            site: crate::Site::default(),
             search,
             fulltext,
             dir: dir.into(),
@@ -162,7 +205,18 @@ impl Index {
             dump_file,
             dump_mtime,
             dump_changed: std::sync::OnceLock::new(),
-        })
+            streams,
+        };
+        // The `<siteinfo>` header: for a compressed dump, in its first stream only.
+        let limit = match &index.streams {
+            Some(m) => m.table().decoded(0).end,
+            None => index.dump_len(),
+        };
+        let end = limit.min(crate::site::HEADER_LIMIT as u64);
+        if end > 0 {
+            index.site = crate::Site::from_header(&index.read(0, end)?);
+        }
+        Ok(index)
     }
 
     /// Checks that the dump is still the file this index was opened over: the same size and
@@ -177,12 +231,9 @@ impl Index {
     pub fn check_dump(&self) -> Result<()> {
         self.check_dump_known()?;
         let meta = self.dump_file.metadata().map_err(|e| Error::io(&self.dump_path, e))?;
-        if meta.len() != self.manifest.dump.bytes {
-            return self.dump_changed(format!(
-                "it is now {} bytes, the index expects {}",
-                meta.len(),
-                self.manifest.dump.bytes
-            ));
+        let expected = self.manifest.compressed.as_ref().map_or(self.manifest.dump.bytes, |c| c.bytes);
+        if meta.len() != expected {
+            return self.dump_changed(format!("it is now {} bytes, the index expects {expected}", meta.len()));
         }
         if meta.modified().ok() != self.dump_mtime {
             return self.dump_changed("it was modified after the server opened it".into());
@@ -233,9 +284,20 @@ impl Index {
         self.pages.is_empty()
     }
 
-    /// The mapped dump.
+    /// The dump file as mapped: the XML, or the `.bz2` of a compressed dataset (see
+    /// [`Index::read`] for the XML's bytes).
     pub fn dump(&self) -> &Mmap {
         &self.dump
+    }
+
+    /// Size of the XML in bytes (for a compressed dataset, of the XML its streams decode to).
+    pub fn dump_len(&self) -> u64 {
+        self.manifest.dump.bytes
+    }
+
+    /// For a compressed dataset, its streams and their cache.
+    pub fn multistream(&self) -> Option<&crate::dump::Multistream> {
+        self.streams.as_ref()
     }
 
     /// The dump's path.
@@ -278,9 +340,8 @@ impl Index {
         }
     }
 
-    /// The XML of the page in `row`, as a zero-copy slice of the dump, checked as
-    /// [`Index::page_bytes`] checks it.
-    pub fn row_bytes(&self, row: u32) -> Result<MmapSlice> {
+    /// The XML of the page in `row`, checked as [`Index::page_bytes`] checks it.
+    pub fn row_bytes(&self, row: u32) -> Result<PageBytes> {
         self.page_bytes(&self.page(row as usize)?)
     }
 
@@ -310,18 +371,14 @@ impl Index {
         Ok((offset <= page.end).then_some(page))
     }
 
-    /// The XML of `page`, as a zero-copy slice of the dump: checked to be one `<page>` element
-    /// whose `<title>` is the page's title, so a damaged page table is an error, never wrong
-    /// bytes. Fails with [`Error::DumpChanged`] when [`Index::check_dump_known`] does, or when
-    /// the bytes are wrong because the dump changed; call [`Index::check_dump`] once they are
-    /// read (the server does it before the answer's last byte).
-    pub fn page_bytes(&self, page: &Page<'_>) -> Result<MmapSlice> {
-        self.check_dump_known()?;
-        let bytes = self.dump_slice(page.start, page.end.saturating_add(1)).ok_or_else(|| {
-            let what =
-                format!("page {:?} spans bytes {}-{}, past the end of the dump", page.title, page.start, page.end);
-            Error::DumpChanged { path: self.dump_path.clone(), what }
-        })?;
+    /// The XML of `page`, without a copy (a slice of the mapped dump, or of its decoded bz2
+    /// stream): checked to be one `<page>` element whose `<title>` is the page's title, so a
+    /// damaged page table is an error, never wrong bytes. Fails with [`Error::DumpChanged`] when
+    /// [`Index::check_dump_known`] does, or when the bytes are wrong because the dump changed;
+    /// call [`Index::check_dump`] once they are read (the server does it before the answer's
+    /// last byte). On a compressed dataset, a damaged stream is [`Error::DumpDamaged`].
+    pub fn page_bytes(&self, page: &Page<'_>) -> Result<PageBytes> {
+        let bytes = self.read(page.start, page.end.saturating_add(1))?;
         if !crate::page_check::is_page_titled(&bytes, page.title) {
             // Wrong bytes: a dump changed under the map, or else a damaged page table.
             self.check_dump()?;
@@ -334,9 +391,41 @@ impl Index {
         Ok(bytes)
     }
 
-    /// Bytes `start..end` (end exclusive) of the dump, or `None` when out of range. Unlike
-    /// [`Index::row_bytes`] this does not check the dump: call [`Index::check_dump`] around it.
-    pub fn dump_slice(&self, start: u64, end: u64) -> Option<MmapSlice> {
-        self.dump.slice(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+    /// Bytes `start..end` (end exclusive) of the XML: a slice of the mapped dump, or of a
+    /// compressed dataset's decoded streams (at most [`MAX_READ_STREAMS`] of them; decoding a
+    /// stream takes milliseconds: see [`Index::holds`]). Fails with [`Error::DumpChanged`] when
+    /// [`Index::check_dump_known`] does or the range is past the end of the dump file; call
+    /// [`Index::check_dump`] once the bytes are read.
+    pub fn read(&self, start: u64, end: u64) -> Result<PageBytes> {
+        self.check_dump_known()?;
+        if let Some(streams) = &self.streams {
+            if end > self.dump_len() || start > end {
+                let what = format!("bytes {start}-{end} are past the end of its {} bytes of XML", self.dump_len());
+                return Err(Error::DumpChanged { path: self.dump_path.clone(), what });
+            }
+            if start == end {
+                return Ok(PageBytes::Decoded(bytes::Bytes::new()));
+            }
+            return streams.read(&self.dump, start..end, MAX_READ_STREAMS).map_err(|e| self.damage_or_change(e));
+        }
+        let slice = usize::try_from(start).ok().zip(usize::try_from(end).ok()).and_then(|(s, e)| self.dump.slice(s..e));
+        slice.map(PageBytes::Mapped).ok_or_else(|| {
+            let what = format!("bytes {start}-{end} are past its end");
+            Error::DumpChanged { path: self.dump_path.clone(), what }
+        })
+    }
+
+    /// Whether [`Index::read`] of `start..end` is served from memory: always for a plain dump
+    /// (the page cache aside); for a compressed one, when its streams are decoded in the cache.
+    pub fn holds(&self, start: u64, end: u64) -> bool {
+        self.streams.as_ref().is_none_or(|s| start >= end || s.holds(start..end))
+    }
+
+    /// A stream that did not decode is damaged, unless the file changed under the map.
+    fn damage_or_change(&self, e: Error) -> Error {
+        match e {
+            Error::DumpDamaged { .. } => self.check_dump().err().unwrap_or(e),
+            e => e,
+        }
     }
 }

@@ -11,7 +11,8 @@
 //! [`Index::listing`] (a prefix listing held to a size), [`Index::prefix`] (sorted prefix
 //! listing with a limit, a cursor and a namespace filter, case-sensitive or folded),
 //! [`Index::prefix_spans`] (title, start and end of every match, one sequential read),
-//! [`Index::page_bytes`] (a page's XML as a zero-copy [`MmapSlice`] of the dump) and
+//! [`Index::page_bytes`] (a page's XML without a copy: a [`PageBytes`] slice of the mapped
+//! dump, or of its decoded bz2 stream for a compressed dataset, see [`dump`]) and
 //! [`Index::page_at_offset`].
 //!
 //! Behind the `sql` feature, [`sql`] holds the DataFusion catalog and the SQL worker processes
@@ -28,7 +29,7 @@
 //!
 //! let index = Index::open("data/enwiki-sample")?;
 //! if let Some(page) = index.get("Anarchism")? {
-//!     let xml = index.page_bytes(&page)?; // a slice of the mapped dump, no copy
+//!     let xml = index.page_bytes(&page)?; // a slice of the mapped dump (or decoded stream), no copy
 //!     assert!(xml.starts_with(b"<page>"));
 //! }
 //! let listing = index.prefix(&PrefixQuery { prefix: "ana", case: Case::Insensitive, limit: 10, ..Default::default() })?;
@@ -40,12 +41,14 @@
 
 pub use article::Article;
 pub use columns::{PageColumns, Strings};
+pub use dump::PageBytes;
 pub use entities::{Escape, Escaped, UnescapeError, escape, unescape};
 pub use error::{Error, Limit, Result};
 pub use fold::{fold, fold_into, search_key, search_key_into};
 pub use format::{FORMAT_VERSION, FileSum};
+pub use index::OpenOptions;
 pub use index::{Index, Page};
-pub use manifest::{Counts, DumpInfo, Manifest, fingerprint};
+pub use manifest::{CompressedDump, Counts, DumpInfo, Manifest, fingerprint, fingerprint_of};
 pub use mediawiki::{normalize_prefix, normalize_title, title_to_url};
 pub use pages::PageTable;
 pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
@@ -61,6 +64,7 @@ pub mod article;
 pub mod byte_ranges;
 mod columns;
 pub mod disambiguation;
+pub mod dump;
 mod entities;
 mod error;
 mod fold;

@@ -43,7 +43,34 @@ pub struct Manifest {
     /// `folio-ingest fulltext`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulltext: Option<crate::fulltext::FullTextInfo>,
+    /// For a dataset served from a multistream `.bz2` (`folio-ingest build --compressed`): the
+    /// compressed file. `dump` then describes the XML its streams decode to, as if it existed
+    /// (`dump.path` names the `.bz2`: no XML file exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<CompressedDump>,
 }
+
+/// The multistream `.bz2` a compressed dataset is served from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompressedDump {
+    /// Always `bz2-multistream`.
+    pub format: String,
+    /// Size of the `.bz2` in bytes.
+    pub bytes: u64,
+    /// Modification time of the `.bz2` when it was indexed, seconds since the Unix epoch.
+    pub mtime_unix: f64,
+    /// [`fingerprint`] of the `.bz2`'s bytes.
+    #[serde(with = "hex_u64")]
+    pub fingerprint: u64,
+    /// Number of bz2 streams (rows of `streams.npy`, less its closing row).
+    pub streams: u64,
+    /// When every stream was last decoded and found whole (its CRCs checked, its length the
+    /// table's): by the build, then by each `folio-ingest verify`. Seconds since the Unix epoch.
+    pub verified_unix: f64,
+}
+
+/// The name written in [`CompressedDump::format`].
+pub const BZ2_MULTISTREAM: &str = "bz2-multistream";
 
 /// The dump an index was built from and points into.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,10 +137,17 @@ impl Manifest {
 ///
 /// Cheap on a 100 GB file (two MiB read), and it changes when a dump is replaced by another one.
 pub fn fingerprint(bytes: &[u8]) -> u64 {
-    let mut h = Xxh3::new();
-    h.update(&(bytes.len() as u64).to_le_bytes());
     let head = &bytes[..bytes.len().min(FINGERPRINT_SPAN)];
     let tail = &bytes[bytes.len().saturating_sub(FINGERPRINT_SPAN)..];
+    fingerprint_of(bytes.len() as u64, head, tail)
+}
+
+/// [`fingerprint`] of a file of `len` bytes that is not in memory as a whole (a compressed
+/// dump's XML) from its first and last [`FINGERPRINT_SPAN`] bytes (or all of it, twice, when
+/// it is shorter).
+pub fn fingerprint_of(len: u64, head: &[u8], tail: &[u8]) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(&len.to_le_bytes());
     h.update(head);
     h.update(tail);
     h.digest()

@@ -31,7 +31,8 @@ pub fn schema() -> Schema {
 }
 
 /// The schema of `pages.arrow` in layout `version`: version 1 has the first six columns,
-/// version 2 adds the rank signals and the rank.
+/// version 2 adds the rank signals and the rank; version 3 (compressed datasets) changes
+/// nothing here.
 pub fn schema_of(version: u32) -> Option<Schema> {
     let mut fields = vec![
         Field::new("page_id", DataType::UInt64, false),
@@ -43,7 +44,7 @@ pub fn schema_of(version: u32) -> Option<Schema> {
     ];
     match version {
         1 => {}
-        2 => fields.extend([
+        2 | 3 => fields.extend([
             Field::new("incoming_links", DataType::UInt32, false),
             Field::new("redirects_in", DataType::UInt32, false),
             Field::new("text_bytes", DataType::UInt64, false),

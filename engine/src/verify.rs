@@ -40,9 +40,27 @@ impl Index {
         Ok(report)
     }
 
+    /// For a compressed dataset: every stream decodes whole (its CRCs checked by the decoder)
+    /// to exactly the bytes the stream table gives it, and the XML's fingerprint is the
+    /// manifest's. In parallel, one stream per task.
+    fn verify_streams(&self) -> Result<()> {
+        use rayon::prelude::*;
+        let Some(m) = &self.streams else { return Ok(()) };
+        m.table().check_order()?;
+        (0..m.table().len()).into_par_iter().try_for_each(|k| m.decode_whole(&self.dump, k).map(drop))?;
+        let len = self.dump_len();
+        let span = (crate::manifest::FINGERPRINT_SPAN as u64).min(len);
+        let (head, tail) = (self.read(0, span)?, self.read(len - span, len)?);
+        if crate::manifest::fingerprint_of(len, &head, &tail) != self.manifest.dump.fingerprint {
+            let what = "its XML's first or last MiB is not the one indexed".to_string();
+            return Err(Error::DumpChanged { path: self.dump_path.clone(), what });
+        }
+        Ok(())
+    }
+
     fn verify_rows(&self) -> Result<()> {
+        self.verify_streams()?;
         let starts = self.offsets.as_slice();
-        let dump = &self.dump[..];
         let mut redirects = 0u64;
         let mut title_bytes = 0u64;
         for row in 0..self.len() {
@@ -54,8 +72,13 @@ impl Index {
             if row > 0 && starts[row - 1] >= page.start {
                 return Err(bad("starts are not increasing".into()));
             }
-            let (s, e) = (page.start as usize, page.end as usize);
-            let ok = e < dump.len() && e >= s && crate::page_check::is_page_element(&dump[s..=e]);
+            let (s, e) = (page.start, page.end);
+            let ok = e < self.dump_len()
+                && e >= s
+                && crate::page_check::is_page_element(&self.read(s, e + 1).map_err(|e| match e {
+                    e @ Error::DumpDamaged { .. } => e,
+                    e => bad(e.to_string()),
+                })?);
             if !ok {
                 return Err(bad(format!("bytes {s}-{e} of the dump are not a <page> element")));
             }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::columns::{PageColumns, Strings};
 use crate::error::{Error, Result};
 use crate::format::{self, FileSum, PAGES_BATCH_ROWS};
-use crate::manifest::{Counts, DumpInfo, FORMAT_NAME, Manifest};
+use crate::manifest::{CompressedDump, Counts, DumpInfo, FORMAT_NAME, Manifest};
 use crate::{npy, pages, title_fst};
 
 /// Writes an index directory file by file. Methods take `&self` so that files can be written
@@ -54,6 +54,16 @@ impl IndexWriter {
         let path = self.dir.join(name);
         let sum = format::write_file(&path, |w| npy::write(values, w).map_err(|e| Error::io(&path, e)))?;
         self.written(name, sum)
+    }
+
+    /// Writes `streams.npy` from `rows`: (offset in the `.bz2`, offset in the XML) for each
+    /// stream, then the two sizes; both strictly increasing from row to row.
+    pub fn write_streams(&self, rows: &[(u64, u64)]) -> Result<()> {
+        if rows.len() < 2 || rows[0] != (0, 0) || rows.windows(2).any(|w| w[1].0 <= w[0].0 || w[1].1 <= w[0].1) {
+            return Err(Error::InvalidInput("stream rows must start at (0, 0) and increase strictly".into()));
+        }
+        let flat: Vec<u64> = rows.iter().flat_map(|&(c, x)| [c, x]).collect();
+        self.write_npy(format::STREAMS_FILE, &flat)
     }
 
     /// Writes `pages.arrow` and `offsets.npy`.
@@ -138,7 +148,14 @@ impl IndexWriter {
 
     /// Waits for every file to be durable, then writes and fsyncs `manifest.json`; the index is
     /// then complete. [`crate::publish::publish`] syncs the directory itself as it publishes it.
-    pub fn finish(self, tool: &str, dump: DumpInfo, counts: Counts, build_seconds: f64) -> Result<Manifest> {
+    pub fn finish(
+        self,
+        tool: &str,
+        dump: DumpInfo,
+        compressed: Option<CompressedDump>,
+        counts: Counts,
+        build_seconds: f64,
+    ) -> Result<Manifest> {
         for sync in self.syncs.into_inner().expect("writer lock") {
             sync.join().map_err(|_| Error::InvalidInput("an fsync thread panicked".into()))??;
         }
@@ -172,6 +189,9 @@ impl IndexWriter {
                 search.len()
             )));
         }
+        if compressed.is_some() != files.contains_key(format::STREAMS_FILE) {
+            return Err(Error::InvalidInput("a compressed dump needs streams.npy, and only it".into()));
+        }
         let manifest = Manifest {
             format: FORMAT_NAME.into(),
             format_version: format::FORMAT_VERSION,
@@ -182,6 +202,7 @@ impl IndexWriter {
             counts,
             files,
             fulltext: None,
+            compressed,
         };
         let json = manifest.to_json();
         let path = self.dir.join(format::MANIFEST_FILE);

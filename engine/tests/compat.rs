@@ -18,6 +18,17 @@ fn format_v2_opens_verifies_and_answers() {
 }
 
 #[test]
+fn format_v3_compressed_opens_verifies_and_answers_with_the_bytes_of_v2() {
+    let (packed, plain) = (Index::open(fixture("v3-compressed")).unwrap(), Index::open(fixture("v2")).unwrap());
+    answers_the_same(&packed);
+    assert_eq!(packed.multistream().unwrap().table().len(), 8, "a header stream, one per page, a footer");
+    for row in 0..plain.len() {
+        assert_eq!(&*packed.row_bytes(row as u32).unwrap(), &*plain.row_bytes(row as u32).unwrap());
+    }
+    assert_eq!(&*packed.read(0, packed.dump_len()).unwrap(), &*plain.read(0, plain.dump_len()).unwrap());
+}
+
+#[test]
 fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
     let e = index
@@ -92,7 +103,7 @@ fn answers_the_same(index: &Index) {
 
 #[test]
 fn the_arrow_view_of_the_page_table_equals_its_rows() {
-    for version in ["v1", "v2"] {
+    for version in ["v1", "v2", "v3-compressed"] {
         arrow_view_equals_rows(&Index::open(fixture(version)).unwrap());
     }
 }

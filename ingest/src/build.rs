@@ -27,6 +27,8 @@ pub struct BuildConfig {
     pub search: Search,
     /// Also build the full-text index (`--fulltext`).
     pub fulltext: bool,
+    /// Serve the multistream `.bz2` as it is, with no decompressed copy (`--compressed`).
+    pub compressed: bool,
 }
 
 /// What a build does for search.
@@ -69,18 +71,31 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let out = &config.out;
     let staging_dir = publish::create_staging(out)?;
     let staging = Staging(Some(staging_dir.clone()));
+    let mut writer_streams = None;
 
-    let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
-    progress.stage("scan", Some(source.xml.len() as u64));
-    source.xml.advise_sequential();
-    let scan::Scanned { mut pages, links } = scan::scan(&source.xml, config.search == Search::Ranked, &|bytes, n| {
+    let ranked = config.search == Search::Ranked;
+    let on_progress = |bytes, n| {
         progress.inc(bytes);
         progress.add_pages(n);
-    })
-    .map_err(|source_error| IngestError::Scan { name: source.name.clone(), source: source_error })?;
+    };
+    let (scanned, info, compressed, name) = if config.compressed {
+        let shown = source::check_input(&config.dump, out)?;
+        progress.stage("decode and scan", std::fs::metadata(&config.dump).ok().map(|m| m.len()));
+        let c = crate::multistream::scan(&config.dump, &shown, ranked, &on_progress)?;
+        writer_streams = Some(c.streams);
+        (c.scanned, c.info, Some(c.compressed), shown)
+    } else {
+        let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
+        progress.stage("scan", Some(source.xml.len() as u64));
+        source.xml.advise_sequential();
+        let scanned = scan::scan(&source.xml, ranked, &on_progress)
+            .map_err(|source_error| IngestError::Scan { name: source.name.clone(), source: source_error })?;
+        (scanned, source.info, None, source.name)
+    };
+    let scan::Scanned { mut pages, links } = scanned;
     if u32::try_from(pages.len()).is_err() {
         return Err(IngestError::input(
-            &source.name,
+            &name,
             format!("{} pages; an index holds at most 2^32 - 1: split the dump", pages.len()),
         ));
     }
@@ -88,6 +103,9 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let t_scan = started.elapsed();
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
+    if let Some(rows) = writer_streams {
+        writer.write_streams(&rows)?;
+    }
     let mut counts = count(&pages);
     let weights = match config.search {
         Search::Ranked | Search::Unranked => Some(crate::ranking::rank(&mut pages, &links)),
@@ -116,8 +134,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     drop(pages);
 
     let tool = concat!("folio-ingest ", env!("CARGO_PKG_VERSION"));
-    let manifest = writer.finish(tool, source.info, counts, started.elapsed().as_secs_f64())?;
-    drop(source.xml);
+    let manifest = writer.finish(tool, info, compressed, counts, started.elapsed().as_secs_f64())?;
     let manifest = if config.fulltext {
         let index = folio_engine::Index::open(&staging_dir)?;
         fulltext(&index, &progress)?.manifest
@@ -140,7 +157,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
 /// progress stage: `build --fulltext` runs it in the staging directory before publishing, and
 /// `folio-ingest fulltext DIR` on a published index.
 pub fn fulltext(index: &folio_engine::Index, progress: &Progress) -> Result<FullTextBuild> {
-    progress.stage("full text", Some(index.dump().len() as u64));
+    progress.stage("full text", Some(index.dump_len()));
     let built = build_fulltext(index, rayon::current_num_threads(), &|bytes| progress.inc(bytes))?;
     progress.finish();
     Ok(built)

@@ -38,7 +38,7 @@ const BLOCK_MAGIC: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
 const EOS_MAGIC: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
 
 /// Offsets at which a bz2 stream starts.
-fn stream_starts(data: &[u8]) -> Vec<usize> {
+pub fn stream_starts(data: &[u8]) -> Vec<usize> {
     memchr::memmem::find_iter(data, b"BZh")
         .filter(|&p| {
             let magic = data.get(p + 4..p + 10);

@@ -19,6 +19,7 @@
 //!     progress: false,
 //!     search: Default::default(),
 //!     fulltext: false,
+//!     compressed: false,
 //! })?;
 //! println!("{} pages", report.manifest.counts.pages);
 //! # Ok::<(), folio_ingest::IngestError>(())
@@ -27,6 +28,7 @@
 pub mod build;
 pub mod bz2;
 pub mod error;
+pub mod multistream;
 pub mod progress;
 pub mod ranking;
 pub mod scan;

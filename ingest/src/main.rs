@@ -37,14 +37,14 @@ fn run(cli: Cli) -> folio_ingest::Result<()> {
     }
     let progress = !cli.quiet;
     match cli.command {
-        Command::Build { dump, out, no_search, no_links, fulltext } => {
+        Command::Build { dump, out, no_search, no_links, fulltext, compressed } => {
             use folio_ingest::build::Search;
             let search = match (no_search, no_links) {
                 (true, _) => Search::Off,
                 (false, true) => Search::Unranked,
                 (false, false) => Search::Ranked,
             };
-            cmd::build::run(dump, out, progress, search, fulltext)
+            cmd::build::run(dump, out, progress, search, fulltext, compressed)
         }
         Command::Fulltext { dir } => cmd::fulltext::run(&dir, progress),
         Command::Verify { dir } => cmd::verify::run(&dir),

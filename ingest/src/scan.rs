@@ -60,19 +60,32 @@ pub fn scan(dump: &[u8], links: bool, progress: &(dyn Fn(u64, u64) + Sync)) -> R
             r
         })
         .collect();
+    Ok(assemble(parts.into_iter().collect::<Result<_, _>>()?))
+}
+
+/// Scans one piece of a dump that is not in one place (a compressed dump's decoded streams):
+/// `bytes` holds whole pages, the dump's start (`first`: the `<mediawiki>` prolog comes first)
+/// and its end (`last`: `</mediawiki>` comes last). Offsets, in the columns and in errors, are
+/// from the piece's start.
+pub fn scan_piece(bytes: &[u8], first: bool, last: bool, links: bool) -> Result<(PageColumns, Shards), ScanError> {
+    let body = if first { check_prolog(bytes)? } else { 0 };
+    Scanner { links, ..Scanner::new(bytes) }.chunk(body..bytes.len(), last)
+}
+
+/// The pages and link counts of a whole dump from those of its chunks, in dump order.
+pub fn assemble(parts: Vec<(PageColumns, Shards)>) -> Scanned {
     let mut out = PageColumns::default();
-    let total: usize = parts.iter().map(|p| p.as_ref().map_or(0, |(c, _)| c.len())).sum();
+    let total: usize = parts.iter().map(|(c, _)| c.len()).sum();
     out.page_id.reserve_exact(total);
     out.ns.reserve_exact(total);
     out.start.reserve_exact(total);
     out.end.reserve_exact(total);
     let mut links = Vec::with_capacity(parts.len());
-    for part in parts {
-        let (cols, counts) = part?;
+    for (cols, counts) in parts {
         out.append(cols);
         links.push(counts);
     }
-    Ok(Scanned { pages: out, links: LinkCounts::merge(links) })
+    Scanned { pages: out, links: LinkCounts::merge(links) }
 }
 
 /// Checks the start of the file and returns the offset of the first `<page>` (or of

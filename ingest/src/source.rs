@@ -48,6 +48,21 @@ pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -
             "byte 0: the name ends in .bz2 but the file is not bzip2 data (no 'BZh' header)",
         ));
     }
+    check_input(input, dest)?;
+    let info = dump_info(&map, canonical.clone(), canonical.clone(), &canonical)?;
+    Ok(Source { xml: map, name: shown, info })
+}
+
+/// Checks a dump that the index will point into as it is (a plain XML, or a `.bz2` served
+/// compressed): a file, outside the index directory `dest` (a rebuild replaces it). Returns the
+/// name errors give it.
+pub fn check_input(input: &Path, dest: &Path) -> Result<String> {
+    let shown = input.display().to_string();
+    let meta = std::fs::metadata(input).map_err(IngestError::io(input, "cannot read the dump"))?;
+    if meta.is_dir() {
+        return Err(IngestError::input(&shown, "is a directory; give the dump file (pages-articles .xml or .xml.bz2)"));
+    }
+    let canonical = input.canonicalize().map_err(IngestError::io(input, "cannot resolve the path"))?;
     if let Ok(dest) = dest.canonicalize()
         && canonical.starts_with(&dest)
     {
@@ -59,8 +74,7 @@ pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -
             ),
         ));
     }
-    let info = dump_info(&map, canonical.clone(), canonical.clone(), &canonical)?;
-    Ok(Source { xml: map, name: shown, info })
+    Ok(shown)
 }
 
 fn dump_info(xml: &Mmap, path: PathBuf, source: PathBuf, on_disk: &Path) -> Result<DumpInfo> {

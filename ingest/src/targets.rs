@@ -126,16 +126,8 @@ fn decode(raw: &[u8], out: &mut Vec<u8>) -> Option<bool> {
         rest = &rest[len..];
     }
     out.extend_from_slice(rest);
-    let (mut colon, mut previous) = (false, 0u8);
-    for &b in out.iter() {
-        let f = FLAGS[usize::from(b)];
-        if f & ODD != 0 || b == b';' || b == b' ' && previous == b' ' {
-            return None;
-        }
-        colon |= f & COLON != 0;
-        previous = b;
-    }
-    Some(colon)
+    let (plain, _, colon) = classify(out);
+    (plain && memchr::memchr(b';', out).is_none()).then_some(colon)
 }
 
 /// What follows a `[[`.
@@ -163,54 +155,41 @@ pub struct Scanned {
     pub colon: bool,
 }
 
-/// What a byte of a link's target is to [`read_target`], as bits: one that makes the target
-/// need [`wikilink::target`], a `:`, a `&`, and one that may end the target (`]`, `[`, `|`).
-const ODD: u8 = 1;
-const COLON: u8 = 2;
-const AMP: u8 = 4;
-const STOP: u8 = 8;
-
-static FLAGS: [u8; 256] = {
-    let mut t = [0; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = ODD;
-        b += 1;
-    }
-    t[b'&' as usize] = AMP;
-    t[b'_' as usize] = ODD;
-    t[b'#' as usize] = ODD;
-    t[b':' as usize] = COLON;
-    t[b']' as usize] = STOP;
-    t[b'[' as usize] = STOP;
-    t[b'|' as usize] = STOP;
-    t
-};
-
 /// Reads the link whose target starts at `start` (just after `[[`): the target ends at the
 /// first `|` or `]]`, the link at the first `]]` after that; a `[[` before the `]]` opens an
-/// inner link. One branch per byte that rarely goes the other way; the rest is or-ed flags.
+/// inner link. The target is read eight bytes at a time ([`Classes`]): one pass finds its end
+/// and whether it is plain.
 pub fn read_target(content: &[u8], start: usize) -> Link {
-    let (mut seen, mut double, mut previous) = (0u8, false, 0u8);
+    let mut classes = Classes::default();
     let mut i = start;
     let end = loop {
-        let Some(&b) = content.get(i) else { return Link::Unclosed };
-        let f = FLAGS[usize::from(b)];
-        if f & STOP != 0 {
-            let next = content.get(i + 1).copied();
-            match b {
-                b']' if next == Some(b']') => break i,
-                b'[' if next == Some(b'[') => return Link::Inner(i),
-                b'|' => break i,
-                _ => {}
+        if i >= content.len() {
+            return Link::Unclosed;
+        }
+        let w = word(&content[i..]);
+        let stops = equal(w, b']') | equal(w, b'[') | equal(w, b'|');
+        if stops == 0 {
+            classes.add(w, u64::MAX);
+            i += 8;
+            continue;
+        }
+        let k = stops.trailing_zeros() as usize / 8;
+        // The bytes before the first stop byte are the target's.
+        classes.add(w, (1u64 << (8 * k)).wrapping_sub(1));
+        let p = i + k;
+        let next = content.get(p + 1).copied();
+        match content[p] {
+            b']' if next == Some(b']') => break p,
+            b'[' if next == Some(b'[') => return Link::Inner(p),
+            b'|' => break p,
+            // A lone bracket belongs to the target, and is none of the classes.
+            _ => {
+                classes.carry = 0;
+                i = p + 1;
             }
         }
-        seen |= f;
-        double |= (b == b' ') & (previous == b' ');
-        previous = b;
-        i += 1;
     };
-    let (plain, entities, colon) = (seen & ODD == 0 && !double, seen & AMP != 0, seen & COLON != 0);
+    let (plain, entities, colon) = classes.result();
     if content[end] == b']' {
         return Link::Target(Scanned { end, close: end, plain, entities, colon });
     }
@@ -227,5 +206,106 @@ pub fn read_target(content: &[u8], start: usize) -> Link {
             };
         }
         i = p + 1;
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The first eight bytes of `bytes` as a little-endian word, padded with `a` (a byte of no
+/// class and no stop) when fewer remain.
+#[inline]
+fn word(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut tail = [b'a'; 8];
+            tail[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(tail)
+        }
+    }
+}
+
+/// `0x80` in each byte of `w` that is below `n` (at most `0x80`), `0` in the others: the low
+/// seven bits plus `0x80 - n` carry into the top bit exactly when they reach `n`, and never
+/// into the next byte.
+#[inline]
+fn below(w: u64, n: u8) -> u64 {
+    !(((w & !HI) + LO * u64::from(0x80 - n)) | w) & HI
+}
+
+/// `0x80` in each byte of `w` equal to `c`.
+#[inline]
+fn equal(w: u64, c: u8) -> u64 {
+    below(w ^ (LO * u64::from(c)), 1)
+}
+
+/// What a target's bytes hold so far, read a word of eight at a time (SWAR: each test is a
+/// few word operations, with no branch per byte).
+#[derive(Default)]
+struct Classes {
+    /// A byte that needs [`wikilink::target`]: a control character, `_` or `#`.
+    odd: u64,
+    /// A `&`.
+    amp: u64,
+    /// A `:`.
+    colon: u64,
+    /// A space right after a space.
+    double: u64,
+    /// The last byte read was a space (as `0x80` in the lowest byte).
+    carry: u64,
+}
+
+impl Classes {
+    /// Adds the bytes of `w` that `mask` keeps (whole bytes, from the lowest).
+    #[inline]
+    fn add(&mut self, w: u64, mask: u64) {
+        self.odd |= (below(w, 0x20) | equal(w, b'_') | equal(w, b'#')) & mask;
+        self.amp |= equal(w, b'&') & mask;
+        self.colon |= equal(w, b':') & mask;
+        let spaces = equal(w, b' ') & mask;
+        self.double |= spaces & ((spaces << 8) | self.carry);
+        self.carry = spaces >> 56;
+    }
+
+    /// Plain (no odd byte, no double space), has an entity, has a colon.
+    fn result(&self) -> (bool, bool, bool) {
+        (self.odd == 0 && self.double == 0, self.amp != 0, self.colon != 0)
+    }
+}
+
+/// Whether a whole target is plain, has an entity, has a `:` ([`Classes`]).
+fn classify(target: &[u8]) -> (bool, bool, bool) {
+    let mut classes = Classes::default();
+    for chunk in target.chunks(8) {
+        classes.add(word(chunk), u64::MAX);
+    }
+    classes.result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`classify`] as its definition reads, one byte at a time.
+    fn obvious(t: &[u8]) -> (bool, bool, bool) {
+        let odd = t.iter().any(|&b| b < 0x20 || b == b'_' || b == b'#') || t.windows(2).any(|w| w == b"  ");
+        (!odd, t.contains(&b'&'), t.contains(&b':'))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn classify_reads_every_byte_as_the_obvious_loop_does(
+            t in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => proptest::sample::select(b" a".to_vec()),
+                    1 => proptest::sample::select(b"_#&:;\x00\x1f\x20\x7f\x80\xff".to_vec()),
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..40,
+            )
+        ) {
+            proptest::prop_assert_eq!(classify(&t), obvious(&t));
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod compressed;
 mod crash;
 mod fulltext;
 mod props;

@@ -118,7 +118,7 @@ proptest! {
         let file = tmp.path().join("d.xml");
         std::fs::write(&file, &xml).unwrap();
         let out = tmp.path().join("idx");
-        build(&BuildConfig { dump: file, out: out.clone(), progress: false, search: folio_ingest::build::Search::Ranked, fulltext: false }).unwrap();
+        build(&BuildConfig { dump: file, out: out.clone(), progress: false, search: folio_ingest::build::Search::Ranked, fulltext: false, compressed: false }).unwrap();
         let index = Index::open(&out).unwrap();
         index.verify().unwrap();
         prop_assert_eq!(index.len(), pages.len());

@@ -68,6 +68,13 @@ pub struct Args {
     /// Most bytes one `/xml` answer carries (all its ranges together).
     #[arg(long, env = "FOLIO_MAX_RANGE_BYTES", default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_range_bytes: u64,
+    /// Most bytes one `/xml` answer carries from a compressed dataset, whose ranges are decoded
+    /// (about 20-50 MB/s per core) and held in memory: smaller than --max-range-bytes.
+    #[arg(long, env = "FOLIO_MAX_RANGE_BYTES_COMPRESSED", default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_range_bytes_compressed: u64,
+    /// MiB of decoded bz2 streams a compressed dataset keeps in memory, shared by all workers.
+    #[arg(long, env = "FOLIO_STREAM_CACHE", default_value_t = 256, value_name = "MIB")]
+    pub stream_cache: u64,
     /// Seconds a client gets to send a request's head; also how long an idle connection is kept.
     #[arg(long, env = "FOLIO_HEADER_TIMEOUT", default_value_t = 30.0, value_name = "SECONDS")]
     pub header_timeout: f64,
@@ -133,6 +140,7 @@ impl Args {
         let api = Limits {
             max_inflight: self.max_inflight.max(1),
             max_range_bytes: self.max_range_bytes.max(1),
+            max_range_bytes_compressed: self.max_range_bytes_compressed.max(1),
             heavy_running: workers,
             ..Limits::default()
         };
@@ -143,7 +151,12 @@ impl Args {
             ..ServeConfig::default()
         };
         Ok(Config {
-            dataset: DatasetConfig { data: self.data, dump: self.dump, progress: !self.quiet },
+            dataset: DatasetConfig {
+                data: self.data,
+                dump: self.dump,
+                progress: !self.quiet,
+                stream_cache: self.stream_cache << 20,
+            },
             listen: self.listen,
             workers,
             tables: self.tables,

@@ -36,6 +36,15 @@ pub struct DatasetConfig {
     pub dump: Option<PathBuf>,
     /// Draw progress bars while indexing.
     pub progress: bool,
+    /// For a compressed dataset: the most bytes of decoded bz2 streams kept in memory
+    /// (`--stream-cache`).
+    pub stream_cache: u64,
+}
+
+impl DatasetConfig {
+    fn open(&self, data: &Path) -> folio_engine::Result<Index> {
+        Index::open_with(data, folio_engine::OpenOptions { stream_cache: self.stream_cache })
+    }
 }
 
 /// Opens the index to serve, building it first when it is missing or stale.
@@ -43,9 +52,9 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
     match (&config.dump, &config.data) {
         (Some(dump), data) => {
             let data = data.clone().unwrap_or_else(|| default_dir_for(dump));
-            open_or_build(dump, &data, config.progress, false)
+            open_or_build(config, dump, &data, false)
         }
-        (None, Some(data)) => Index::open(data).with_context(|| {
+        (None, Some(data)) => config.open(data).with_context(|| {
             format!(
                 "{}: cannot serve this index; build it with `folio-ingest build DUMP --out {0}` or pass --dump",
                 data.display()
@@ -64,7 +73,7 @@ pub fn prepare(config: &DatasetConfig) -> Result<Index> {
             }
             // The sample gets full-text search too (a second or two): the reader's search box
             // works on the first run.
-            open_or_build(&source, &data, config.progress, true)
+            open_or_build(config, &source, &data, true)
         }
     }
 }
@@ -78,9 +87,10 @@ fn default_dir_for(dump: &Path) -> PathBuf {
 
 /// Opens the index of `dump` in `data` if it is current (and has a full-text index when
 /// `fulltext` asks for one), else builds it there first.
-fn open_or_build(dump: &Path, data: &Path, progress: bool, fulltext: bool) -> Result<Index> {
+fn open_or_build(config: &DatasetConfig, dump: &Path, data: &Path, fulltext: bool) -> Result<Index> {
+    let progress = config.progress;
     let source = dump.canonicalize().with_context(|| format!("{}: cannot read the dump", dump.display()))?;
-    if let Ok(index) = Index::open(data)
+    if let Ok(index) = config.open(data)
         && index.manifest().dump.source == source
         && (index.has_fulltext() || !fulltext)
     {
@@ -96,9 +106,10 @@ fn open_or_build(dump: &Path, data: &Path, progress: bool, fulltext: bool) -> Re
         progress,
         search: folio_ingest::build::Search::Ranked,
         fulltext,
+        compressed: false,
     })?;
     tracing::info!("{}", folio_ingest::build::summary_line(&report, data));
-    Ok(Index::open(data)?)
+    Ok(config.open(data)?)
 }
 
 /// The hidden first argument that makes `folio-server` a SQL worker (started by the server).

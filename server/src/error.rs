@@ -68,6 +68,9 @@ error_codes! {
     IndexError => INTERNAL_SERVER_ERROR, "index_error";
     /// The dump was truncated or rewritten while being served: rebuild the index and restart.
     DumpChanged => SERVICE_UNAVAILABLE, "dump_changed";
+    /// A bz2 stream of a compressed dump is damaged: the pages in it cannot be served (the
+    /// message names the stream's offset); every other page can.
+    DumpDamaged => SERVICE_UNAVAILABLE, "dump_damaged";
     /// A SQL statement that does not parse, plan or run (DataFusion's message).
     SqlError => BAD_REQUEST, "sql_error";
     /// A SQL statement that is not a read-only query.
@@ -136,6 +139,7 @@ impl From<folio_engine::Error> for ApiError {
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),
             e @ E::DumpChanged { .. } => ApiError::new(Code::DumpChanged, e.to_string()),
+            e @ E::DumpDamaged { .. } => ApiError::new(Code::DumpDamaged, e.to_string()),
             e => ApiError::new(Code::IndexError, format!("{} ({})", e, e.code())),
         }
     }

@@ -33,6 +33,8 @@ pub struct Limits {
     pub max_inflight: usize,
     /// Most bytes one `/xml` answer carries.
     pub max_range_bytes: u64,
+    /// Most bytes one `/xml` answer carries from a compressed dataset (decoded to answer).
+    pub max_range_bytes_compressed: u64,
 }
 
 impl Default for Limits {
@@ -48,6 +50,7 @@ impl Default for Limits {
             max_header_bytes: 16 << 10,
             max_inflight: 4096,
             max_range_bytes: 1 << 30,
+            max_range_bytes_compressed: 16 << 20,
         }
     }
 }

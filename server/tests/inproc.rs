@@ -49,6 +49,7 @@ pub fn build(dump: &Path, dir: &Path) {
         progress: false,
         search: folio_ingest::build::Search::Ranked,
         fulltext: true,
+        compressed: false,
     })
     .unwrap();
 }

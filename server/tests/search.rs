@@ -72,6 +72,7 @@ fn bad_searches_are_refused_with_what_to_do() {
         progress: false,
         search: folio_ingest::build::Search::Ranked,
         fulltext: false,
+        compressed: false,
     })
     .unwrap();
     let plain = App::over(&idx, &[]);

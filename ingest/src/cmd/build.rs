@@ -10,7 +10,8 @@ pub fn run(
     progress: bool,
     search: folio_ingest::build::Search,
     fulltext: bool,
+    compressed: bool,
 ) -> folio_ingest::Result<()> {
-    let report = build(&BuildConfig { dump, out: out.clone(), progress, search, fulltext })?;
+    let report = build(&BuildConfig { dump, out: out.clone(), progress, search, fulltext, compressed })?;
     super::say(summary_line(&report, &out))
 }

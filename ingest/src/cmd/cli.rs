@@ -75,6 +75,11 @@ pub enum Command {
         /// large as the text itself, and the longest stage of a build.
         #[arg(long)]
         fulltext: bool,
+        /// Serve a multistream .bz2 (Wikimedia's pages-articles-multistream) as it is: no
+        /// decompressed copy is written; a page read decodes its one bz2 stream (about 100
+        /// pages, milliseconds), and the server keeps decoded streams in a bounded cache.
+        #[arg(long)]
+        compressed: bool,
     },
     /// Add the full-text index (for /search) to an existing index, or rebuild it.
     #[command(long_about = "Add the full-text index (for /search) to an existing index directory, or rebuild it.\n\n\

@@ -67,7 +67,7 @@ pub async fn prometheus(State(state): State<AppState>) -> Result<Response, ApiEr
     f.gauge("folio_uptime_seconds", "Seconds since the server started.", state.stats.uptime().as_secs_f64());
     f.gauge("folio_pages", "Pages in the served index.", m.counts.pages as f64);
     f.gauge("folio_redirects", "Redirect pages in the served index.", m.counts.redirects as f64);
-    f.gauge("folio_dump_bytes", "Bytes of the served dump.", state.index.dump().len() as f64);
+    f.gauge("folio_dump_bytes", "Bytes of the served dump.", state.index.dump_len() as f64);
     f.gauge("folio_index_bytes", "Bytes of the index files.", index_bytes(&state) as f64);
     f.gauge("folio_resident_bytes", "Resident memory of the process.", rss as f64);
     f.gauge("folio_resident_anon_bytes", "Anonymous resident memory (not the mapped files).", anon as f64);

@@ -35,7 +35,7 @@ pub(crate) fn dataset(state: &AppState) -> Dataset {
         pages: m.counts.pages,
         redirects: m.counts.redirects,
         distinct_titles: m.counts.distinct_titles,
-        dump_bytes: state.index.dump().len() as u64,
+        dump_bytes: state.index.dump_len(),
         index_bytes: index_bytes(state),
         verified: state.verification.get().map(|v| v.is_ok()),
         verify_error: state.verification.get().and_then(|v| v.as_ref().err()).cloned(),
@@ -47,7 +47,7 @@ pub(crate) fn dataset(state: &AppState) -> Dataset {
 pub async fn json(State(state): State<AppState>) -> Json<Value> {
     let routes = state.stats.routes();
     let (rss, anon, file) = memory();
-    let dump_bytes = state.index.dump().len() as u64;
+    let dump_bytes = state.index.dump_len();
     let sql = state.catalog.counters();
     let limits = state.catalog.limits();
     let pool = state.catalog.workers().unwrap_or_default();

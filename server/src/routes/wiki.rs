@@ -54,7 +54,7 @@ pub async fn page(
     let mut response = if not_modified(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = index.row_bytes(served)?;
+        let bytes = page_xml(&state, served).await?;
         let body = MapBody::new(state.index.clone(), vec![Bytes::from_owner(bytes)]);
         let mut r = Response::new(Body::new(body));
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
@@ -71,6 +71,16 @@ pub async fn page(
         h.insert("x-folio-redirected-from", HeaderValue::from_str(&asked).expect("percent-encoded"));
     }
     Ok(response)
+}
+
+/// The XML of the page in `row`: from the map, or from a compressed dataset's decoded stream,
+/// decoded off the async workers when it is not in memory.
+pub(crate) async fn page_xml(state: &AppState, row: u32) -> ApiResult<folio_engine::PageBytes> {
+    let page = state.index.page(row as usize)?;
+    if state.index.holds(page.start, page.end + 1) {
+        return Ok(state.index.row_bytes(row)?);
+    }
+    state.heavy(move |index| Ok(index.row_bytes(row)?)).await
 }
 
 /// `GET /pages/{title}`: one page's metadata.

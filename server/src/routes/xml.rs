@@ -35,7 +35,7 @@ pub async fn ranges(
         None => from_query.ok_or_else(|| ApiError::new(Code::RangeRequired, "Ranged-request required."))?,
     };
     state.index.check_dump_known()?;
-    let size = state.index.dump().len() as u64;
+    let size = state.index.dump_len();
     let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
         RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
         RangeError::TooMany(n) => ApiError::new(
@@ -46,17 +46,29 @@ pub async fn ranges(
             .with_header(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("ASCII")),
     })?;
     let total: u64 = ranges.iter().map(|r| r.end() - r.start() + 1).sum();
-    if total > state.limits.max_range_bytes {
+    let (most, which) = match state.index.multistream() {
+        Some(_) => (state.limits.max_range_bytes_compressed, " from this compressed dataset"),
+        None => (state.limits.max_range_bytes, ""),
+    };
+    if total > most {
         let what = format!(
-            "the ranges ask for {total} bytes; one answer carries at most {}: ask for less, in several requests",
-            state.limits.max_range_bytes
+            "the ranges ask for {total} bytes; one answer{which} carries at most {most}: ask for less, in several requests"
         );
         return Err(ApiError::new(Code::TooManyResults, what));
     }
-    let slice = |r: &std::ops::RangeInclusive<u64>| {
-        let bytes = state.index.dump_slice(*r.start(), r.end() + 1).expect("parse clamps ranges to the dump");
-        Bytes::from_owner(bytes)
+    // Slices of the map; from a compressed dataset, decoded off the async workers unless the
+    // streams are in memory.
+    let read = |index: &folio_engine::Index, ranges: &[std::ops::RangeInclusive<u64>]| -> ApiResult<Vec<Bytes>> {
+        ranges.iter().map(|r| Ok(Bytes::from_owner(index.read(*r.start(), r.end() + 1)?))).collect()
     };
+    let slices = if ranges.iter().all(|r| state.index.holds(*r.start(), r.end() + 1)) {
+        read(&state.index, &ranges)?
+    } else {
+        let ranges = ranges.clone();
+        state.heavy(move |index| read(index, &ranges)).await?
+    };
+    let mut slices = slices.into_iter();
+    let mut slice = |_: &std::ops::RangeInclusive<u64>| slices.next().expect("one slice per range");
     let mut response = if let [one] = ranges.as_slice() {
         let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), vec![slice(one)])));
         let h = r.headers_mut();

@@ -1,0 +1,148 @@
+//! Compressed datasets (`build --compressed`): served from the multistream `.bz2` as it is, they
+//! answer every page with the same bytes as the plain index of the same dump; a damaged stream
+//! costs its own pages only; a file that is not a multistream dump is refused.
+
+use std::path::Path;
+
+use folio_engine::{Error, Index};
+
+use crate::util::{run, shared_data, stderr};
+
+fn build(dump: &Path, out: &Path, compressed: bool) {
+    let (d, o) = (dump.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec!["build", d, "--out", o, "--quiet"];
+    if compressed {
+        args.push("--compressed");
+    }
+    let r = run(&args);
+    assert!(r.status.success(), "{}", stderr(&r));
+}
+
+#[test]
+fn a_compressed_dataset_serves_the_bytes_of_the_plain_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = shared_data("enwiki-sample-multistream.xml.bz2");
+    let (plain_dir, packed_dir) = (tmp.path().join("plain"), tmp.path().join("packed"));
+    build(&dump, &plain_dir, false);
+    build(&dump, &packed_dir, true);
+    assert!(!packed_dir.join("dump.xml").exists(), "no decompressed copy");
+    let (plain, packed) = (Index::open(&plain_dir).unwrap(), Index::open(&packed_dir).unwrap());
+
+    // The same pages, at the same offsets of the same XML, with the same bytes.
+    assert_eq!(packed.len(), plain.len());
+    assert_eq!(packed.dump_len(), plain.dump_len());
+    assert_eq!(packed.manifest().dump.fingerprint, plain.manifest().dump.fingerprint);
+    assert_eq!(packed.manifest().counts, plain.manifest().counts);
+    assert_eq!(packed.site(), plain.site());
+    for row in 0..plain.len() {
+        assert_eq!(packed.page(row).unwrap(), plain.page(row).unwrap());
+        assert_eq!(&*packed.row_bytes(row as u32).unwrap(), &*plain.row_bytes(row as u32).unwrap(), "row {row}");
+    }
+    // Any range of the XML, across streams too.
+    let m = packed.multistream().expect("a compressed dataset");
+    assert_eq!(m.table().len(), 5, "header, three streams of pages, footer");
+    let len = plain.dump_len();
+    let edges: Vec<u64> = (0..m.table().len()).map(|k| m.table().decoded(k).start).collect();
+    for &(a, b) in &[(0, 1), (0, len), (len - 13, len), (edges[2] - 5, edges[2] + 5), (edges[1], edges[3] + 1)] {
+        assert_eq!(&*packed.read(a, b).unwrap(), &*plain.read(a, b).unwrap(), "bytes {a}..{b}");
+    }
+    assert!(packed.read(len - 1, len + 1).is_err(), "past the end");
+    let stats = m.cache_stats();
+    assert!(stats.misses >= 3 && stats.hits > 0 && stats.held_bytes > 0, "{stats:?}");
+    assert!(stats.held_bytes <= len + 5 * 64, "each stream held once: {stats:?}");
+
+    // Verification decodes every stream.
+    let r = run(&["verify", packed_dir.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", stderr(&r));
+}
+
+/// A synthetic dump of `pages` pages packed `per_stream` pages to a stream.
+fn packed_synth(dir: &Path, pages: u64, per_stream: usize) -> std::path::PathBuf {
+    let mut xml = Vec::new();
+    folio_ingest::synth::generate(folio_ingest::synth::SynthConfig { pages, seed: 7 }, &mut xml, &|_, _| {}).unwrap();
+    let path = dir.join("synth-multistream.xml.bz2");
+    let (mut bz2, mut index) = (Vec::new(), Vec::new());
+    folio_ingest::multistream::pack(&xml, per_stream, 1, &mut bz2, &mut index).unwrap();
+    std::fs::write(&path, &bz2).unwrap();
+    // The index lines name every page's stream, as Wikimedia's do.
+    let lines = String::from_utf8(index).unwrap();
+    assert_eq!(lines.lines().count() as u64, pages);
+    assert!(lines.lines().all(|l| l.splitn(3, ':').count() == 3));
+    path
+}
+
+#[test]
+fn a_damaged_stream_costs_its_own_pages_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = packed_synth(tmp.path(), 5000, 50);
+    let dir = tmp.path().join("idx");
+    build(&dump, &dir, true);
+    let index = Index::open(&dir).unwrap();
+    let table = index.multistream().unwrap().table();
+    // A stream in the middle of the file (the fingerprint reads the first and last MiB only).
+    let middle = (0..table.len()).find(|&k| table.compressed(k).start > (index.dump().len() as u64) / 2).unwrap();
+    let at = table.compressed(middle);
+    assert!(at.start > 1 << 20 && (index.dump().len() as u64) - at.end > 1 << 20, "file too small: {at:?}");
+    drop(index);
+    let mut bytes = std::fs::read(&dump).unwrap();
+    let hit = (at.start + (at.end - at.start) / 2) as usize;
+    for b in &mut bytes[hit..hit + 64] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&dump, &bytes).unwrap();
+
+    let index = Index::open(&dir).expect("opening reads the ends of the file only");
+    let table = index.multistream().unwrap().table();
+    let (mut damaged, mut whole) = (0, 0);
+    for row in 0..index.len() {
+        let page = index.page(row).unwrap();
+        let k = table.locate(page.start).unwrap();
+        match index.row_bytes(row as u32) {
+            Ok(xml) => {
+                assert_ne!(k, middle, "row {row} is in the damaged stream");
+                assert!(xml.starts_with(b"<page>"));
+                whole += 1;
+            }
+            Err(Error::DumpDamaged { offset, .. }) => {
+                assert_eq!((k, offset), (middle, at.start), "row {row}");
+                damaged += 1;
+            }
+            Err(e) => panic!("row {row}: {e}"),
+        }
+    }
+    assert_eq!((damaged, whole), (50, 4950));
+    let r = run(&["verify", dir.to_str().unwrap()]);
+    assert!(!r.status.success());
+    assert!(stderr(&r).contains(&format!("the bz2 stream at byte {}", at.start)), "{}", stderr(&r));
+}
+
+#[test]
+fn pages_cut_between_two_streams_are_joined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut xml = Vec::new();
+    folio_ingest::synth::generate(folio_ingest::synth::SynthConfig { pages: 50, seed: 3 }, &mut xml, &|_, _| {})
+        .unwrap();
+    // Two streams cut in the middle of the XML, as pbzip2 cuts: inside a page.
+    let cut = xml.len() / 2;
+    let mut bz2 = Vec::new();
+    for part in [&xml[..cut], &xml[cut..]] {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        std::io::Write::write_all(&mut enc, part).unwrap();
+        bz2.extend(enc.finish().unwrap());
+    }
+    let path = tmp.path().join("cut.xml.bz2");
+    std::fs::write(&path, &bz2).unwrap();
+    let (plain_dir, packed_dir) = (tmp.path().join("plain"), tmp.path().join("packed"));
+    build(&path, &plain_dir, false);
+    build(&path, &packed_dir, true);
+    let (plain, packed) = (Index::open(&plain_dir).unwrap(), Index::open(&packed_dir).unwrap());
+    let table = packed.multistream().unwrap().table();
+    let across = (0..plain.len()).filter(|&row| {
+        let p = plain.page(row).unwrap();
+        table.locate(p.start) != table.locate(p.end)
+    });
+    assert_eq!(across.count(), 1, "one page lies in both streams");
+    for row in 0..plain.len() {
+        assert_eq!(&*packed.row_bytes(row as u32).unwrap(), &*plain.row_bytes(row as u32).unwrap(), "row {row}");
+    }
+}
