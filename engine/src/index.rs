@@ -90,9 +90,6 @@ impl Default for OpenOptions {
     }
 }
 
-/// The most bz2 streams one read of a compressed dataset decodes.
-pub const MAX_READ_STREAMS: usize = 64;
-
 impl Index {
     /// Opens the index in `dir` with the default [`OpenOptions`]: reads the manifest, checks
     /// each file's magic, version and size, maps everything, and checks that the dump still
@@ -392,7 +389,7 @@ impl Index {
     }
 
     /// Bytes `start..end` (end exclusive) of the XML: a slice of the mapped dump, or of a
-    /// compressed dataset's decoded streams (at most [`MAX_READ_STREAMS`] of them; decoding a
+    /// compressed dataset's decoded streams (at most [`crate::dump::MAX_READ_STREAMS`] of them; decoding a
     /// stream takes milliseconds: see [`Index::holds`]). Fails with [`Error::DumpChanged`] when
     /// [`Index::check_dump_known`] does or the range is past the end of the dump file; call
     /// [`Index::check_dump`] once the bytes are read.
@@ -406,7 +403,9 @@ impl Index {
             if start == end {
                 return Ok(PageBytes::Decoded(bytes::Bytes::new()));
             }
-            return streams.read(&self.dump, start..end, MAX_READ_STREAMS).map_err(|e| self.damage_or_change(e));
+            return streams
+                .read(&self.dump, start..end, crate::dump::MAX_READ_STREAMS)
+                .map_err(|e| self.damage_or_change(e));
         }
         let slice = usize::try_from(start).ok().zip(usize::try_from(end).ok()).and_then(|(s, e)| self.dump.slice(s..e));
         slice.map(PageBytes::Mapped).ok_or_else(|| {

@@ -130,7 +130,7 @@ impl Reader {
     /// 2 MB on the machines measured) beside the page being read. One map per 16 MB chunk
     /// outgrew it, and most probes missed; a much smaller map aggregates almost nothing, and
     /// every link then costs a probe again in [`LinkCounts::merge`].
-    const FLUSH_AT: usize = 12_000;
+    pub const FLUSH_AT: usize = 12_000;
 
     /// A reader for `bytes` of dump: its map sized for the distinct targets they usually hold
     /// (one per 512 bytes), at most [`Reader::FLUSH_AT`], so that it never grows.

@@ -96,7 +96,7 @@ impl AppState {
     pub fn verify_in_background(&self) {
         let (index, verification) = (self.index.clone(), self.verification.clone());
         let _ = std::thread::Builder::new().name("folio-verify".into()).spawn(move || {
-            let outcome = index.verify().map(|_| ()).map_err(|e| e.to_string());
+            let outcome = index.verify_without_decoding().map(|_| ()).map_err(|e| e.to_string());
             if let Err(e) = &outcome {
                 tracing::error!("the index failed verification, answers from it are refused: {e}");
             }

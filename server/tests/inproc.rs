@@ -43,13 +43,18 @@ pub fn sample_index() -> &'static Path {
 
 /// Indexes `dump` into `dir`.
 pub fn build(dump: &Path, dir: &Path) {
+    build_with(dump, dir, false);
+}
+
+/// Indexes `dump` into `dir`, as a compressed dataset when `compressed`.
+pub fn build_with(dump: &Path, dir: &Path, compressed: bool) {
     folio_ingest::build::build(&folio_ingest::build::BuildConfig {
         dump: dump.to_path_buf(),
         out: dir.to_path_buf(),
         progress: false,
         search: folio_ingest::build::Search::Ranked,
         fulltext: true,
-        compressed: false,
+        compressed,
     })
     .unwrap();
 }

@@ -1,6 +1,7 @@
 //! The server's tests: routes in-process over a shared index (`inproc`), and the real
 //! `folio-server` binary on a free port where a process is needed (`util::Server`).
 
+mod compressed;
 mod faults;
 mod inproc;
 mod lifecycle;

@@ -23,6 +23,9 @@ pub use streams::StreamTable;
 use crate::error::{Error, Result};
 use crate::sys::mmap::{Mmap, MmapSlice};
 
+/// The most bz2 streams one [`crate::Index::read`] of a compressed dataset decodes.
+pub const MAX_READ_STREAMS: usize = 64;
+
 /// The default bound of the decoded-stream cache (`--stream-cache`): 256 MiB.
 pub const DEFAULT_STREAM_CACHE: u64 = 256 << 20;
 

@@ -22,9 +22,19 @@ pub(crate) struct Dataset {
     pub distinct_titles: u64,
     pub dump_bytes: u64,
     pub index_bytes: u64,
+    /// For a compressed dataset: the `.bz2`'s size and what the decoded-stream cache did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<Compressed>,
     /// `None` while verification runs.
     pub verified: Option<bool>,
     pub verify_error: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct Compressed {
+    pub bytes: u64,
+    pub streams: u64,
+    pub stream_cache: folio_engine::dump::CacheStats,
 }
 
 pub(crate) fn dataset(state: &AppState) -> Dataset {
@@ -37,6 +47,11 @@ pub(crate) fn dataset(state: &AppState) -> Dataset {
         distinct_titles: m.counts.distinct_titles,
         dump_bytes: state.index.dump_len(),
         index_bytes: index_bytes(state),
+        compressed: m.compressed.as_ref().zip(state.index.multistream()).map(|(c, streams)| Compressed {
+            bytes: c.bytes,
+            streams: c.streams,
+            stream_cache: streams.cache_stats(),
+        }),
         verified: state.verification.get().map(|v| v.is_ok()),
         verify_error: state.verification.get().and_then(|v| v.as_ref().err()).cloned(),
     }
