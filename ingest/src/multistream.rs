@@ -208,15 +208,7 @@ pub fn pack(
     cuts.push(footer);
     cuts.push(xml.len());
     cuts.dedup();
-    let streams: Vec<Vec<u8>> = cuts
-        .par_windows(2)
-        .map(|w| {
-            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level.clamp(1, 9)));
-            std::io::Write::write_all(&mut enc, &xml[w[0]..w[1]])?;
-            enc.finish()
-        })
-        .collect::<std::io::Result<_>>()
-        .map_err(IngestError::io(Path::new("bz2"), "compressing a stream"))?;
+    let streams = compress_between(xml, &cuts, level)?;
     let mut offset = 0u64;
     let mut row = 0;
     for (w, stream) in cuts.windows(2).zip(&streams) {
@@ -231,6 +223,20 @@ pub fn pack(
     Ok(())
 }
 
+/// `xml` compressed as one bz2 stream per span between consecutive `cuts` (which start at 0
+/// and end at `xml.len()`), at `level` (1-9), in parallel; the streams end to end make a
+/// multistream `.bz2` (cut anywhere, as pbzip2 cuts, or at pages, as [`pack`] cuts).
+pub fn compress_between(xml: &[u8], cuts: &[usize], level: u32) -> Result<Vec<Vec<u8>>> {
+    cuts.par_windows(2)
+        .map(|w| {
+            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(level.clamp(1, 9)));
+            std::io::Write::write_all(&mut enc, &xml[w[0]..w[1]])?;
+            enc.finish()
+        })
+        .collect::<std::io::Result<_>>()
+        .map_err(IngestError::io(Path::new("bz2"), "compressing a stream"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,13 +246,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut xml = Vec::new();
         crate::synth::generate(crate::synth::SynthConfig { pages: 30, seed: 3 }, &mut xml, &|_, _| {}).unwrap();
-        let cut = xml.len() / 2;
-        let mut bz2 = Vec::new();
-        for part in [&xml[..cut], &xml[cut..]] {
-            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
-            std::io::Write::write_all(&mut enc, part).unwrap();
-            bz2.extend(enc.finish().unwrap());
-        }
+        let bz2 = compress_between(&xml, &[0, xml.len() / 2, xml.len()], 1).unwrap().concat();
         let path = tmp.path().join("cut.xml.bz2");
         std::fs::write(&path, &bz2).unwrap();
         // One stream per group: the second group starts inside a page.

@@ -128,13 +128,7 @@ fn pages_cut_between_two_streams_are_joined() {
     folio_ingest::synth::generate(folio_ingest::synth::SynthConfig { pages: 50, seed: 3 }, &mut xml, &|_, _| {})
         .unwrap();
     // Two streams cut in the middle of the XML, as pbzip2 cuts: inside a page.
-    let cut = xml.len() / 2;
-    let mut bz2 = Vec::new();
-    for part in [&xml[..cut], &xml[cut..]] {
-        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
-        std::io::Write::write_all(&mut enc, part).unwrap();
-        bz2.extend(enc.finish().unwrap());
-    }
+    let bz2 = folio_ingest::multistream::compress_between(&xml, &[0, xml.len() / 2, xml.len()], 1).unwrap().concat();
     let path = tmp.path().join("cut.xml.bz2");
     std::fs::write(&path, &bz2).unwrap();
     let (plain_dir, packed_dir) = (tmp.path().join("plain"), tmp.path().join("packed"));
