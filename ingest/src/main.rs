@@ -49,6 +49,6 @@ fn run(cli: Cli) -> folio_ingest::Result<()> {
         Command::Fulltext { dir } => cmd::fulltext::run(&dir, progress),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Info { dir } => cmd::info::run(&dir),
-        Command::Synth { pages, out, seed } => cmd::synth::run(pages, &out, seed, progress),
+        Command::Synth { pages, out, seed, multistream } => cmd::synth::run(pages, &out, seed, multistream, progress),
     }
 }

@@ -145,3 +145,30 @@ fn pages_cut_between_two_streams_are_joined() {
         assert_eq!(&*packed.row_bytes(row as u32).unwrap(), &*plain.row_bytes(row as u32).unwrap(), "row {row}");
     }
 }
+
+#[test]
+fn synth_writes_a_multistream_dump_and_its_index_as_wikimedia_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("synth-multistream.xml.bz2");
+    let r = run(&["synth", "--pages", "250", "--out", out.to_str().unwrap(), "--multistream", "--quiet"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let dir = tmp.path().join("idx");
+    build(&out, &dir, true);
+    let index = Index::open(&dir).unwrap();
+    assert_eq!(index.len(), 250);
+    let table = index.multistream().unwrap().table();
+    assert_eq!(table.len(), 5, "a header stream, three of up to 100 pages, a footer");
+    // Every index line names the stream that holds its page.
+    let mut text = String::new();
+    let packed = std::fs::read(tmp.path().join("synth-multistream-index.txt.bz2")).unwrap();
+    std::io::Read::read_to_string(&mut bzip2::read::BzDecoder::new(&packed[..]), &mut text).unwrap();
+    assert_eq!(text.lines().count(), 250);
+    for (row, line) in text.lines().enumerate() {
+        let mut parts = line.splitn(3, ':');
+        let (offset, id, title) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let page = index.page(row).unwrap();
+        assert_eq!((id.parse::<u64>().unwrap(), title), (page.page_id, page.title));
+        let k = table.locate(page.start).unwrap();
+        assert_eq!(offset.parse::<u64>().unwrap(), table.compressed(k).start, "{line}");
+    }
+}

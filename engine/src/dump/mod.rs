@@ -134,7 +134,7 @@ impl Multistream {
     /// Stream `k` decoded whole, without the cache, checked to be as long as the table says
     /// (for verification: every block's CRC and the stream's are checked on the way).
     pub fn decode_whole(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
-        self.decode(bz2, k, usize::MAX)
+        self.decode(bz2, k)
     }
 
     /// The first and last streams holding `range` (not empty, inside the XML).
@@ -150,21 +150,19 @@ impl Multistream {
 
     /// The decoded bytes of stream `k` (from the cache, or decoded whole).
     fn stream(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
-        self.cache.get(k as u32, || self.decode(bz2, k, usize::MAX))
+        self.cache.get(k as u32, || self.decode(bz2, k))
     }
 
-    /// The first `want` bytes of stream `k` (all of it, for `usize::MAX`), decoded: a stream
-    /// that does not decode, or decodes to other than the table's length, is damaged.
-    fn decode(&self, bz2: &Mmap, k: usize, want: usize) -> Result<Bytes> {
+    /// Stream `k` decoded whole: a stream that does not decode, or decodes to other than the
+    /// table's length, is damaged.
+    fn decode(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
         let (compressed, decoded) = (self.table.compressed(k), self.table.decoded(k));
         let whole = (decoded.end - decoded.start) as usize;
         let input = bz2.get(compressed.start as usize..compressed.end as usize).unwrap_or_default();
         let damaged = |what: String| Error::DumpDamaged { path: self.path.clone(), offset: compressed.start, what };
-        // One byte more than the table's length when the whole stream is asked for: a longer
-        // stream is as wrong as a shorter one.
-        let limit = if want >= whole { whole + 1 } else { want };
-        let out = decode_stream(input, limit, whole).map_err(|e| damaged(format!("it does not decode: {e}")))?;
-        if out.len() != limit.min(whole) {
+        // Up to one byte more than the table's length: a longer stream is as wrong as a shorter.
+        let out = decode_stream(input, whole + 1, whole).map_err(|e| damaged(format!("it does not decode: {e}")))?;
+        if out.len() != whole {
             return Err(damaged(format!(
                 "it decodes to {}{} bytes, the index expects {whole}: the .bz2 is not the one indexed, or is damaged",
                 if out.len() > whole { "more than " } else { "" },

@@ -117,5 +117,11 @@ pub enum Command {
         /// Seed: the same seed and page count give the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Write a multistream .bz2 as Wikimedia packs pages-articles-multistream (a header
+        /// stream, 100 pages per stream, a footer stream) and its index beside it
+        /// (FILE's name with -index.txt.bz2 for .xml.bz2: `offset:page_id:title` lines). The XML
+        /// is held in memory while it is compressed, on all cores.
+        #[arg(long)]
+        multistream: bool,
     },
 }
