@@ -24,12 +24,7 @@ pub struct Source {
 /// Maps `input`, decompressing it into `staging/dump.xml` first if it is bz2. `dest` is the index
 /// directory being built (a plain dump may not live inside it: a rebuild replaces it).
 pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -> Result<Source> {
-    let shown = input.display().to_string();
-    let meta = std::fs::metadata(input).map_err(IngestError::io(input, "cannot read the dump"))?;
-    if meta.is_dir() {
-        return Err(IngestError::input(&shown, "is a directory; give the dump file (pages-articles .xml or .xml.bz2)"));
-    }
-    let canonical = input.canonicalize().map_err(IngestError::io(input, "cannot resolve the path"))?;
+    let (shown, canonical) = dump_file(input)?;
     let map = Mmap::open(input)?;
     if bz2::is_bz2(&map) {
         let out_path = staging.join(DUMP_FILE);
@@ -48,7 +43,7 @@ pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -
             "byte 0: the name ends in .bz2 but the file is not bzip2 data (no 'BZh' header)",
         ));
     }
-    check_input(input, dest)?;
+    outside(&canonical, dest, &shown)?;
     let info = dump_info(&map, canonical.clone(), canonical.clone(), &canonical)?;
     Ok(Source { xml: map, name: shown, info })
 }
@@ -57,24 +52,36 @@ pub fn prepare(input: &Path, staging: &Path, dest: &Path, progress: &Progress) -
 /// compressed): a file, outside the index directory `dest` (a rebuild replaces it). Returns the
 /// name errors give it.
 pub fn check_input(input: &Path, dest: &Path) -> Result<String> {
+    let (shown, canonical) = dump_file(input)?;
+    outside(&canonical, dest, &shown)?;
+    Ok(shown)
+}
+
+/// The name errors give `input`, and its canonical path, once it is known to be a file.
+fn dump_file(input: &Path) -> Result<(String, PathBuf)> {
     let shown = input.display().to_string();
     let meta = std::fs::metadata(input).map_err(IngestError::io(input, "cannot read the dump"))?;
     if meta.is_dir() {
         return Err(IngestError::input(&shown, "is a directory; give the dump file (pages-articles .xml or .xml.bz2)"));
     }
     let canonical = input.canonicalize().map_err(IngestError::io(input, "cannot resolve the path"))?;
+    Ok((shown, canonical))
+}
+
+/// Refuses a dump inside the index directory `dest`, which a rebuild replaces.
+fn outside(canonical: &Path, dest: &Path, shown: &str) -> Result<()> {
     if let Ok(dest) = dest.canonicalize()
         && canonical.starts_with(&dest)
     {
         return Err(IngestError::input(
-            &shown,
+            shown,
             format!(
                 "the dump is inside the index directory {}, which a rebuild replaces; move it out first",
                 dest.display()
             ),
         ));
     }
-    Ok(shown)
+    Ok(())
 }
 
 fn dump_info(xml: &Mmap, path: PathBuf, source: PathBuf, on_disk: &Path) -> Result<DumpInfo> {

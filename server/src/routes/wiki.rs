@@ -76,11 +76,14 @@ pub async fn page(
 /// The XML of the page in `row`: from the map, or from a compressed dataset's decoded stream,
 /// decoded off the async workers when it is not in memory.
 pub(crate) async fn page_xml(state: &AppState, row: u32) -> ApiResult<folio_engine::PageBytes> {
-    let page = state.index.page(row as usize)?;
-    if state.index.holds(page.start, page.end + 1) {
-        return Ok(state.index.row_bytes(row)?);
+    // A plain dump is mapped: no second lookup of the row on this per-request path.
+    if state.index.multistream().is_some() {
+        let page = state.index.page(row as usize)?;
+        if !state.index.holds(page.start, page.end + 1) {
+            return state.heavy(move |index| Ok(index.row_bytes(row)?)).await;
+        }
     }
-    state.heavy(move |index| Ok(index.row_bytes(row)?)).await
+    Ok(state.index.row_bytes(row)?)
 }
 
 /// `GET /pages/{title}`: one page's metadata.

@@ -67,10 +67,8 @@ pub async fn ranges(
         let ranges = ranges.clone();
         state.heavy(move |index| read(index, &ranges)).await?
     };
-    let mut slices = slices.into_iter();
-    let mut slice = |_: &std::ops::RangeInclusive<u64>| slices.next().expect("one slice per range");
-    let mut response = if let [one] = ranges.as_slice() {
-        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), vec![slice(one)])));
+    let mut response = if let ([one], [_]) = (ranges.as_slice(), slices.as_slice()) {
+        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), slices)));
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XML));
         let content_range = format!("bytes {}-{}/{size}", one.start(), one.end());
@@ -83,14 +81,14 @@ pub async fn ranges(
         // dump's text, and no page can guess this one.
         let boundary = format!("folio-{:032x}", fastrand::u128(..));
         let mut parts: Vec<Bytes> = Vec::with_capacity(ranges.len() * 3 + 1);
-        for r in &ranges {
+        for (r, slice) in ranges.iter().zip(slices) {
             let head = format!(
                 "--{boundary}\r\nContent-Type: {XML}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
                 r.start(),
                 r.end()
             );
             parts.push(Bytes::from(head));
-            parts.push(slice(r));
+            parts.push(slice);
             parts.push(Bytes::from_static(b"\r\n"));
         }
         parts.push(Bytes::from(format!("--{boundary}--\r\n")));
