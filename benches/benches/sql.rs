@@ -29,12 +29,12 @@ fn sql(c: &mut Criterion) {
     let tables = tempfile::tempdir().expect("a temporary directory");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let limits = SqlLimits::default();
-    let catalog = rt
-        .block_on(Catalog::open(tables.path(), SEED, Some(index.clone()), limits.clone(), None))
-        .expect("open the catalog");
+    let catalog =
+        rt.block_on(Catalog::open(tables.path(), SEED, Vec::new(), limits.clone(), None)).expect("open the catalog");
     let fortunes = rt.block_on(catalog.fortunes()).expect("the fortunes");
     let world = (1..=10_000).map(|id| id * 7 % 10_000).collect();
-    let replica = Replica::new(world, &fortunes, Some(index.page_table().clone()), &limits).expect("a replica");
+    let replica = Replica::new(world, &fortunes, &[("bench".to_string(), index.page_table().clone())], &limits)
+        .expect("a replica");
     let query =
         |sql: &str| rt.block_on(replica.query(sql, &[], Format::Json, limits.max_rows, limits.max_bytes)).unwrap().rows;
 

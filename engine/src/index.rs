@@ -49,6 +49,8 @@ impl Page<'_> {
 pub struct Index {
     pub(crate) dir: PathBuf,
     pub(crate) manifest: Manifest,
+    /// This build's id: the hash of its manifest.
+    id: String,
     pub(crate) pages: PageTable,
     pub(crate) offsets: NpyArray<u64>,
     pub(crate) titles: Titles,
@@ -103,7 +105,7 @@ impl Index {
     /// Opens the index in `dir` (see [`Index::open`]).
     pub fn open_with(dir: impl AsRef<Path>, options: OpenOptions) -> Result<Index> {
         let dir = dir.as_ref();
-        let manifest = Manifest::read(&dir.join(format::MANIFEST_FILE))?;
+        let (manifest, id) = Manifest::read_with_id(&dir.join(format::MANIFEST_FILE))?;
         let file = |name: &str| -> Result<PathBuf> {
             let path = dir.join(name);
             let sum: &FileSum = manifest
@@ -187,6 +189,7 @@ impl Index {
             search,
             fulltext,
             dir: dir.into(),
+            id: format!("{id:016x}"),
             manifest,
             pages,
             offsets,
@@ -259,6 +262,12 @@ impl Index {
     /// The index directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// This build of the index, as 16 hex digits (the xxh3-64 of its manifest): it changes
+    /// with every build, even of the same dump, so answers can say which index served them.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The manifest: counts, dump, files.

@@ -71,6 +71,7 @@ mod fold;
 pub mod format;
 pub mod fulltext;
 mod index;
+pub mod library;
 pub mod manifest;
 mod mediawiki;
 pub mod npy;

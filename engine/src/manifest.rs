@@ -107,7 +107,14 @@ pub struct Counts {
 impl Manifest {
     /// Reads and checks the format name and version of `dir/manifest.json`.
     pub fn read(path: &Path) -> Result<Manifest> {
+        Manifest::read_with_id(path).map(|(manifest, _)| manifest)
+    }
+
+    /// [`Manifest::read`], and the xxh3-64 of the file's bytes: an id of this build of the
+    /// index (every build writes its own time into its manifest).
+    pub fn read_with_id(path: &Path) -> Result<(Manifest, u64)> {
         let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let id = xxhash_rust::xxh3::xxh3_64(&text);
         let value: serde_json::Value =
             serde_json::from_slice(&text).map_err(|e| Error::corrupt(path, format!("not valid JSON: {e}")))?;
         if value.get("format").and_then(|v| v.as_str()) != Some(FORMAT_NAME) {
@@ -117,7 +124,9 @@ impl Manifest {
         if !version.as_u64().is_some_and(crate::format::readable) {
             return Err(Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version.to_string() });
         }
-        serde_json::from_value(value).map_err(|e| Error::corrupt(path, format!("unexpected manifest layout: {e}")))
+        let manifest = serde_json::from_value(value)
+            .map_err(|e| Error::corrupt(path, format!("unexpected manifest layout: {e}")))?;
+        Ok((manifest, id))
     }
 
     /// Serializes the manifest as pretty JSON with a trailing newline.

@@ -6,6 +6,8 @@
 
 (() => {
   const LIMIT = 10;
+  /** Where this dataset's routes start: "" at the root, "/d/NAME" for another dataset. */
+  const BASE = document.body.dataset.base || "";
 
   /** A title as the server's URLs write it: spaces as underscores, '/' and ':' kept. */
   const titleUrl = (title) =>
@@ -44,7 +46,7 @@
       containing.className = "containing";
       containing.setAttribute("role", "option");
       containing.setAttribute("aria-selected", "false");
-      containing.dataset.href = `/?q=${encodeURIComponent(query)}&fulltext=1`;
+      containing.dataset.href = `${BASE}/?q=${encodeURIComponent(query)}&fulltext=1`;
       containing.textContent = `Search for pages containing “${query}”`;
       list.replaceChildren(
         ...items.map((item, i) => {
@@ -53,7 +55,7 @@
           li.setAttribute("role", "option");
           li.setAttribute("aria-selected", "false");
           // An option holds text, not a link (a listbox's options are its only controls).
-          li.dataset.href = `/read/${titleUrl(item.title)}`;
+          li.dataset.href = `${BASE}/read/${titleUrl(item.title)}`;
           const title = document.createElement("span");
           title.className = "title";
           title.textContent = item.title;
@@ -95,7 +97,7 @@
       const controller = new AbortController();
       inFlight = controller;
       // Ranked suggestions: exact title, prefix, case and accents folded, then typos forgiven.
-      const url = `/suggest?q=${encodeURIComponent(query)}&limit=${LIMIT}`;
+      const url = `${BASE}/suggest?q=${encodeURIComponent(query)}&limit=${LIMIT}`;
       try {
         const answer = await fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } });
         const body = await answer.json();

@@ -1,21 +1,26 @@
 //! The admission middleware: it turns away requests that are too big (URL, headers), requests
-//! beyond the in-flight limit, and, once the index failed verification, every request that would
-//! be answered from it; each with its error from the table.
+//! beyond the in-flight limit, and, once an index failed verification, every request that would
+//! be answered from it; each with its error from the table. A request a route answers from an
+//! index gets its [`Scope`] here (the dataset's index as it is now, kept for the whole request),
+//! and its answer the `Folio-Index` header naming that index.
 //!
 //! A tower service with its own future (no boxing), like [`Count`](crate::count::Count).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use folio_engine::library::Library;
 
 use crate::counters::Stats;
 use crate::error::{ApiError, Code};
 use crate::routes::table::route;
+use crate::scope::{INDEX_HEADER, Picked, Scope};
 use crate::state::{AppState, Limits};
 
 /// The layer adding [`Admit`].
@@ -23,18 +28,18 @@ use crate::state::{AppState, Limits};
 pub struct AdmitLayer {
     limits: Arc<Limits>,
     stats: Arc<Stats>,
-    verification: Arc<OnceLock<Result<(), String>>>,
+    library: Arc<Library>,
     inflight: Arc<AtomicUsize>,
 }
 
 impl AdmitLayer {
     /// Admits requests within the state's limits, counting the shed ones in its stats, and
-    /// refuses routes that answer from the index once the index failed verification.
+    /// refuses routes that answer from an index once that index failed verification.
     pub fn new(state: &AppState) -> AdmitLayer {
         AdmitLayer {
             limits: state.limits.clone(),
             stats: state.stats.clone(),
-            verification: state.verification.clone(),
+            library: state.library.clone(),
             inflight: Arc::default(),
         }
     }
@@ -55,7 +60,9 @@ pub struct Admit<S> {
 }
 
 impl<S> Admit<S> {
-    fn check(&self, request: &Request) -> Result<InFlight, ApiError> {
+    /// Admits `request` (giving it its [`Scope`] if its route answers from an index), or says
+    /// why not; the id of the index it answers from.
+    fn check(&self, request: &mut Request) -> Result<(InFlight, Option<HeaderValue>), ApiError> {
         let limits = &self.layer.limits;
         let uri = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
         if uri > limits.max_uri_bytes {
@@ -67,20 +74,35 @@ impl<S> Admit<S> {
             let what = format!("the headers have {headers} bytes; at most {} are accepted", limits.max_header_bytes);
             return Err(ApiError::new(Code::HeadersTooLarge, what));
         }
-        if let Some(Err(problem)) = self.layer.verification.get() {
-            // The layer runs once the router matched a route: the table says if it reads the index.
-            let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-            if matched.and_then(route).is_some_and(|r| r.index) {
-                return Err(ApiError::new(Code::IndexError, format!("the index failed verification: {problem}")));
+        // The layer runs once the router matched a route: the table says if it reads an index.
+        let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+        let reads_index = matched.and_then(route).map(|r| r.index);
+        let picked = request.extensions().get::<Picked>();
+        let id = match (reads_index, picked) {
+            (Some(true), picked) => {
+                let scope = Scope::of(picked, &self.layer.library);
+                if let Some(problem) = scope.loaded.failed() {
+                    let what = format!("the index of {} failed verification: {problem}", scope.dataset.name());
+                    return Err(ApiError::new(Code::IndexError, what));
+                }
+                let id = HeaderValue::from_str(scope.etag()).ok();
+                request.extensions_mut().insert(scope);
+                id
             }
-        }
+            (Some(false), Some(p)) => {
+                let path = matched.unwrap_or_default();
+                let what = format!("{path} is not a route of a dataset: ask {path} without the {} prefix", p.base);
+                return Err(ApiError::new(Code::RouteNotFound, what));
+            }
+            _ => None,
+        };
         let inflight = self.layer.inflight.fetch_add(1, Ordering::AcqRel);
         let guard = InFlight(self.layer.inflight.clone());
         if inflight >= limits.max_inflight {
             self.layer.stats.shed_request();
             return Err(ApiError::new(Code::Overloaded, "too many requests in flight; retry in a second"));
         }
-        Ok(guard)
+        Ok((guard, id))
     }
 }
 
@@ -105,10 +127,12 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        match self.check(&request) {
-            Ok(guard) => AdmitFuture { inner: Some(self.inner.call(request)), answer: None, guard: Some(guard) },
-            Err(e) => AdmitFuture { inner: None, answer: Some(e.into_response()), guard: None },
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        match self.check(&mut request) {
+            Ok((guard, id)) => {
+                AdmitFuture { inner: Some(self.inner.call(request)), answer: None, guard: Some(guard), id }
+            }
+            Err(e) => AdmitFuture { inner: None, answer: Some(e.into_response()), guard: None, id: None },
         }
     }
 }
@@ -120,6 +144,7 @@ pin_project_lite::pin_project! {
         inner: Option<F>,
         answer: Option<Response>,
         guard: Option<InFlight>,
+        id: Option<HeaderValue>,
     }
 }
 
@@ -133,13 +158,19 @@ where
         let this = self.project();
         match this.inner.as_pin_mut() {
             Some(inner) => {
-                let done = inner.poll(cx);
+                let mut done = inner.poll(cx);
                 if done.is_ready() {
                     this.guard.take();
+                    if let (Poll::Ready(Ok(answer)), Some(id)) = (&mut done, this.id.take()) {
+                        answer.headers_mut().insert(INDEX_HEADER, id);
+                    }
                 }
                 done
             }
-            None => Poll::Ready(Ok(this.answer.take().expect("polled after completion"))),
+            None => Poll::Ready(Ok(this
+                .answer
+                .take()
+                .unwrap_or_else(|| ApiError::new(Code::Internal, "an answer polled twice").into_response()))),
         }
     }
 }

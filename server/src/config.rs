@@ -17,14 +17,24 @@ use crate::state::Limits;
 
 /// Serves a Wikipedia dump and its Folio index over HTTP, on every core.
 ///
-/// With no arguments it serves the embedded sample (English Wikipedia, 206 pages), indexing it
-/// into data/enwiki-sample on first start.
+/// With no arguments it serves the embedded sample (English Wikipedia, 206 pages) twice: as a
+/// plain dump (enwiki_sample, indexed into data/enwiki-sample on first start) and as a
+/// compressed multistream dump served in place (enwiki_multistream).
 #[derive(Debug, Parser)]
 #[command(name = "folio-server", version, about)]
 pub struct Args {
-    /// An index directory to serve (built by `folio-ingest build`).
-    #[arg(long, env = "FOLIO_DATA", value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    /// An index directory to serve (built by `folio-ingest build`), named NAME (a-z, 0-9, _;
+    /// default: the directory's name). Repeat it to serve several datasets, each under
+    /// /d/NAME/; the first (or --default) is also served at the root paths.
+    #[arg(long, env = "FOLIO_DATA", value_name = "[NAME=]DIR", value_delimiter = ',')]
+    pub data: Vec<String>,
+    /// The dataset served at the root paths (default: the first --data).
+    #[arg(long, env = "FOLIO_DEFAULT", value_name = "NAME")]
+    pub default: Option<String>,
+    /// Seconds between checks for a new index published over a served directory (one stat per
+    /// dataset); 0 checks only on SIGHUP.
+    #[arg(long, env = "FOLIO_RELOAD_POLL", default_value_t = 2.0, value_name = "SECONDS")]
+    pub reload_poll: f64,
     /// A dump (.xml or .xml.bz2) to serve; indexed into --data (default data/NAME) if needed.
     #[arg(long, env = "FOLIO_DUMP", value_name = "FILE")]
     pub dump: Option<PathBuf>,
@@ -92,8 +102,10 @@ pub struct Args {
 /// Everything the server needs to start, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Which index (and dump) to serve.
+    /// Which datasets to serve.
     pub dataset: DatasetConfig,
+    /// How often to look for a new index of a dataset (`None`: only on SIGHUP).
+    pub reload_poll: Option<Duration>,
     /// Where to listen.
     pub listen: SocketAddr,
     /// Worker threads of the async runtime.
@@ -152,11 +164,13 @@ impl Args {
         };
         Ok(Config {
             dataset: DatasetConfig {
-                data: self.data,
+                data: self.data.iter().map(|d| crate::dataset::parse_data(d)).collect(),
                 dump: self.dump,
+                default: self.default,
                 progress: !self.quiet,
                 stream_cache: self.stream_cache << 20,
             },
+            reload_poll: if self.reload_poll == 0.0 { None } else { Some(seconds(self.reload_poll, "--reload-poll")?) },
             listen: self.listen,
             workers,
             tables: self.tables,

@@ -36,6 +36,8 @@ error_codes! {
     PageNotFound => NOT_FOUND, "page_not_found";
     /// No route has this path.
     RouteNotFound => NOT_FOUND, "route_not_found";
+    /// No dataset has the name in `/d/{name}/`: `/datasets` lists them.
+    DatasetNotFound => NOT_FOUND, "dataset_not_found";
     /// The route exists but not for this method.
     MethodNotAllowed => METHOD_NOT_ALLOWED, "method_not_allowed";
     /// A prefix of fewer than 3 characters.

@@ -1,9 +1,10 @@
 //! `folio-server`: the multicore HTTP API over a Folio index and its memory-mapped dump.
 //!
-//! [`app`] builds the [`axum::Router`] over an [`AppState`] (one shared `Arc<Index>` and the SQL
-//! [`Catalog`](folio_engine::sql::Catalog)); the binary
-//! (`main.rs`) picks the dataset, binds, and serves it on a multi-threaded tokio runtime with
-//! graceful shutdown. Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
+//! [`app`] builds the [`axum::Router`] over an [`AppState`] (the datasets, a
+//! [`Library`](folio_engine::library::Library) of indexes that can be reloaded while served, and
+//! the SQL [`Catalog`](folio_engine::sql::Catalog)); the binary (`main.rs`) picks the datasets,
+//! binds, and serves them on a multi-threaded tokio runtime with graceful shutdown, reloading a
+//! dataset when a new index is published over its directory ([`reload`]). Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
 //! and page bytes go out as zero-copy slices of the map. Errors come from one table
 //! ([`error::Code`]) and are always JSON.
 //!
@@ -11,17 +12,20 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
+//! use folio_engine::OpenOptions;
+//! use folio_engine::library::{Dataset, Library};
 //! use folio_engine::sql::{Catalog, SqlLimits, WorkerCommand};
-//! use folio_server::{AppState, Limits, app, dataset::TABLES_SEED};
+//! use folio_server::{AppState, Limits, app, dataset::{TABLES_SEED, page_tables}};
 //!
 //! # async fn run() -> anyhow::Result<()> {
-//! let index = Arc::new(folio_engine::Index::open("data/enwiki-sample")?);
+//! let enwiki = Dataset::open("enwiki", "data/enwiki".as_ref(), OpenOptions::default())?;
+//! let library = Arc::new(Library::new(vec![enwiki])?);
 //! // Ad-hoc SQL runs in worker processes: this binary's hidden `__sql-worker` command.
 //! let worker = WorkerCommand { program: "/proc/self/exe".into(), args: vec!["__sql-worker".into()] };
 //! let limits = SqlLimits::default();
-//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, Some(index.clone()), limits, Some(worker)).await?;
+//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, page_tables(&library), limits, Some(worker)).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app(AppState::new(index, catalog, Limits::default()))).await?;
+//! axum::serve(listener, app(AppState::new(library, catalog, Limits::default()))).await?;
 //! # Ok(()) }
 //! ```
 
@@ -34,7 +38,9 @@ pub mod counters;
 pub mod dataset;
 pub mod error;
 pub mod logging;
+pub mod reload;
 pub mod routes;
+pub mod scope;
 pub mod serve;
 pub mod state;
 
@@ -46,11 +52,13 @@ pub use state::{AppState, Limits};
 /// The value of the `Server` header.
 pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
-/// The router of every route of the table ([`routes::table::ROUTES`]), over `state`.
+/// The router of every route of the table ([`routes::table::ROUTES`]), over `state`, at the
+/// root paths (the default dataset) and under `/d/{name}/` for each dataset ([`scope`]).
 pub fn app(state: AppState) -> Router {
-    let router =
+    let library = state.library.clone();
+    let routes =
         routes::table::ROUTES.iter().fold(Router::new(), |router, r| router.route(r.path, (r.handler)(&state.limits)));
-    router
+    let router: Router = routes
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -60,5 +68,6 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(admit::AdmitLayer::new(&state))
         .layer(count::CountLayer::new(state.stats.clone()))
-        .with_state(state)
+        .with_state(state);
+    Router::new().fallback_service(scope::Pick::new(&library, router))
 }

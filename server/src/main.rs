@@ -34,8 +34,8 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> Result<()> {
-    let Config { dataset, listen, workers, tables, sql, api, serve: serve_config, log: _ } = config;
-    let index = prepare(&dataset)?;
+    let Config { dataset, reload_poll, listen, workers, tables, sql, api, serve: serve_config, log: _ } = config;
+    let library = prepare(&dataset)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name("folio-worker")
@@ -43,16 +43,21 @@ fn run(config: Config) -> Result<()> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async {
-        let state = open_state(index, tables, sql, api, self_exe()?).await?;
-        serve(state, listen, workers, serve_config).await
+        let state = open_state(library, tables, sql, api, self_exe()?).await?;
+        let watcher = tokio::spawn(folio_server::reload::watch(state.clone(), reload_poll));
+        let served = serve(state, listen, workers, serve_config).await;
+        watcher.abort();
+        served
     })
 }
 
 async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: ServeConfig) -> Result<()> {
     let catalog = state.catalog.clone();
     let stats = state.stats.clone();
-    let pages = state.index.len();
-    let dump = state.index.dump_path().display().to_string();
+    let first = state.library.first().current();
+    let (pages, dump) = (first.index().len(), first.index().dump_path().display().to_string());
+    let others = state.library.len() - 1;
+    let more = if others > 0 { format!(" and {others} more dataset(s) under /d/NAME/") } else { String::new() };
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     let open_files = raise_open_file_limit();
@@ -63,7 +68,7 @@ async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: Serv
         );
     }
     // The URL on stdout: what a person opens, and what scripts wait for.
-    println!("folio-server: serving {pages} pages of {dump} on {workers} workers at http://{addr}/");
+    println!("folio-server: serving {pages} pages of {dump}{more} on {workers} workers at http://{addr}/");
     tracing::info!(%addr, pages, workers, "serving");
     let grace = config.grace;
     if !folio_server::serve::serve(listener, app(state), config, stats, shutdown_signal()).await {

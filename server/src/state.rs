@@ -1,9 +1,11 @@
-//! [`AppState`]: what every handler shares: the index, the SQL catalog, the world cache, limits,
-//! and the bounded pool for CPU-heavy listings (ad-hoc SQL has its own, in the catalog).
+//! [`AppState`]: what every handler shares: the datasets ([`Library`]), the SQL catalog, the
+//! world cache, limits, and the bounded pool for CPU-heavy listings (ad-hoc SQL has its own, in
+//! the catalog). Which dataset and index a request answers from is its [`Scope`](crate::scope::Scope).
 
 use std::sync::Arc;
 
 use folio_engine::Index;
+use folio_engine::library::Library;
 use folio_engine::sql::Catalog;
 use tokio::sync::Semaphore;
 
@@ -58,57 +60,37 @@ impl Default for Limits {
 /// The state shared by all handlers (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
-    /// The open index.
-    pub index: Arc<Index>,
+    /// The datasets served, the default first.
+    pub library: Arc<Library>,
     /// Limits of the API.
     pub limits: Arc<Limits>,
-    /// Part of every ETag: changes when the index is rebuilt from another dump.
-    pub etag_base: Arc<str>,
     /// Request counters and latencies.
     pub stats: Arc<crate::counters::Stats>,
     /// The SQL tables (world, fortune, pages).
     pub catalog: Arc<Catalog>,
     /// `/cached-queries`' cache of world rows (id → randomNumber).
     pub cache: Arc<crate::cache::WorldCache>,
-    /// The outcome of the full check of the index ([`AppState::verify_in_background`]); unset
-    /// while it runs. Once it failed, routes that answer from the index are refused.
-    pub verification: Arc<std::sync::OnceLock<Result<(), String>>>,
     heavy: Arc<Semaphore>,
     running: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// State over `index` and `catalog` with `limits`.
-    pub fn new(index: Arc<Index>, catalog: Catalog, limits: Limits) -> AppState {
-        let etag_base = format!("{:016x}", index.manifest().dump.fingerprint).into();
+    /// State over the datasets of `library` and `catalog` with `limits`.
+    pub fn new(library: Arc<Library>, catalog: Catalog, limits: Limits) -> AppState {
         let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
         let running = Arc::new(Semaphore::new(limits.heavy_running.max(1)));
         let stats = Arc::default();
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
-        let verification = Arc::default();
-        AppState { index, limits: Arc::new(limits), etag_base, stats, catalog, cache, verification, heavy, running }
+        AppState { library, limits: Arc::new(limits), stats, catalog, cache, heavy, running }
     }
 
-    /// Checks every checksum and structure of the index on a background thread (open checks
-    /// only sizes, to start at once); a failure is logged and recorded in
-    /// [`AppState::verification`].
-    pub fn verify_in_background(&self) {
-        let (index, verification) = (self.index.clone(), self.verification.clone());
-        let _ = std::thread::Builder::new().name("folio-verify".into()).spawn(move || {
-            let outcome = index.verify_without_decoding().map(|_| ()).map_err(|e| e.to_string());
-            if let Err(e) = &outcome {
-                tracing::error!("the index failed verification, answers from it are refused: {e}");
-            }
-            let _ = verification.set(outcome);
-        });
-    }
-
-    /// Runs CPU-heavy `work` on a blocking thread, never on an async worker, at most
+    /// Runs CPU-heavy `work` over `index` on a blocking thread, never on an async worker, at most
     /// [`Limits::heavy_running`] at a time. When the bounded queue is full, answers 503 at once
     /// (with `Retry-After`) instead of queueing without bound.
     pub async fn heavy<T: Send + 'static>(
         &self,
+        index: &Arc<Index>,
         work: impl FnOnce(&Index) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
         let permit = self
@@ -122,7 +104,7 @@ impl AppState {
             .acquire_owned()
             .await
             .map_err(|_| ApiError::new(Code::Overloaded, "the server is shutting down; retry in a second"))?;
-        let index = self.index.clone();
+        let index = index.clone();
         tokio::task::spawn_blocking(move || {
             let _permits = (permit, running);
             work(&index)

@@ -43,7 +43,8 @@ fn every_page_route_answers_the_bytes_of_the_plain_index() {
 #[test]
 fn xml_ranges_address_the_xml_across_streams_within_their_own_limit() {
     let (plain, packed, _tmp) = both(&["--max-range-bytes-compressed", "4000000"]);
-    let table = packed.index().multistream().unwrap().table();
+    let packed_index = packed.index();
+    let table = packed_index.multistream().unwrap().table();
     let edge = table.decoded(2).start;
     let len = plain.index().dump_len();
     for range in ["0-99".to_string(), format!("{}-{}", edge - 50, edge + 50), format!("{}-{}", len - 10, len - 1)] {

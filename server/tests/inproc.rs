@@ -75,17 +75,22 @@ impl App {
 
     /// The index in `dir`, with `folio-server` flags (`--sql-max-rows 10`, ...).
     pub fn over(dir: &Path, flags: &[&str]) -> App {
+        App::with(&[&["--data", dir.to_str().unwrap()], flags].concat())
+    }
+
+    /// The datasets and settings of `folio-server` flags (`--data a=DIR --data b=DIR2`).
+    pub fn with(flags: &[&str]) -> App {
         let tables = tempfile::tempdir().unwrap();
-        let args =
-            ["folio-server", "--quiet", "--data", dir.to_str().unwrap()].into_iter().chain(flags.iter().copied());
+        let args = ["folio-server", "--quiet"].into_iter().chain(flags.iter().copied());
         let config = Args::try_parse_from(args).unwrap().config().unwrap();
-        let index = prepare(&config.dataset).unwrap();
+        let library = prepare(&config.dataset).unwrap();
         let worker = PathBuf::from(env!("CARGO_BIN_EXE_folio-server"));
         let state = runtime()
-            .block_on(open_state(index, Some(tables.path().to_path_buf()), config.sql, config.api, worker))
+            .block_on(open_state(library, Some(tables.path().to_path_buf()), config.sql, config.api, worker))
             .unwrap();
         App { router: app(state.clone()), state, _tables: tables, _index: None }
     }
+
 
     /// `dump` (for example [`crate::util::hard_dump`]), indexed into a directory of its own.
     pub fn of_dump(dump: &Path) -> App {
@@ -96,9 +101,9 @@ impl App {
         App { _index: Some(dir), ..app }
     }
 
-    /// The served index.
-    pub fn index(&self) -> &folio_engine::Index {
-        &self.state.index
+    /// The default dataset's index, as served now.
+    pub fn index(&self) -> std::sync::Arc<folio_engine::Index> {
+        self.state.library.first().current().index().clone()
     }
 
     pub fn get(&self, path: &str) -> Answer {
@@ -140,6 +145,6 @@ impl App {
 
     /// The dump the state serves, read from disk.
     pub fn dump_bytes(&self) -> Vec<u8> {
-        std::fs::read(self.state.index.dump_path()).unwrap()
+        std::fs::read(self.index().dump_path()).unwrap()
     }
 }

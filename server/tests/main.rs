@@ -2,6 +2,7 @@
 //! `folio-server` binary on a free port where a process is needed (`util::Server`).
 
 mod compressed;
+mod datasets;
 mod faults;
 mod inproc;
 mod lifecycle;

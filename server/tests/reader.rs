@@ -50,7 +50,8 @@ fn every_page_of_the_sample_renders() {
     let s = App::sample();
     let mut articles = 0;
     for row in 0..s.index().len() {
-        let page = s.index().page(row).unwrap();
+        let index = s.index();
+        let page = index.page(row).unwrap();
         let path = format!("/html/{}", folio_engine::title_to_url(page.title));
         let a = s.get(&path);
         assert_eq!(a.status, 200, "{path}: {}", a.text());

@@ -20,7 +20,7 @@ fn suggest_answers_ranked_tiers_with_excerpts() {
     assert!(items[0]["excerpt"].as_str().unwrap().starts_with("Anarchism is a political philosophy"));
     assert!(items[0]["rank"].as_f64().unwrap() > 0.0);
     // The same items as the engine finds, in the same order.
-    let index = s.state.index.clone();
+    let index = s.index();
     let want: Vec<String> = index
         .suggest_items(
             &SuggestQuery { query: "anar", limit: 3, ns: Some(0), disambiguation: Default::default() },

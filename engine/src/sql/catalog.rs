@@ -18,7 +18,6 @@ use super::worker::{Pool, PoolStats, WorkerCommand};
 use super::world::{Recovery, World};
 use super::world_exec::{Key, WorldExec, bind};
 use super::{Encoded, Format, SqlLimits, guard, param_to_json};
-use crate::Index;
 use crate::error::{Error, Limit, Result};
 
 /// One `world` row.
@@ -61,7 +60,7 @@ struct Prepared {
     plan: Arc<dyn ExecutionPlan>,
 }
 
-/// The SQL catalog: `world` (durable, updatable), `fortune` and, when an index is given, `pages`.
+/// The SQL catalog: `world` (durable, updatable), `fortune` and the datasets' page tables.
 ///
 /// The TechEmpower statements (a `world` row by id, every `fortune`) are planned once at open and
 /// run in this process: their cost and size are fixed (one row, twelve rows). Every other
@@ -87,14 +86,15 @@ impl std::fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// Opens the tables in `dir` (created from `seed` on first start, the log replayed), and
-    /// registers `pages` over `index` if there is one. Only one process may hold `dir`.
+    /// Opens the tables in `dir` (created from `seed` on first start, the log replayed); ad-hoc
+    /// queries also see the page tables of `pages` (each dataset's name and `pages.arrow`, the
+    /// default first; see the [module](super)). Only one process may hold `dir`.
     /// Ad-hoc queries run in workers started with `worker`; without one they are refused.
     /// Call inside a Tokio runtime (the workers start in the background).
     pub async fn open(
         dir: &Path,
         seed: Seed<'_>,
-        index: Option<Arc<Index>>,
+        pages: Vec<(String, PathBuf)>,
         limits: SqlLimits,
         worker: Option<WorkerCommand>,
     ) -> Result<Catalog> {
@@ -108,9 +108,8 @@ impl Catalog {
         }
         let (batch, _) = tables::read_table(&fortune_file, "fortune", &fortune_schema())?;
         let fortunes = fortune_rows(&batch)?;
-        let pages = index.as_ref().map(|i| i.page_table().clone());
-        let pages_file = pages.as_ref().map(|p| p.path().to_owned());
-        let ctx = context(world.rows().clone(), &fortunes, pages, &limits)?;
+        // Page tables are read by workers only: this process plans the fixed statements.
+        let ctx = context(world.rows().clone(), &fortunes, &[], &limits)?;
         let task = ctx.task_ctx();
         let world_by_id = prepare(&ctx, "SELECT id, randomNumber FROM world WHERE id = $1").await?;
         if !uses_index(&world_by_id.plan) {
@@ -119,7 +118,7 @@ impl Catalog {
         let all_fortunes = prepare(&ctx, "SELECT id, message FROM fortune").await?;
         let pool = worker.map(|command| {
             let rows = fortunes.iter().map(|f| (f.id, f.message.clone())).collect();
-            Pool::new(command, pages_file, rows, world.rows().clone(), limits.clone())
+            Pool::new(command, pages, rows, world.rows().clone(), limits.clone())
         });
         Ok(Catalog {
             task,
@@ -204,6 +203,16 @@ impl Catalog {
         })?;
         self.queries.fetch_add(1, Ordering::Relaxed);
         pool.query(sql, params, format).await
+    }
+
+    /// Makes ad-hoc queries read the page tables as they are on disk now (after a dataset was
+    /// reloaded): workers map the files when they start, so the idle ones are replaced and a
+    /// busy one is replaced when its query ends. A query already running finishes on the old
+    /// tables.
+    pub fn renew_pages(&self) {
+        if let Some(pool) = &self.pool {
+            pool.renew();
+        }
     }
 
     /// The workers of ad-hoc queries, if there are any.

@@ -7,7 +7,10 @@
 //!   `world.arrow`. A point query `id = $1` is answered from the row index by a prepared,
 //!   pre-planned statement (see [`Catalog::world_row`]).
 //! - `fortune (id int, message text)`: the TechEmpower fortunes, read-only.
-//! - `pages`: the index's `pages.arrow`, read zero-copy from its memory map.
+//! - the page tables of the served datasets, each its index's `pages.arrow` read zero-copy
+//!   from its memory map: `{dataset}.pages` for each, `pages` for the first (the default),
+//!   and the view `all_pages`, every table's rows with a `dataset` column naming where each
+//!   row comes from. [`Catalog::renew_pages`] makes them follow a reloaded index.
 //!
 //! Ad-hoc queries ([`Catalog::query`]) run in [`worker`] processes, each a [`Replica`] of the
 //! tables: they pass the read-only [`guard`] first and run within [`SqlLimits`] (time, memory,
@@ -24,7 +27,7 @@
 //! let seed = Seed { world: "1\t42\n", fortune: "1\tHello\n" };
 //! // Ad-hoc queries run in worker processes: a program that calls `sql::worker::serve()`.
 //! let worker = WorkerCommand { program: "folio-server".into(), args: vec!["__sql-worker".into()] };
-//! let catalog = Catalog::open("data/tables".as_ref(), seed, None, SqlLimits::default(), Some(worker)).await?;
+//! let catalog = Catalog::open("data/tables".as_ref(), seed, Vec::new(), SqlLimits::default(), Some(worker)).await?;
 //! let row = catalog.world_row(1).await?;
 //! let answer = catalog.query("SELECT count(*) AS n FROM fortune", &[], Format::Json).await?;
 //! println!("{row:?} {}", String::from_utf8_lossy(&answer.bytes));

@@ -43,13 +43,15 @@ impl fmt::Debug for PagesTable {
 impl PagesTable {
     /// The table over a mapped page table, split into `partitions` for parallel scans.
     pub fn new(pages: PageTable, partitions: usize) -> PagesTable {
-        let schema = pages.schema();
+        // The file's metadata (its format version) is not the table's: tables of two formats
+        // are then one type of table, and `all_pages` can unite them.
+        let schema = Arc::new(pages.schema().as_ref().clone().with_metadata(Default::default()));
         PagesTable { pages, schema, partitions: partitions.max(1), table: OnceLock::new() }
     }
 
     fn table(&self) -> DfResult<Arc<MemTable>> {
         let table = self.table.get_or_init(|| {
-            let batches = decode(&self.pages).map_err(|e| e.to_string())?;
+            let batches = decode(&self.pages, &self.schema)?;
             let mut parts = vec![Vec::new(); self.partitions.clamp(1, batches.len().max(1))];
             let n = parts.len();
             for (i, batch) in batches.into_iter().enumerate() {
@@ -62,8 +64,9 @@ impl PagesTable {
 }
 
 /// Every record batch of `pages.arrow` (read by the engine's one reader of the file,
-/// [`PageTable::record_batches`](crate::PageTable::record_batches)), cut into chunks.
-fn decode(table: &PageTable) -> Result<Vec<RecordBatch>, String> {
+/// [`PageTable::record_batches`](crate::PageTable::record_batches)), cut into chunks, as rows
+/// of `schema`.
+fn decode(table: &PageTable, schema: &SchemaRef) -> Result<Vec<RecordBatch>, String> {
     let map = table.map().clone();
     let mut batches = Vec::new();
     for batch in table.record_batches().map_err(|e| e.to_string())? {
@@ -71,7 +74,7 @@ fn decode(table: &PageTable) -> Result<Vec<RecordBatch>, String> {
             let part = batch.slice(start, CHUNK_ROWS.min(batch.num_rows() - start));
             let columns = part.columns().iter().map(|c| compact(c, &map)).collect::<Result<Vec<_>, _>>();
             let columns = columns.map_err(|e| format!("{}: {e}", table.path().display()))?;
-            batches.push(RecordBatch::try_new(part.schema(), columns).map_err(|e| e.to_string())?);
+            batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())?);
         }
     }
     Ok(batches)

@@ -57,9 +57,14 @@ impl std::fmt::Debug for Replica {
 }
 
 impl Replica {
-    /// A replica with `world`'s values (index 0 is id 1), the `fortunes`, and `pages` over a
-    /// mapped page table if given.
-    pub fn new(world: Vec<i32>, fortunes: &[Fortune], pages: Option<PageTable>, limits: &SqlLimits) -> Result<Replica> {
+    /// A replica with `world`'s values (index 0 is id 1), the `fortunes`, and the page table of
+    /// each named dataset in `pages` (the first one also as `pages`; see the [module](super)).
+    pub fn new(
+        world: Vec<i32>,
+        fortunes: &[Fortune],
+        pages: &[(String, PageTable)],
+        limits: &SqlLimits,
+    ) -> Result<Replica> {
         let world = Arc::new(WorldRows::new(world));
         let ctx = context(world.clone(), fortunes, pages, limits)?;
         Ok(Replica { ctx, world })

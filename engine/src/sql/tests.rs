@@ -17,12 +17,17 @@ fn seed_value(id: usize) -> i32 {
     WORLD.lines().nth(id - 1).unwrap().split('\t').nth(1).unwrap().parse().unwrap()
 }
 
+fn fixture(name: &str) -> Arc<Index> {
+    Arc::new(Index::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap())
+}
+
 fn fixture_index() -> Arc<Index> {
-    Arc::new(Index::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")).unwrap())
+    fixture("v1")
 }
 
 async fn open(dir: &Path, limits: SqlLimits) -> Catalog {
-    Catalog::open(dir, SEED, Some(fixture_index()), limits, None).await.unwrap()
+    let pages = vec![("one".to_string(), fixture_index().page_table().path().to_owned())];
+    Catalog::open(dir, SEED, pages, limits, None).await.unwrap()
 }
 
 /// A replica of the seeded tables, as a worker builds it.
@@ -30,7 +35,8 @@ fn replica(limits: &SqlLimits) -> Replica {
     let world = super::tables::parse_world_seed(WORLD).unwrap();
     let (ids, messages) = super::tables::parse_fortune_seed(FORTUNE).unwrap();
     let fortunes: Vec<Fortune> = ids.into_iter().zip(messages).map(|(id, message)| Fortune { id, message }).collect();
-    Replica::new(world, &fortunes, Some(fixture_index().page_table().clone()), limits).unwrap()
+    let pages = [("one".to_string(), fixture_index().page_table().clone())];
+    Replica::new(world, &fortunes, &pages, limits).unwrap()
 }
 
 /// Runs `sql` on `replica` within `limits`, answered as JSON.
@@ -101,7 +107,7 @@ async fn bad_updates_and_a_second_server_are_refused() {
     let catalog = open(dir.path(), SqlLimits::default()).await;
     let err = catalog.update_world(&[WorldRow { id: 10_001, random_number: 1 }]).await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default(), None).await.unwrap_err();
+    let err = Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None).await.unwrap_err();
     assert_eq!(err.code(), "write_unavailable", "{err}");
     assert!(err.to_string().contains("another Folio server"), "{err}");
 }
@@ -115,7 +121,7 @@ async fn damaged_table_files_are_refused_by_name() {
     let at = bytes.len() / 2;
     bytes[at] ^= 0x55;
     std::fs::write(&file, &bytes).unwrap();
-    let err = Catalog::open(dir.path(), SEED, None, SqlLimits::default(), None).await.unwrap_err();
+    let err = Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None).await.unwrap_err();
     assert!(err.to_string().contains("world.arrow"), "{err}");
 }
 
@@ -147,6 +153,8 @@ async fn ad_hoc_queries_answer_with_rows() {
         assert_eq!(value, &expected, "row {row}");
     }
     let tables = json(&q("SHOW TABLES").await.unwrap()).to_string();
+    assert!(tables.contains(r#""table_name":"pages","table_schema":"one""#), "{tables}");
+    assert!(tables.contains(r#""table_name":"all_pages","table_schema":"public""#), "{tables}");
     assert!(["world", "fortune", "pages"].iter().all(|t| tables.contains(t)), "{tables}");
     assert_eq!(json(&q("SELECT * FROM world WHERE id = 0").await.unwrap()), serde_json::json!([]));
 
@@ -199,7 +207,8 @@ async fn pages_columns_count_their_own_bytes_not_the_whole_map() {
     // Before buffers were re-sliced, every column reported the whole mapped file as its size.
     let limits = SqlLimits { memory: 1 << 20, ..SqlLimits::default() };
     let world = std::sync::Arc::new(super::world::WorldRows::new(vec![1; 10]));
-    let ctx = super::session::context(world, &[], Some(fixture_index().page_table().clone()), &limits).unwrap();
+    let ctx =
+        super::session::context(world, &[], &[("one".into(), fixture_index().page_table().clone())], &limits).unwrap();
     let file = std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/pages.arrow")).unwrap();
     let batches = ctx.sql("SELECT title FROM pages").await.unwrap().collect().await.unwrap();
     let reported: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
@@ -220,4 +229,29 @@ async fn answers_encode_as_arrow_streams() {
     let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 12);
     assert_eq!(batches[0].schema().field(1).name(), "message");
+}
+
+#[tokio::test]
+async fn each_dataset_has_its_pages_and_all_pages_unites_them_with_a_dataset_column() {
+    let limits = SqlLimits::default();
+    let (one, two) = (fixture("v1"), fixture("v2"));
+    let pages = [("one".to_string(), one.page_table().clone()), ("two".to_string(), two.page_table().clone())];
+    let replica = Replica::new(vec![1; 10_000], &[], &pages, &limits).unwrap();
+    let q = |sql: &'static str| ask(&replica, &limits, sql, &[]);
+    let count = |n: usize| serde_json::json!([{"n": n}]);
+    assert_eq!(json(&q("SELECT count(*) AS n FROM pages").await.unwrap()), count(one.len()));
+    assert_eq!(json(&q("SELECT count(*) AS n FROM one.pages").await.unwrap()), count(one.len()));
+    assert_eq!(json(&q("SELECT count(*) AS n FROM two.pages").await.unwrap()), count(two.len()));
+    let by = json(&q("SELECT dataset, count(*) AS n FROM all_pages GROUP BY dataset ORDER BY dataset").await.unwrap());
+    assert_eq!(by, serde_json::json!([{"dataset": "one", "n": one.len()}, {"dataset": "two", "n": two.len()}]));
+    // The union keeps the columns both formats have; v1 has no rank columns, so neither does it.
+    let row = json(&q("SELECT * FROM all_pages WHERE dataset = 'two' AND page_id = 1").await.unwrap());
+    let page = two.page(two.row_of("AT&T").unwrap().unwrap() as usize).unwrap();
+    assert_eq!(row[0]["title"], "AT&T");
+    assert_eq!(row[0]["start"], page.start);
+    let columns: Vec<&String> = row[0].as_object().unwrap().keys().collect();
+    let v1: Vec<String> = one.page_table().schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(columns.len(), v1.len() + 1, "{columns:?} against dataset + {v1:?}");
+    let err = q("SELECT count(*) FROM three.pages").await.unwrap_err();
+    assert!(err.to_string().contains("three"), "{err}");
 }

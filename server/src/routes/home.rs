@@ -1,6 +1,6 @@
-//! The reader's home page, `GET /` (the dataset's facts and the search box; `/?q=` is the search
-//! results page of [`super::results`], so searching works without script too), and
-//! `GET /random` (a random article).
+//! The reader's home page, `GET /` (the dataset's facts, the other datasets to pick from, and
+//! the search box; `/?q=` is the search results page of [`super::results`], so searching works
+//! without script too), and `GET /random` (a random article).
 
 use std::hash::BuildHasher;
 
@@ -9,9 +9,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::encode_title;
+use super::layout::attr;
 use super::layout::{document, html, text};
-use super::stats::{Dataset, dataset};
+use super::stats::{Dataset, dataset, datasets};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// The query of `/`.
@@ -29,29 +31,31 @@ pub struct HomeParams {
 /// `GET /` and `GET /?q=`.
 pub async fn page(
     State(state): State<AppState>,
+    scope: Scope,
     params: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(p) = params.map_err(|e| ApiError::new(Code::BadRequest, format!("bad query: {}", e.body_text())))?;
     let q = p.q.trim().to_string();
     if q.is_empty() {
-        let d = dataset(&state);
+        let d = dataset(&state, &scope.dataset, &scope.loaded);
         let main = format!(
             "<h1>Folio</h1><p class=\"lede\">Read <strong>{}</strong> offline: type a title or words in the search box, or \
-             open a random article.</p>{}",
+             open a random article.</p>{}{}",
             text(&dump_name(&d)),
-            facts(&d)
+            facts(&d),
+            picker(&datasets(&state), &d.name),
         );
-        return Ok(html(StatusCode::OK, document("Folio", "", &main), None));
+        return Ok(html(StatusCode::OK, document(&scope.base, "Folio", "", &main), None));
     }
     let offset = p.offset.min(folio_engine::fulltext::MAX_OFFSET - super::results::HITS);
-    super::results::page(&state, q, offset, p.fulltext.is_some()).await
+    super::results::page(&state, &scope, q, offset, p.fulltext.is_some()).await
 }
 
 /// `GET /random`: a redirect (303, not cached) to a random article.
-pub async fn random(State(state): State<AppState>) -> ApiResult<Response> {
+pub async fn random(State(state): State<AppState>, scope: Scope) -> ApiResult<Response> {
     let seed = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
     let title = state
-        .heavy(move |index| match index.random_article(seed)? {
+        .heavy(scope.index(), move |index| match index.random_article(seed)? {
             Some(row) => Ok(index.page(row as usize)?.title.to_string()),
             None => Err(ApiError::new(
                 Code::PageNotFound,
@@ -59,7 +63,7 @@ pub async fn random(State(state): State<AppState>) -> ApiResult<Response> {
             )),
         })
         .await?;
-    let mut r = see_other(&format!("/read/{}", encode_title(&title)));
+    let mut r = see_other(&format!("{}/read/{}", scope.base, encode_title(&title)));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
@@ -70,6 +74,31 @@ pub(super) fn see_other(location: &str) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+/// The datasets of this server, to pick one (when there are several): each one's home page.
+fn picker(all: &[Dataset], current: &str) -> String {
+    if all.len() < 2 {
+        return String::new();
+    }
+    let items: String = all
+        .iter()
+        .map(|d| {
+            let here = if d.name == current { " aria-current=\"page\"" } else { "" };
+            let mode = if d.compressed.is_some() { "compressed dump" } else { "XML dump" };
+            format!(
+                "<li><a href=\"{}\"{here}>{}</a> <span class=\"note\">{} pages, {mode}{}</span></li>",
+                attr(&d.path),
+                text(&d.name),
+                thousands(d.pages),
+                if d.default { ", also at /" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        "<section aria-labelledby=\"folio-datasets-h\"><h2 id=\"folio-datasets-h\">Datasets on this server</h2>\
+<ul class=\"datasets\" id=\"folio-datasets\">{items}</ul></section>"
+    )
 }
 
 fn dump_name(d: &Dataset) -> String {

@@ -23,26 +23,28 @@ pub fn attr(s: &str) -> String {
     escape(s, Escape::Attribute).to_string()
 }
 
-/// A whole page: `title` (plain text) in the tab, `query` (plain text) in the search box, `main`
-/// (HTML) as the page's content.
-pub fn document(title: &str, query: &str, main: &str) -> String {
+/// A whole page of the dataset whose routes start with `base` (`""` at the root, `/d/{name}`):
+/// `title` (plain text) in the tab, `query` (plain text) in the search box, `main` (HTML) as
+/// the page's content. The script finds `base` in the body's `data-base`.
+pub fn document(base: &str, title: &str, query: &str, main: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{title}</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/assets/folio.css?v={VERSION:08x}\">\
-<script src=\"/assets/folio.js?v={VERSION:08x}\" defer></script></head><body>\
-<header class=\"bar\"><a class=\"home\" href=\"/\">Folio</a>\
-<form class=\"search\" role=\"search\" action=\"/\" method=\"get\">\
+<script src=\"/assets/folio.js?v={VERSION:08x}\" defer></script></head><body data-base=\"{base}\">\
+<header class=\"bar\"><a class=\"home\" href=\"{base}/\">Folio</a>\
+<form class=\"search\" role=\"search\" action=\"{base}/\" method=\"get\">\
 <label for=\"folio-q\" class=\"sr-only\">Search titles</label><div class=\"combo\">\
 <input id=\"folio-q\" name=\"q\" type=\"search\" value=\"{query}\" placeholder=\"Search titles\" autocomplete=\"off\" \
 spellcheck=\"false\" role=\"combobox\" aria-autocomplete=\"list\" aria-expanded=\"false\" aria-controls=\"folio-results\">\
 <div class=\"popup\"><ul id=\"folio-results\" role=\"listbox\" aria-label=\"Matching titles\"></ul>\
 <p id=\"folio-status\" class=\"status\" role=\"status\" aria-live=\"polite\"></p></div></div>\
 <button type=\"submit\">Search</button></form>\
-<a class=\"button\" id=\"folio-random\" href=\"/random\">Random article</a></header>\
+<a class=\"button\" id=\"folio-random\" href=\"{base}/random\">Random article</a></header>\
 <main id=\"folio-main\">{main}</main></body></html>",
         title = text(title),
         query = attr(query),
+        base = attr(base),
     )
 }
 

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 use folio_engine::params::{self, ParamError, TitlesParams, encode_cursor};
 
@@ -120,10 +121,14 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// `GET /offsets/{prefix}`: `[[title, start, end], ...]`, `end` inclusive.
-pub async fn offsets(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+pub async fn offsets(
+    State(state): State<AppState>,
+    scope: Scope,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
     let raw = path_param(path)?;
     let max = state.limits.max_listing;
-    state.heavy(move |index| Ok(json(write_listing(&listing(index, &raw, max)?, true)))).await
+    state.heavy(scope.index(), move |index| Ok(json(write_listing(&listing(index, &raw, max)?, true)))).await
 }
 
 /// `GET /offsets/` (an empty prefix): the same refusal as any short prefix.
@@ -132,15 +137,19 @@ pub async fn offsets_empty() -> ApiError {
 }
 
 /// `GET /title/{prefix}`: `[[title, [start]], ...]`, the shape PyParallel's route answered.
-pub async fn title(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+pub async fn title(
+    State(state): State<AppState>,
+    scope: Scope,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
     let raw = path_param(path)?;
     let max = state.limits.max_listing;
-    state.heavy(move |index| Ok(json(write_listing(&listing(index, &raw, max)?, false)))).await
+    state.heavy(scope.index(), move |index| Ok(json(write_listing(&listing(index, &raw, max)?, false)))).await
 }
 
 /// `GET /titles?prefix=&limit=&after=&case=&ns=`: one page of a sorted listing and the cursor of
 /// the next.
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+pub async fn list(State(state): State<AppState>, scope: Scope, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let p = params::titles(query.as_deref(), state.limits.max_page).map_err(|e| match e {
         ParamError::Bad(m) => ApiError::new(Code::BadRequest, m),
         ParamError::Cursor(m) => ApiError::new(Code::BadCursor, m),
@@ -148,7 +157,7 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> A
     let TitlesParams { prefix, limit, after, case, ns } = p;
     let prefix = normalize_prefix(&prefix);
     state
-        .heavy(move |index| {
+        .heavy(scope.index(), move |index| {
             let page = index.prefix(&PrefixQuery { prefix: &prefix, case, after, limit, ns })?;
             let items: Vec<serde_json::Value> = page
                 .pages

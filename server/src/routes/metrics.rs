@@ -62,13 +62,15 @@ impl Families {
 /// `GET /metrics`.
 pub async fn prometheus(State(state): State<AppState>) -> Result<Response, ApiError> {
     let mut f = Families::default();
-    let m = state.index.manifest();
+    let loaded = state.library.first().current();
+    let index = loaded.index();
+    let m = index.manifest();
     let (rss, anon, _) = memory();
     f.gauge("folio_uptime_seconds", "Seconds since the server started.", state.stats.uptime().as_secs_f64());
-    f.gauge("folio_pages", "Pages in the served index.", m.counts.pages as f64);
-    f.gauge("folio_redirects", "Redirect pages in the served index.", m.counts.redirects as f64);
-    f.gauge("folio_dump_bytes", "Bytes of the served dump.", state.index.dump_len() as f64);
-    f.gauge("folio_index_bytes", "Bytes of the index files.", index_bytes(&state) as f64);
+    f.gauge("folio_pages", "Pages in the default dataset's index.", m.counts.pages as f64);
+    f.gauge("folio_redirects", "Redirect pages in the default dataset's index.", m.counts.redirects as f64);
+    f.gauge("folio_dump_bytes", "Bytes of the default dataset's dump.", index.dump_len() as f64);
+    f.gauge("folio_index_bytes", "Bytes of the default dataset's index files.", index_bytes(index) as f64);
     f.gauge("folio_resident_bytes", "Resident memory of the process.", rss as f64);
     f.gauge("folio_resident_anon_bytes", "Anonymous resident memory (not the mapped files).", anon as f64);
     let sql = state.catalog.counters();

@@ -207,7 +207,8 @@ fn assemble() -> (Value, Vec<String>) {
             }},
             "/json": {"get": {"summary": "TechEmpower JSON.", "responses": {"200": json_ok("The message.", json!({"type": "object", "properties": {"message": {"type": "string"}}}))}}},
             "/plaintext": {"get": {"summary": "TechEmpower plaintext.", "responses": {"200": {"description": "Hello, World!", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-            "/stats": {"get": {"summary": "Uptime, dataset, requests and latency per route, requests per worker, memory.", "responses": {"200": json_ok("The counters.", json!({"type": "object"}))}}},
+            "/datasets": {"get": {"summary": "The datasets this server serves, the default first: each one's name, path (/d/{name}/: every route that answers from an index, for that dataset; the default's also at the root paths), index id (the Folio-Index header of its answers), reloads, and its manifest's facts. SQL sees each one's page table as {name}.pages, the default's as pages, and all of them in all_pages with a dataset column.", "responses": {"200": json_ok("The datasets.", json!({"type": "object", "required": ["datasets"], "properties": {"datasets": {"type": "array", "items": {"type": "object", "required": ["name", "path", "default", "index_id", "reloads", "pages"]}}}}))}}},
+            "/stats": {"get": {"summary": "Uptime, the datasets (dataset: the default), requests and latency per route, requests per worker, memory.", "responses": {"200": json_ok("The counters.", json!({"type": "object"}))}}},
             "/metrics": {"get": {"summary": "The counters of /stats in the Prometheus text format.", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": json_ok("OpenAPI 3.1.", json!({"type": "object"}))}}}
         },

@@ -14,37 +14,38 @@ use super::layout::{attr, document, html, text};
 use super::path_param;
 use super::wiki::{find, not_modified};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
-
-/// Where rendered links point: the reader's page of each title.
-const READ: &str = "/read/";
 
 /// The article `raw` means, its ETag (the index, the row and the renderer's version), or a 304.
 async fn article(
     state: &AppState,
+    scope: &Scope,
     raw: String,
     headers: &HeaderMap,
     kind: &str,
 ) -> ApiResult<Result<(Article, HeaderValue), Response>> {
     let (row, asked) = {
-        let first = find(&state.index, &raw)?;
+        let first = find(scope.index(), &raw)?;
         let asked = first.title.to_string();
-        (state.index.follow_redirects(first)?.row, asked)
+        (scope.index().follow_redirects(first)?.row, asked)
     };
     // The index, the row, the renderer and, for whole pages, the assets they link to.
     let assets = if kind == "r" { format!("-{VERSION:08x}") } else { String::new() };
-    let tag = HeaderValue::from_str(&format!("\"{}-{row}-{kind}{RENDERER_VERSION}{assets}\"", state.etag_base))
+    let tag = HeaderValue::from_str(&format!("\"{}-{row}-{kind}{RENDERER_VERSION}{assets}\"", scope.etag()))
         .map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))?;
     if not_modified(headers, &tag) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         r.headers_mut().insert(header::ETAG, tag);
         return Ok(Err(r));
     }
+    // Rendered links point to the reader's page of each title, in this dataset.
+    let read = format!("{}/read/", scope.base);
     let article = state
-        .heavy(move |index| {
+        .heavy(scope.index(), move |index| {
             let page = index.page(row as usize)?;
             let from = (page.title != asked).then_some(asked);
-            Ok(index.render_page(&page, from, READ)?)
+            Ok(index.render_page(&page, from, &read)?)
         })
         .await?;
     Ok(Ok((article, tag)))
@@ -53,11 +54,12 @@ async fn article(
 /// `GET /html/{title}`: the rendered article as an HTML fragment (redirects followed).
 pub async fn fragment(
     State(state): State<AppState>,
+    scope: Scope,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let raw = path_param(path)?;
-    let (article, tag) = match article(&state, raw, &headers, "h").await? {
+    let (article, tag) = match article(&state, &scope, raw, &headers, "h").await? {
         Ok(found) => found,
         Err(not_modified) => return Ok(not_modified),
     };
@@ -72,30 +74,33 @@ pub async fn fragment(
 /// so (404) and lists the titles that start with it.
 pub async fn page(
     State(state): State<AppState>,
+    scope: Scope,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let raw = path_param(path)?;
-    let (article, tag) = match article(&state, raw.clone(), &headers, "r").await {
+    let (article, tag) = match article(&state, &scope, raw.clone(), &headers, "r").await {
         Ok(Ok(found)) => found,
         Ok(Err(not_modified)) => return Ok(not_modified),
-        Err(e) if e.code == Code::PageNotFound => return Ok(missing(&raw)),
+        Err(e) if e.code == Code::PageNotFound => return Ok(missing(&scope.base, &raw)),
         Err(e) => return Err(e),
     };
-    let source = state.index.manifest().dump.source.display().to_string();
-    Ok(html(StatusCode::OK, shell(&article, &source, state.index.site()), Some(tag)))
+    let index = scope.index();
+    let source = index.manifest().dump.source.display().to_string();
+    Ok(html(StatusCode::OK, shell(&scope.base, &article, &source, index.site()), Some(tag)))
 }
 
 /// The page of a title that has none, as MediaWiki answers a red link.
-fn missing(raw: &str) -> Response {
+fn missing(base: &str, raw: &str) -> Response {
     let title = normalize_title(raw);
     let main = format!(
         "<h1>{t}</h1><p class=\"empty\" id=\"folio-missing\">This dataset has no page titled “{t}”. \
-         <a href=\"/?q={q}\">Search for titles that start with it</a>.</p>",
+         <a href=\"{b}/?q={q}\">Search for titles that start with it</a>.</p>",
         t = text(&title),
+        b = attr(base),
         q = attr(&url_query(&title)),
     );
-    html(StatusCode::NOT_FOUND, document(&format!("{title} — not found — Folio"), &title, &main), None)
+    html(StatusCode::NOT_FOUND, document(base, &format!("{title} — not found — Folio"), &title, &main), None)
 }
 
 /// `s` percent-encoded for a query string.
@@ -156,11 +161,12 @@ fn contents(a: &Article) -> String {
 }
 
 /// The page around an article, with the attribution its source wiki asks for.
-fn shell(a: &Article, source: &str, site: &Site) -> String {
+fn shell(base: &str, a: &Article, source: &str, site: &Site) -> String {
     let toc = contents(a);
     let from = a.redirected_from.as_deref().map_or(String::new(), |f| {
         format!(
-            "<p class=\"redirected\">(Redirected from <a href=\"/wiki/{}\">{}</a>)</p>",
+            "<p class=\"redirected\">(Redirected from <a href=\"{}/wiki/{}\">{}</a>)</p>",
+            attr(base),
             attr(&title_to_url(f)),
             text(f)
         )
@@ -180,12 +186,13 @@ fn shell(a: &Article, source: &str, site: &Site) -> String {
         "<h1 id=\"folio-title\">{title}</h1>{from}\
 <dl class=\"meta\"><dt>Page id</dt><dd>{id}</dd><dt>Namespace</dt><dd>{ns}</dd><dt>Size</dt><dd>{bytes} bytes of XML</dd>{redirect}</dl>\
 <details class=\"raw\" id=\"folio-raw\"><summary>Page XML, as in the dump</summary>\
-<pre id=\"folio-raw-xml\" tabindex=\"0\" data-src=\"/wiki/{url}\"></pre><p><a href=\"/wiki/{url}\">Open the XML</a></p></details>\
+<pre id=\"folio-raw-xml\" tabindex=\"0\" data-src=\"{b}/wiki/{url}\"></pre><p><a href=\"{b}/wiki/{url}\">Open the XML</a></p></details>\
 <article class=\"content\" id=\"folio-article\">{lead}{toc}{body}</article>\
 <footer class=\"licence\"><p>Text from {wiki} (dump <code>{source}</code>), available under the \
 <a href=\"https://creativecommons.org/licenses/by-sa/4.0/\">Creative Commons Attribution-ShareAlike License</a>. \
 {authors}</p></footer>",
         title = text(&a.title),
+        b = attr(base),
         id = a.page_id,
         ns = a.ns,
         bytes = a.bytes,
@@ -193,5 +200,5 @@ fn shell(a: &Article, source: &str, site: &Site) -> String {
         body = &a.rendered.html[split..],
         source = text(source.rsplit('/').next().unwrap_or(source)),
     );
-    document(&format!("{} — Folio", a.title), "", &main)
+    document(base, &format!("{} — Folio", a.title), "", &main)
 }

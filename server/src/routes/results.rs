@@ -14,6 +14,7 @@ use folio_engine::search::{SuggestItem, SuggestQuery};
 use super::encode_title;
 use super::layout::{attr, document, html, text};
 use crate::error::ApiResult;
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// Titles the page lists.
@@ -31,10 +32,11 @@ enum Found {
 
 /// The answer to `/?q=q&offset=&fulltext=`: a redirect (See Other) to the page `q` names,
 /// or the results page.
-pub async fn page(state: &AppState, q: String, offset: usize, fulltext: bool) -> ApiResult<Response> {
+pub async fn page(state: &AppState, scope: &Scope, q: String, offset: usize, fulltext: bool) -> ApiResult<Response> {
     let asked = q.clone();
+    let base = &*scope.base;
     let found = state
-        .heavy(move |index| {
+        .heavy(scope.index(), move |index| {
             if !fulltext && let Some(page) = index.find(&asked)? {
                 return Ok(Found::Page(page.title.to_string()));
             }
@@ -57,16 +59,16 @@ pub async fn page(state: &AppState, q: String, offset: usize, fulltext: bool) ->
         })
         .await?;
     let (titles, text_hits) = match found {
-        Found::Page(title) => return Ok(super::home::see_other(&format!("/read/{}", encode_title(&title)))),
+        Found::Page(title) => return Ok(super::home::see_other(&format!("{base}/read/{}", encode_title(&title)))),
         Found::Lists { titles, text } => (titles, text),
     };
     let mut main = format!("<h1>Search: {}</h1>", text(&q));
-    write_titles(&mut main, &q, &titles);
-    let status = write_text_hits(&mut main, &q, offset, &text_hits);
-    Ok(html(status, document(&format!("{q} — Folio search"), &q, &main), None))
+    write_titles(&mut main, base, &q, &titles);
+    let status = write_text_hits(&mut main, base, &q, offset, &text_hits);
+    Ok(html(status, document(base, &format!("{q} — Folio search"), &q, &main), None))
 }
 
-fn write_titles(main: &mut String, q: &str, titles: &[SuggestItem]) {
+fn write_titles(main: &mut String, base: &str, q: &str, titles: &[SuggestItem]) {
     main.push_str("<section aria-labelledby=\"folio-titles-h\"><h2 id=\"folio-titles-h\">Titles</h2>");
     if titles.is_empty() {
         let _ = write!(
@@ -88,7 +90,8 @@ fn write_titles(main: &mut String, q: &str, titles: &[SuggestItem]) {
                 .map_or(String::new(), |e| format!("<span class=\"excerpt\">{}</span>", text(e)));
             let _ = write!(
                 main,
-                "<li><a href=\"/read/{}\">{}</a>{from}{excerpt}</li>",
+                "<li><a href=\"{}/read/{}\">{}</a>{from}{excerpt}</li>",
+                attr(base),
                 attr(&encode_title(&t.title)),
                 text(&t.title)
             );
@@ -102,6 +105,7 @@ fn write_titles(main: &mut String, q: &str, titles: &[SuggestItem]) {
 /// the full-text search refuses.
 fn write_text_hits(
     main: &mut String,
+    base: &str,
     q: &str,
     offset: usize,
     found: &Result<(usize, Vec<SearchHit>), folio_engine::Error>,
@@ -142,7 +146,8 @@ fn write_text_hits(
                     h.snippet.as_ref().map_or(String::new(), |s| format!("<p class=\"snippet\">{}</p>", s.html()));
                 let _ = write!(
                     main,
-                    "<li><a href=\"/read/{}\">{}</a>{snippet}</li>",
+                    "<li><a href=\"{}/read/{}\">{}</a>{snippet}</li>",
+                    attr(base),
                     attr(&encode_title(&h.title)),
                     text(&h.title)
                 );
@@ -151,7 +156,8 @@ fn write_text_hits(
             let link = |at: usize, label: &str, rel: &str| {
                 let q = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
                 format!(
-                    "<a rel=\"{rel}\" href=\"/?q={}&amp;fulltext=1&amp;offset={at}\">{label}</a>",
+                    "<a rel=\"{rel}\" href=\"{}/?q={}&amp;fulltext=1&amp;offset={at}\">{label}</a>",
+                    attr(base),
                     attr(&q.to_string())
                 )
             };

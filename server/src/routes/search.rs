@@ -9,16 +9,17 @@ use folio_engine::params::{self, ParamError};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// `{"query", "total", "offset", "items": [{"title", "page_id", "score", "rank", "snippet",
 /// "snippet_html"}]}`, best first.
-pub async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+pub async fn search(State(state): State<AppState>, scope: Scope, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let p = params::search(query.as_deref()).map_err(|e| match e {
         ParamError::Bad(m) | ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
     let (p, results) = state
-        .heavy(move |index| {
+        .heavy(scope.index(), move |index| {
             let q = SearchQuery { query: &p.query, limit: p.limit, offset: p.offset, snippets: p.snippets };
             let results = index.search(&q)?;
             Ok((p, results))

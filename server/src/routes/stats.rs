@@ -4,16 +4,38 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
+use folio_engine::Index;
+use folio_engine::library::Loaded;
+
 use crate::counters::memory;
 use crate::state::AppState;
 
-pub(crate) fn index_bytes(state: &AppState) -> u64 {
-    state.index.manifest().files.values().map(|f| f.bytes).sum()
+pub(crate) fn index_bytes(index: &Index) -> u64 {
+    index.manifest().files.values().map(|f| f.bytes).sum()
 }
 
-/// The dataset served: the `dataset` object of `/stats`, and the facts of the home page.
+/// A dataset served: an item of `/datasets` and of `/stats`' `datasets`, and the facts of the
+/// home page.
 #[derive(serde::Serialize)]
 pub(crate) struct Dataset {
+    /// Its name (`/d/{name}/`, the SQL schema of its `pages`).
+    pub name: String,
+    /// Where its routes are: `/d/{name}/`.
+    pub path: String,
+    /// Whether it is also served at the root paths.
+    pub default: bool,
+    /// The id of the index served now (the `Folio-Index` header of its answers).
+    pub index_id: String,
+    /// How many times a new index was loaded since the server started.
+    pub reloads: u64,
+    /// The index directory.
+    pub dir: std::path::PathBuf,
+    /// The wiki, from the dump's `<siteinfo>`.
+    pub site: Option<String>,
+    /// The index's format version.
+    pub format_version: u32,
+    /// When the index was built (Unix seconds).
+    pub built_unix: f64,
     pub dump: std::path::PathBuf,
     /// The file the index was built from (the `.bz2` when `dump` is its decompressed copy).
     pub source: std::path::PathBuf,
@@ -37,24 +59,46 @@ pub(crate) struct Compressed {
     pub stream_cache: folio_engine::dump::CacheStats,
 }
 
-pub(crate) fn dataset(state: &AppState) -> Dataset {
-    let m = state.index.manifest();
+/// The facts of `dataset`, whose index now is `loaded`.
+pub(crate) fn dataset(state: &AppState, dataset: &folio_engine::library::Dataset, loaded: &Loaded) -> Dataset {
+    let index = loaded.index();
+    let m = index.manifest();
     Dataset {
-        dump: state.index.dump_path().to_path_buf(),
+        name: dataset.name().to_owned(),
+        path: format!("/d/{}/", dataset.name()),
+        default: state.library.first().name() == dataset.name(),
+        index_id: loaded.id().to_owned(),
+        reloads: dataset.reloads(),
+        dir: dataset.dir().to_owned(),
+        site: index.site().name.clone(),
+        format_version: m.format_version,
+        built_unix: m.created_unix,
+        dump: index.dump_path().to_path_buf(),
         source: m.dump.source.clone(),
         pages: m.counts.pages,
         redirects: m.counts.redirects,
         distinct_titles: m.counts.distinct_titles,
-        dump_bytes: state.index.dump_len(),
-        index_bytes: index_bytes(state),
-        compressed: m.compressed.as_ref().zip(state.index.multistream()).map(|(c, streams)| Compressed {
+        dump_bytes: index.dump_len(),
+        index_bytes: index_bytes(index),
+        compressed: m.compressed.as_ref().zip(index.multistream()).map(|(c, streams)| Compressed {
             bytes: c.bytes,
             streams: c.streams,
             stream_cache: streams.cache_stats(),
         }),
-        verified: state.verification.get().map(|v| v.is_ok()),
-        verify_error: state.verification.get().and_then(|v| v.as_ref().err()).cloned(),
+        verified: loaded.check().map(|v| v.is_ok()),
+        verify_error: loaded.failed().map(str::to_owned),
     }
+}
+
+/// Every dataset's facts, the default first.
+pub(crate) fn datasets(state: &AppState) -> Vec<Dataset> {
+    state.library.iter().map(|d| dataset(state, d, &d.current())).collect()
+}
+
+/// `GET /datasets`: `{"datasets": [...]}`, every dataset served with its manifest's facts, the
+/// default (also served at the root paths) first.
+pub async fn list(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "datasets": datasets(&state) }))
 }
 
 /// `GET /stats`: uptime, the dataset, requests and latency percentiles per route, requests per
@@ -62,13 +106,15 @@ pub(crate) fn dataset(state: &AppState) -> Dataset {
 pub async fn json(State(state): State<AppState>) -> Json<Value> {
     let routes = state.stats.routes();
     let (rss, anon, file) = memory();
-    let dump_bytes = state.index.dump_len();
+    let all = datasets(&state);
+    let mapped: u64 = all.iter().map(|d| d.dump_bytes + d.index_bytes).sum();
     let sql = state.catalog.counters();
     let limits = state.catalog.limits();
     let pool = state.catalog.workers().unwrap_or_default();
     Json(json!({
         "uptime_seconds": state.stats.uptime().as_secs_f64(),
-        "dataset": dataset(&state),
+        "dataset": all.first(),
+        "datasets": &all,
         "requests": {
             "total": routes.iter().map(|r| r.requests).sum::<u64>(),
             "routes": routes,
@@ -106,7 +152,7 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "rss_bytes": rss,
             "rss_anon_bytes": anon,
             "rss_file_bytes": file,
-            "mapped_bytes": dump_bytes + index_bytes(&state),
+            "mapped_bytes": mapped,
         },
     }))
 }

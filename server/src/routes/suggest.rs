@@ -12,15 +12,21 @@ use folio_engine::title_to_url;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// Parses the request and finds its suggestions.
-async fn items(state: &AppState, query: Option<String>, shape: SuggestShape) -> ApiResult<(String, Vec<SuggestItem>)> {
+async fn items(
+    state: &AppState,
+    scope: &Scope,
+    query: Option<String>,
+    shape: SuggestShape,
+) -> ApiResult<(String, Vec<SuggestItem>)> {
     let p = params::suggest(query.as_deref(), shape).map_err(|e| match e {
         ParamError::Bad(m) | ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
     state
-        .heavy(move |index| {
+        .heavy(scope.index(), move |index| {
             let q = SuggestQuery { query: &p.query, limit: p.limit, ns: p.ns, disambiguation: p.disambiguation };
             let items = index.suggest_items(&q, p.excerpts)?;
             Ok((p.query, items))
@@ -30,8 +36,8 @@ async fn items(state: &AppState, query: Option<String>, shape: SuggestShape) -> 
 
 /// `GET /suggest?q=&limit=&ns=&excerpts=&disambiguation=`: `{"query", "items": [{"title",
 /// "page_id", "matched_title", "tier", "rank", "excerpt", "disambiguation"}]}`.
-pub async fn folio(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
-    let (query, items) = items(&state, query, SuggestShape::Folio).await?;
+pub async fn folio(State(state): State<AppState>, scope: Scope, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let (query, items) = items(&state, &scope, query, SuggestShape::Folio).await?;
     let items: Vec<Value> = items
         .iter()
         .map(|i| {
@@ -52,8 +58,8 @@ pub async fn folio(State(state): State<AppState>, RawQuery(query): RawQuery) -> 
 
 /// `GET /w/rest.php/v1/search/title?q=&limit=`: MediaWiki's REST answer, `{"pages": [{"id",
 /// "key", "title", "excerpt", "matched_title", "description", "thumbnail"}]}`.
-pub async fn rest(State(state): State<AppState>, RawQuery(query): RawQuery) -> ApiResult<Response> {
-    let (_, items) = items(&state, query, SuggestShape::Rest).await?;
+pub async fn rest(State(state): State<AppState>, scope: Scope, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let (_, items) = items(&state, &scope, query, SuggestShape::Rest).await?;
     let pages: Vec<Value> = items
         .iter()
         .map(|i| {
@@ -75,10 +81,11 @@ pub async fn rest(State(state): State<AppState>, RawQuery(query): RawQuery) -> A
 /// [descriptions], [urls]]`, the URLs those of the reader's pages on this server.
 pub async fn opensearch(
     State(state): State<AppState>,
+    scope: Scope,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let (query, items) = items(&state, query, SuggestShape::OpenSearch).await?;
+    let (query, items) = items(&state, &scope, query, SuggestShape::OpenSearch).await?;
     // The Host the client used, when it is a plain host[:port]; else URLs relative to the server.
     let origin = headers
         .get(header::HOST)
@@ -87,6 +94,7 @@ pub async fn opensearch(
         .map_or(String::new(), |h| format!("http://{h}"));
     let titles: Vec<&str> = items.iter().map(|i| i.title.as_str()).collect();
     let descriptions: Vec<&str> = items.iter().map(|i| i.excerpt.as_deref().unwrap_or("")).collect();
-    let urls: Vec<String> = items.iter().map(|i| format!("{origin}/read/{}", title_to_url(&i.title))).collect();
+    let urls: Vec<String> =
+        items.iter().map(|i| format!("{origin}{}/read/{}", scope.base, title_to_url(&i.title))).collect();
     Ok(axum::Json(json!([query, titles, descriptions, urls])).into_response())
 }

@@ -76,6 +76,7 @@ pub const ROUTES: &[Route] = &[
         index: true,
         handler: |limits| post(sql::query).layer(DefaultBodyLimit::max(limits.max_sql_body)),
     },
+    Route { path: "/datasets", api: Some("/datasets"), index: false, handler: |_| get(stats::list) },
     Route { path: "/stats", api: Some("/stats"), index: false, handler: |_| get(stats::json) },
     Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |_| get(metrics::prometheus) },
     Route { path: "/openapi.json", api: Some("/openapi.json"), index: false, handler: |_| get(openapi::document) },

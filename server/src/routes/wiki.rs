@@ -11,6 +11,7 @@ use folio_engine::{Index, Page};
 use super::{encode_title, path_param};
 use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 use folio_engine::params;
 
@@ -21,8 +22,11 @@ pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
     })
 }
 
-fn etag(state: &AppState, row: u32) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{}-{row}\"", state.etag_base)).expect("an ASCII etag")
+/// The ETag of a page's XML: the index's id (a page's bytes change only with the index) and
+/// the row.
+fn etag(scope: &Scope, row: u32) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(&format!("\"{}-{row}\"", scope.etag()))
+        .map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))
 }
 
 /// True when `If-None-Match` lists `tag` (weak comparison, as RFC 9110 asks for this header).
@@ -37,25 +41,26 @@ pub(crate) fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
 /// `GET /wiki/{title}`: 200 with exactly the dump's bytes from `<page>` to `</page>`.
 pub async fn page(
     State(state): State<AppState>,
+    scope: Scope,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let headers = request.headers();
     let raw = path_param(path)?;
-    let index = &state.index;
+    let index = scope.index();
     let first = find(index, &raw)?;
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
     let first_row = first.row;
     let served = if follow_redirects { index.follow_redirects(first)?.row } else { first_row };
-    let tag = etag(&state, served);
+    let tag = etag(&scope, served)?;
     let mut response = if not_modified(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = page_xml(&state, served).await?;
-        let body = MapBody::new(state.index.clone(), vec![Bytes::from_owner(bytes)]);
+        let bytes = page_xml(&state, index, served).await?;
+        let body = MapBody::new(index.clone(), vec![Bytes::from_owner(bytes)]);
         let mut r = Response::new(Body::new(body));
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
         r
@@ -66,30 +71,42 @@ pub async fn page(
         // Which page was served instead of the one asked for.
         let title = |row: u32| index.page(row as usize).map(|p| encode_title(p.title));
         let (served, asked) = (title(served)?, title(first_row)?);
-        h.insert(header::CONTENT_LOCATION, HeaderValue::from_str(&format!("/wiki/{served}")).expect("percent-encoded"));
-        h.insert("x-folio-title", HeaderValue::from_str(&served).expect("percent-encoded"));
-        h.insert("x-folio-redirected-from", HeaderValue::from_str(&asked).expect("percent-encoded"));
+        let location = format!("{}/wiki/{served}", scope.base);
+        for (name, value) in [
+            (header::CONTENT_LOCATION.as_str(), location),
+            ("x-folio-title", served),
+            ("x-folio-redirected-from", asked),
+        ] {
+            // Percent-encoded titles and a dataset name: always valid header values.
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(name, v);
+            }
+        }
     }
     Ok(response)
 }
 
 /// The XML of the page in `row`: from the map, or from a compressed dataset's decoded stream,
 /// decoded off the async workers when it is not in memory.
-pub(crate) async fn page_xml(state: &AppState, row: u32) -> ApiResult<folio_engine::PageBytes> {
+pub(crate) async fn page_xml(
+    state: &AppState,
+    index: &std::sync::Arc<Index>,
+    row: u32,
+) -> ApiResult<folio_engine::PageBytes> {
     // A plain dump is mapped: no second lookup of the row on this per-request path.
-    if state.index.multistream().is_some() {
-        let page = state.index.page(row as usize)?;
-        if !state.index.holds(page.start, page.end + 1) {
-            return state.heavy(move |index| Ok(index.row_bytes(row)?)).await;
+    if index.multistream().is_some() {
+        let page = index.page(row as usize)?;
+        if !index.holds(page.start, page.end + 1) {
+            return state.heavy(index, move |index| Ok(index.row_bytes(row)?)).await;
         }
     }
-    Ok(state.index.row_bytes(row)?)
+    Ok(index.row_bytes(row)?)
 }
 
 /// `GET /pages/{title}`: one page's metadata.
-pub async fn meta(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+pub async fn meta(scope: Scope, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let raw = path_param(path)?;
-    let p = find(&state.index, &raw)?;
+    let p = find(scope.index(), &raw)?;
     let body = serde_json::json!({
         "title": p.title, "page_id": p.page_id, "ns": p.ns, "redirect": p.redirect,
         "start": p.start, "end": p.end, "bytes": p.len(),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::body::MapBody;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scope::Scope;
 use crate::state::AppState;
 use folio_engine::byte_ranges::{RangeError, parse};
 
@@ -25,6 +26,7 @@ pub struct XmlQuery {
 /// `GET /xml` with `Range: bytes=...` or `?range=...`.
 pub async fn ranges(
     State(state): State<AppState>,
+    scope: Scope,
     query: Result<Query<XmlQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
@@ -34,8 +36,9 @@ pub async fn ranges(
         Some(v) => v.to_str().map_err(|_| ApiError::new(Code::BadRange, "the Range header is not ASCII"))?.to_string(),
         None => from_query.ok_or_else(|| ApiError::new(Code::RangeRequired, "Ranged-request required."))?,
     };
-    state.index.check_dump_known()?;
-    let size = state.index.dump_len();
+    let index = scope.index();
+    index.check_dump_known()?;
+    let size = index.dump_len();
     let ranges = parse(&spec, size, state.limits.max_ranges).map_err(|e| match e {
         RangeError::Malformed(what) => ApiError::new(Code::BadRange, what),
         RangeError::TooMany(n) => ApiError::new(
@@ -46,7 +49,7 @@ pub async fn ranges(
             .with_header(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).expect("ASCII")),
     })?;
     let total: u64 = ranges.iter().map(|r| r.end() - r.start() + 1).sum();
-    let (most, which) = match state.index.multistream() {
+    let (most, which) = match index.multistream() {
         Some(_) => (state.limits.max_range_bytes_compressed, " from this compressed dataset"),
         None => (state.limits.max_range_bytes, ""),
     };
@@ -61,14 +64,14 @@ pub async fn ranges(
     let read = |index: &folio_engine::Index, ranges: &[std::ops::RangeInclusive<u64>]| -> ApiResult<Vec<Bytes>> {
         ranges.iter().map(|r| Ok(Bytes::from_owner(index.read(*r.start(), r.end() + 1)?))).collect()
     };
-    let slices = if ranges.iter().all(|r| state.index.holds(*r.start(), r.end() + 1)) {
-        read(&state.index, &ranges)?
+    let slices = if ranges.iter().all(|r| index.holds(*r.start(), r.end() + 1)) {
+        read(index, &ranges)?
     } else {
         let ranges = ranges.clone();
-        state.heavy(move |index| read(index, &ranges)).await?
+        state.heavy(index, move |index| read(index, &ranges)).await?
     };
     let mut response = if let ([one], [_]) = (ranges.as_slice(), slices.as_slice()) {
-        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), slices)));
+        let mut r = Response::new(Body::new(MapBody::new(index.clone(), slices)));
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XML));
         let content_range = format!("bytes {}-{}/{size}", one.start(), one.end());
@@ -93,7 +96,7 @@ pub async fn ranges(
         }
         parts.push(Bytes::from(format!("--{boundary}--\r\n")));
         let len: usize = parts.iter().map(Bytes::len).sum();
-        let mut r = Response::new(Body::new(MapBody::new(state.index.clone(), parts)));
+        let mut r = Response::new(Body::new(MapBody::new(index.clone(), parts)));
         let h = r.headers_mut();
         let ct = format!("multipart/byteranges; boundary={boundary}");
         h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&ct).expect("ASCII"));

@@ -65,7 +65,9 @@ pub struct Pool {
 
 struct Inner {
     command: WorkerCommand,
-    pages: Option<PathBuf>,
+    pages: Vec<(String, PathBuf)>,
+    /// Bumped by [`Pool::renew`]; a worker of an older generation is not given another query.
+    generation: AtomicU64,
     fortunes: Vec<(i32, String)>,
     world: Arc<WorldRows>,
     limits: SqlLimits,
@@ -96,6 +98,7 @@ struct Worker {
     tail: Arc<Mutex<Tail>>,
     stderr: tokio::task::JoinHandle<()>,
     world_version: u64,
+    generation: u64,
     pid: u32,
 }
 
@@ -104,12 +107,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Pool {
-    /// A pool that starts workers with `command`; they serve the table `pages` from the file
-    /// `pages`, a copy of `fortunes` and a copy of `world` kept current. Starts [`SqlLimits::slots`] workers in
+    /// A pool that starts workers with `command`; they serve the page tables of `pages`, a copy of `fortunes` and a copy of `world` kept current. Starts [`SqlLimits::slots`] workers in
     /// the background (call inside a Tokio runtime).
     pub fn new(
         command: WorkerCommand,
-        pages: Option<PathBuf>,
+        pages: Vec<(String, PathBuf)>,
         fortunes: Vec<(i32, String)>,
         world: Arc<WorldRows>,
         limits: SqlLimits,
@@ -118,6 +120,7 @@ impl Pool {
         let inner = Arc::new(Inner {
             command,
             pages,
+            generation: AtomicU64::new(0),
             fortunes,
             world,
             idle: Mutex::new(Vec::new()),
@@ -136,6 +139,19 @@ impl Pool {
             inner.replace();
         }
         Pool { inner }
+    }
+
+    /// Replaces the workers with new ones, which map the page tables anew: the idle ones now,
+    /// a busy one once its query is answered.
+    pub fn renew(&self) {
+        let inner = &self.inner;
+        inner.generation.fetch_add(1, Ordering::AcqRel);
+        let stale = std::mem::take(&mut *lock(&inner.idle));
+        for worker in stale {
+            lock(&inner.pids).remove(&worker.pid);
+            drop(worker);
+            inner.replace();
+        }
     }
 
     /// What the pool has done.
@@ -267,7 +283,14 @@ impl Inner {
         lock(&self.idle).pop()
     }
 
-    fn put_idle(&self, worker: Worker) {
+    fn put_idle(self: &Arc<Self>, worker: Worker) {
+        if worker.generation != self.generation.load(Ordering::Acquire) {
+            // Started before a renewal: its page tables may be an old index's.
+            lock(&self.pids).remove(&worker.pid);
+            drop(worker);
+            self.replace();
+            return;
+        }
         let mut idle = lock(&self.idle);
         if idle.len() < self.limits.slots() {
             idle.push(worker);
@@ -290,6 +313,7 @@ impl Inner {
 
     /// Starts a worker and waits until it is ready.
     async fn start(&self) -> Result<Worker> {
+        let generation = self.generation.load(Ordering::Acquire);
         let program = &self.command.program;
         let mut child = Command::new(program)
             .args(&self.command.args)
@@ -310,8 +334,16 @@ impl Inner {
         let tail = Arc::new(Mutex::new(Tail::default()));
         let stderr = tokio::spawn(read_stderr(stderr, tail.clone(), pid));
         let (world_version, world) = self.world.copy();
-        let mut worker =
-            Worker { child, stdin, stdout: tokio::io::BufReader::new(stdout), tail, stderr, world_version, pid };
+        let mut worker = Worker {
+            child,
+            stdin,
+            stdout: tokio::io::BufReader::new(stdout),
+            tail,
+            stderr,
+            world_version,
+            generation,
+            pid,
+        };
         let init = Init {
             pages: self.pages.clone(),
             partitions: self.limits.partitions,

@@ -52,10 +52,14 @@ fn run() -> Result<()> {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     let Some((init, _)) = wire::read::<Init>(&mut input, 0).map_err(pipe)? else { return Ok(()) };
-    let pages = init.pages.as_deref().map(PageTable::open).transpose()?;
+    let pages = init
+        .pages
+        .iter()
+        .map(|(name, file)| PageTable::open(file).map(|table| (name.clone(), table)))
+        .collect::<Result<Vec<_>>>()?;
     let limits = SqlLimits { memory: init.memory, partitions: init.partitions.max(1), ..SqlLimits::default() };
     let fortunes: Vec<Fortune> = init.fortunes.into_iter().map(|(id, message)| Fortune { id, message }).collect();
-    let replica = Replica::new(init.world, &fortunes, pages, &limits)?;
+    let replica = Replica::new(init.world, &fortunes, &pages, &limits)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(limits.partitions)
         .thread_name("folio-sql-worker")

@@ -23,9 +23,9 @@ pub const MAX_HEADER: usize = 16 << 20;
 /// What a worker needs to build its replica.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Init {
-    /// The `pages.arrow` file that becomes `pages`, if any (mapped alone: a worker never needs
-    /// the dump, and starts even while the dump is being replaced).
-    pub pages: Option<PathBuf>,
+    /// Each dataset's name and `pages.arrow` file, the default first (mapped alone: a worker
+    /// never needs the dump, and starts even while the dump is being replaced).
+    pub pages: Vec<(String, PathBuf)>,
     /// Partitions (and threads) of a query.
     pub partitions: usize,
     /// The per-query memory limit (DataFusion's pool takes most of it).
