@@ -91,7 +91,6 @@ impl App {
         App { router: app(state.clone()), state, _tables: tables, _index: None }
     }
 
-
     /// `dump` (for example [`crate::util::hard_dump`]), indexed into a directory of its own.
     pub fn of_dump(dump: &Path) -> App {
         let dir = tempfile::tempdir().unwrap();

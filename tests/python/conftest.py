@@ -12,15 +12,27 @@ import tempfile
 import pytest
 
 
-@pytest.fixture(scope="session")
-def server():
+def serve(data):
+    """Starts the server on the index directories `data` (`--data` values); yields its URL."""
     tables = tempfile.mkdtemp()
+    flags = [f for d in data for f in ("--data", d)]
     proc = subprocess.Popen(
-        [os.environ["FOLIO_SERVER_BIN"], "--data", os.environ["FOLIO_TEST_INDEX"], "--tables", tables,
-         "--listen", "127.0.0.1:0", "--quiet"],
+        [os.environ["FOLIO_SERVER_BIN"], *flags, "--tables", tables, "--listen", "127.0.0.1:0", "--quiet"],
         stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert line, "the server did not start"
     yield line.strip().rsplit(" ", 1)[-1].rstrip("/")
     proc.terminate()
     assert proc.wait(timeout=30) == 0
+
+
+@pytest.fixture(scope="session")
+def server():
+    yield from serve([os.environ["FOLIO_TEST_INDEX"]])
+
+
+@pytest.fixture(scope="session")
+def two_datasets():
+    """The test index served twice, as `first` (the default) and `second`."""
+    index = os.environ["FOLIO_TEST_INDEX"]
+    yield from serve([f"first={index}", f"second={index}"])

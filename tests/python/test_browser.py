@@ -264,6 +264,30 @@ def test_keyboard_only(page):
     wait(driver, EC.url_to_be(href))
 
 
+def test_a_reader_picks_a_dataset_and_stays_in_it(browser, two_datasets):
+    driver, server = browser, two_datasets
+    driver.get(server + "/")
+    picker = driver.find_element(By.ID, "folio-datasets")
+    assert [a.text for a in picker.find_elements(By.TAG_NAME, "a")] == ["first", "second"]
+    assert axe_violations(driver) == []
+    picker.find_element(By.LINK_TEXT, "second").click()
+    wait(driver, EC.url_to_be(server + "/d/second/"))
+    current = driver.find_element(By.CSS_SELECTOR, "#folio-datasets a[aria-current=page]")
+    assert current.text == "second"
+    # Type-ahead, the article, its links and the random button all stay in the dataset.
+    box = type_in_search(driver, "Anar")
+    wait(driver, lambda d: "Anarchism" in options_text(d))
+    box.send_keys(Keys.ENTER)
+    wait(driver, EC.url_to_be(server + "/d/second/read/Anarchism"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Anarchism"
+    links = driver.find_elements(By.CSS_SELECTOR, "#folio-article a:not(.external)")
+    assert links and all("/d/second/read/" in a.get_attribute("href") for a in links)
+    driver.find_element(By.ID, "folio-random").click()
+    wait(driver, EC.url_contains("/d/second/read/"))
+    driver.find_element(By.CSS_SELECTOR, "a.home").click()
+    wait(driver, EC.url_to_be(server + "/d/second/"))
+
+
 @pytest.mark.parametrize("path", ["/", "/read/Anarchism", "/?q=ana", "/?q=political+philosophy&fulltext=1"])
 def test_no_horizontal_scroll_on_a_phone(page, path):
     driver, server, _ = page
