@@ -58,8 +58,10 @@ impl Scope {
         match picked {
             Some(p) => Scope { dataset: p.dataset.clone(), loaded: p.dataset.current(), base: p.base.clone() },
             None => {
+                // One shared empty prefix: no allocation on the root paths' requests.
+                static ROOT: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
                 let dataset = library.first().clone();
-                Scope { loaded: dataset.current(), dataset, base: Arc::from("") }
+                Scope { loaded: dataset.current(), dataset, base: ROOT.clone() }
             }
         }
     }
