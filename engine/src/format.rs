@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// `pages.arrow` and the search files (`search_keys.fst`, `search_order.npy`,
 /// `search_weights.npy`, `title_weights.npy`). Version 3 added compressed datasets: the
 /// manifest's `compressed` and `streams.npy` (an index without them is laid out as in 2).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest layout this build still reads (without what later versions added).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;

@@ -25,14 +25,30 @@ use crate::sys::mmap::Mmap;
 
 pub use crate::format::VERSION_KEY;
 
-/// The schema of `pages.arrow` as this build writes it ([`FORMAT_VERSION`]).
-pub fn schema() -> Schema {
-    schema_of(FORMAT_VERSION).unwrap_or_else(Schema::empty)
+/// The schema of `pages.arrow` as this build writes it ([`FORMAT_VERSION`]) for a plain dump, or
+/// with the [`location_fields`] for a compressed one.
+pub fn schema(compressed: bool) -> Schema {
+    let plain = schema_of(FORMAT_VERSION).unwrap_or_else(Schema::empty);
+    if compressed { with_location(&plain) } else { plain }
 }
 
-/// The schema of `pages.arrow` in layout `version`: version 1 has the first six columns,
-/// version 2 adds the rank signals and the rank; version 3 (compressed datasets) changes
-/// nothing here.
+/// The columns a compressed dataset's page table adds (format 4 on), after all the others:
+/// `bz2_start`, the byte offset in the `.bz2` of the stream the page starts in (what
+/// Wikimedia's `-index.txt` gives for each page), and `stream_offset`, where the page starts in
+/// that stream's decoded bytes.
+pub fn location_fields() -> [Field; 2] {
+    [Field::new("bz2_start", DataType::UInt64, false), Field::new("stream_offset", DataType::UInt32, false)]
+}
+
+fn with_location(plain: &Schema) -> Schema {
+    let mut fields: Vec<Field> = plain.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.extend(location_fields());
+    Schema::new_with_metadata(fields, plain.metadata().clone())
+}
+
+/// The schema of a plain dump's `pages.arrow` in layout `version`: version 1 has the first six
+/// columns, version 2 adds the rank signals and the rank; versions 3 and 4 change nothing here
+/// (version 4 adds [`location_fields`] for compressed datasets).
 pub fn schema_of(version: u32) -> Option<Schema> {
     let mut fields = vec![
         Field::new("page_id", DataType::UInt64, false),
@@ -44,7 +60,7 @@ pub fn schema_of(version: u32) -> Option<Schema> {
     ];
     match version {
         1 => {}
-        2 | 3 => fields.extend([
+        2..=4 => fields.extend([
             Field::new("incoming_links", DataType::UInt32, false),
             Field::new("redirects_in", DataType::UInt32, false),
             Field::new("text_bytes", DataType::UInt64, false),
@@ -69,6 +85,8 @@ struct Batch {
     end: Range<usize>,
     /// The signal columns (format 2 on).
     signals: Option<SignalCols>,
+    /// `bz2_start` and `stream_offset` (a compressed dataset, format 4 on).
+    location: Option<(Range<usize>, Range<usize>)>,
 }
 
 /// Byte ranges of the rank signal columns of one batch.
@@ -118,20 +136,27 @@ impl PageTable {
         let fb_schema = footer.schema().ok_or_else(|| corrupt("footer has no schema"))?;
         let found = arrow_ipc::convert::fb_to_schema(fb_schema);
         let version = found.metadata().get(VERSION_KEY).cloned().unwrap_or_else(|| "none".into());
-        let schema = version
-            .parse::<u32>()
-            .ok()
-            .filter(|&v| crate::format::readable(v.into()))
-            .and_then(schema_of)
-            .ok_or_else(|| Error::Version { path: path.into(), expected: FORMAT_VERSION, found: version })?;
-        if found.fields() != schema.fields() {
+        let version = version.parse::<u32>().ok().filter(|&v| crate::format::readable(v.into()));
+        let plain = version.and_then(schema_of).ok_or_else(|| Error::Version {
+            path: path.into(),
+            expected: FORMAT_VERSION,
+            found: version.map_or_else(|| "none".into(), |v| v.to_string()),
+        })?;
+        let located = with_location(&plain);
+        let schema = if found.fields() == plain.fields() {
+            plain
+        } else if version >= Some(4) && found.fields() == located.fields() {
+            located
+        } else {
             return Err(Error::corrupt(path, format!("unexpected columns: {:?}", found.fields())));
-        }
+        };
         let with_signals = schema.fields().len() > 6;
+        let with_location = schema.field_with_name("bz2_start").is_ok();
         let blocks = footer.recordBatches().ok_or_else(|| corrupt("footer lists no record batches"))?;
         let mut batches = Vec::with_capacity(blocks.len());
         for (i, block) in blocks.iter().enumerate() {
-            let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength(), with_signals)
+            let shape = Shape { signals: with_signals, location: with_location };
+            let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength(), shape)
                 .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
             let last = i + 1 == blocks.len();
             if batch.rows != PAGES_BATCH_ROWS && !last || batch.rows > PAGES_BATCH_ROWS {
@@ -325,6 +350,12 @@ impl PageTable {
                     Arc::new(Float32Array::new(self.scalars(&c.rank, b.rows)?, None)),
                 ]);
             }
+            if let Some((bz2_start, stream_offset)) = &b.location {
+                columns.extend([
+                    Arc::new(UInt64Array::new(self.scalars(bz2_start, b.rows)?, None)) as ArrayRef,
+                    Arc::new(UInt32Array::new(self.scalars(stream_offset, b.rows)?, None)),
+                ]);
+            }
             RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
         };
         let batches = self.batches.iter().enumerate();
@@ -421,6 +452,17 @@ impl PageTable {
         }))
     }
 
+    /// Where `row`'s page starts in a compressed dump: the byte offset of its bz2 stream in the
+    /// `.bz2` and its offset in that stream's decoded bytes; `None` for a plain dump (or a
+    /// compressed one indexed before format 4).
+    pub fn location(&self, row: usize) -> Result<Option<(u64, u32)>> {
+        let (b, i) = self.locate(row)?;
+        match &b.location {
+            Some((bz2_start, stream_offset)) => Ok(Some((self.fixed(bz2_start, i)?, self.fixed(stream_offset, i)?))),
+            None => Ok(None),
+        }
+    }
+
     /// The rank of `row` ([`crate::rank`]); 0 in a table of format 1.
     pub fn rank(&self, row: usize) -> Result<f32> {
         let (b, i) = self.locate(row)?;
@@ -428,8 +470,15 @@ impl PageTable {
     }
 }
 
+/// Which optional columns a page table has.
+#[derive(Clone, Copy)]
+struct Shape {
+    signals: bool,
+    location: bool,
+}
+
 /// Locates one record batch's buffers; errors are plain descriptions.
-fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, signals: bool) -> Result<Batch, String> {
+fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, shape: Shape) -> Result<Batch, String> {
     let offset = usize::try_from(offset).map_err(|_| "negative offset")?;
     let meta_len = usize::try_from(meta_len).map_err(|_| "negative metadata length")?;
     let body_len = usize::try_from(body_len).map_err(|_| "negative body length")?;
@@ -464,7 +513,12 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, signals: bo
         })
         .collect::<Option<_>>()
         .ok_or("buffer outside the body")?;
-    let (want_nodes, want_bufs) = if signals { (11, 24) } else { (6, 14) };
+    // Each fixed-width column has two buffers (validity, values), each string column three.
+    let (want_nodes, want_bufs) = match (shape.signals, shape.location) {
+        (false, _) => (6, 14),
+        (true, false) => (11, 24),
+        (true, true) => (13, 28),
+    };
     if nodes.len() != want_nodes || bufs.len() != want_bufs || nodes.iter().any(|&(len, _)| len as usize != rows) {
         return Err(format!(
             "{} nodes and {} buffers for {rows} rows, expected {want_nodes} and {want_bufs}",
@@ -486,7 +540,8 @@ fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, signals: bo
         redirect: strings(nodes[3], &bufs[7..10]),
         start: bufs[11].clone(),
         end: bufs[13].clone(),
-        signals: signals.then(|| SignalCols {
+        location: (shape.signals && shape.location).then(|| (bufs[25].clone(), bufs[27].clone())),
+        signals: shape.signals.then(|| SignalCols {
             incoming_links: bufs[15].clone(),
             redirects_in: bufs[17].clone(),
             text_bytes: bufs[19].clone(),

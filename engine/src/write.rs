@@ -66,20 +66,23 @@ impl IndexWriter {
         self.write_npy(format::STREAMS_FILE, &flat)
     }
 
-    /// Writes `pages.arrow` and `offsets.npy`.
-    pub fn write_pages(&self, pages: &PageColumns) -> Result<()> {
+    /// Writes `pages.arrow` and `offsets.npy`; for a compressed dataset, given its stream rows
+    /// (those of [`IndexWriter::write_streams`]), with each page's location among them
+    /// ([`pages::location_fields`]).
+    pub fn write_pages(&self, pages: &PageColumns, streams: Option<&[(u64, u64)]>) -> Result<()> {
         pages.check_lengths()?;
         if pages.start.windows(2).any(|w| w[0] >= w[1]) {
             return Err(Error::InvalidInput("page starts are not strictly increasing".into()));
         }
+        let location = streams.map(|rows| locations(&pages.start, rows)).transpose()?;
         let path = self.dir.join(format::PAGES_FILE);
         let arrow_err = |e: arrow_schema::ArrowError| Error::io(&path, std::io::Error::other(e));
         self.write(format::PAGES_FILE, |w| {
-            let schema = Arc::new(pages::schema());
+            let schema = Arc::new(pages::schema(location.is_some()));
             let mut writer = arrow_ipc::writer::FileWriter::try_new(w, &schema).map_err(arrow_err)?;
             for lo in (0..pages.len()).step_by(PAGES_BATCH_ROWS) {
                 let rows = lo..pages.len().min(lo + PAGES_BATCH_ROWS);
-                let columns: Vec<ArrayRef> = vec![
+                let mut columns: Vec<ArrayRef> = vec![
                     Arc::new(UInt64Array::from(pages.page_id[rows.clone()].to_vec())),
                     Arc::new(Int32Array::from(pages.ns[rows.clone()].to_vec())),
                     string_array(&pages.title, rows.clone())?,
@@ -90,8 +93,12 @@ impl IndexWriter {
                     Arc::new(UInt32Array::from(pages.redirects_in[rows.clone()].to_vec())),
                     Arc::new(UInt64Array::from(pages.text_bytes[rows.clone()].to_vec())),
                     Arc::new(UInt32Array::from(pages.headings[rows.clone()].to_vec())),
-                    Arc::new(Float32Array::from(pages.rank[rows].to_vec())),
+                    Arc::new(Float32Array::from(pages.rank[rows.clone()].to_vec())),
                 ];
+                if let Some((bz2_start, stream_offset)) = &location {
+                    columns.push(Arc::new(UInt64Array::from(bz2_start[rows.clone()].to_vec())));
+                    columns.push(Arc::new(UInt32Array::from(stream_offset[rows].to_vec())));
+                }
                 let batch = RecordBatch::try_new(schema.clone(), columns).map_err(arrow_err)?;
                 writer.write(&batch).map_err(arrow_err)?;
             }
@@ -228,4 +235,25 @@ fn string_array(col: &Strings, rows: std::ops::Range<usize>) -> Result<ArrayRef>
     let array = StringArray::try_new(offsets, Buffer::from(data.as_bytes()), nulls)
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
     Ok(Arc::new(array))
+}
+
+/// For each page start (increasing), the `.bz2` offset of the stream it starts in and its offset
+/// in that stream's decoded bytes, from the stream rows `(bz2 offset, XML offset)` (with the
+/// closing row).
+fn locations(starts: &[u64], rows: &[(u64, u64)]) -> Result<(Vec<u64>, Vec<u32>)> {
+    let (mut bz2_start, mut stream_offset) = (Vec::with_capacity(starts.len()), Vec::with_capacity(starts.len()));
+    let mut k = 0;
+    for &start in starts {
+        while k + 1 < rows.len() && rows[k + 1].1 <= start {
+            k += 1;
+        }
+        let outside = || Error::InvalidInput(format!("a page starts at XML offset {start}, past the streams"));
+        if k + 1 >= rows.len() {
+            return Err(outside());
+        }
+        let within = u32::try_from(start - rows[k].1).map_err(|_| outside())?;
+        bz2_start.push(rows[k].0);
+        stream_offset.push(within);
+    }
+    Ok((bz2_start, stream_offset))
 }

@@ -29,6 +29,25 @@ fn format_v3_compressed_opens_verifies_and_answers_with_the_bytes_of_v2() {
 }
 
 #[test]
+fn format_v4_compressed_says_where_each_page_is_in_the_bz2() {
+    let (v4, v3) = (Index::open(fixture("v4-compressed")).unwrap(), Index::open(fixture("v3-compressed")).unwrap());
+    answers_the_same(&v4);
+    let table = v4.multistream().unwrap().table();
+    for row in 0..v4.len() {
+        let page = v4.page(row).unwrap();
+        let k = table.locate(page.start).unwrap();
+        let want = (table.compressed(k).start, u32::try_from(page.start - table.decoded(k).start).unwrap());
+        assert_eq!(v4.page_table().location(row).unwrap(), Some(want), "row {row}");
+        assert_eq!(v3.page_table().location(row).unwrap(), None, "format 3 has no location columns");
+        assert_eq!(&*v4.row_bytes(row as u32).unwrap(), &*v3.row_bytes(row as u32).unwrap());
+    }
+    let fields: Vec<String> = v4.page_table().schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(fields[fields.len() - 2..], ["bz2_start", "stream_offset"]);
+    // A plain index of this format has none of them.
+    assert_eq!(folio_engine::pages::schema(false).fields().len() + 2, fields.len());
+}
+
+#[test]
 fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
     let e = index
@@ -103,7 +122,7 @@ fn answers_the_same(index: &Index) {
 
 #[test]
 fn the_arrow_view_of_the_page_table_equals_its_rows() {
-    for version in ["v1", "v2", "v3-compressed"] {
+    for version in ["v1", "v2", "v3-compressed", "v4-compressed"] {
         arrow_view_equals_rows(&Index::open(fixture(version)).unwrap());
     }
 }

@@ -103,8 +103,8 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let t_scan = started.elapsed();
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
-    if let Some(rows) = writer_streams {
-        writer.write_streams(&rows)?;
+    if let Some(rows) = &writer_streams {
+        writer.write_streams(rows)?;
     }
     let mut counts = count(&pages);
     let weights = match config.search {
@@ -116,7 +116,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let (written, distinct) = rayon::join(
         || {
             rayon::join(
-                || writer.write_pages(&pages),
+                || writer.write_pages(&pages, writer_streams.as_deref()),
                 || {
                     weights.map_or(Ok(()), |w| {
                         write_search(&writer, &pages.title, w)?;

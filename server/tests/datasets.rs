@@ -92,6 +92,14 @@ fn sql_sees_each_dataset_and_all_of_them_with_a_dataset_column() {
     let moved = sql("SELECT count(*) AS n FROM plain.pages a JOIN packed.pages b ON a.title = b.title \
          WHERE a.start <> b.start OR a.\"end\" <> b.\"end\"");
     assert_eq!(moved, serde_json::json!([{"n": 0}]));
+    // A compressed dataset's table says where each page is in the .bz2; a plain one has no such column.
+    let packed = folio_engine::Index::open(app.state.library.get("packed").unwrap().dir()).unwrap();
+    let row = packed.row_of("Anarchism").unwrap().unwrap() as usize;
+    let (bz2_start, stream_offset) = packed.page_table().location(row).unwrap().unwrap();
+    let located = sql("SELECT bz2_start, stream_offset FROM packed.pages WHERE title = 'Anarchism'");
+    assert_eq!(located, serde_json::json!([{"bz2_start": bz2_start, "stream_offset": stream_offset}]));
+    let plain = app.post("/sql", "application/sql", "SELECT bz2_start FROM plain.pages");
+    plain.assert_error(400, "sql_error");
 }
 
 #[test]
