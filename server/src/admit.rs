@@ -14,11 +14,12 @@ use std::task::{Context, Poll};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use folio_engine::library::Library;
 
 use crate::counters::Stats;
 use crate::error::{ApiError, Code};
+use crate::or_answer::OrAnswer;
 use crate::routes::table::route;
 use crate::scope::{INDEX_HEADER, Picked, Scope};
 use crate::state::{AppState, Limits};
@@ -85,7 +86,8 @@ impl<S> Admit<S> {
                     let what = format!("the index of {} failed verification: {problem}", scope.dataset.name());
                     return Err(ApiError::new(Code::IndexError, what));
                 }
-                let id = HeaderValue::from_str(scope.etag()).ok();
+                // The id's bytes are shared, not copied, into the header.
+                let id = HeaderValue::from_maybe_shared(scope.loaded.id_bytes()).ok();
                 request.extensions_mut().insert(scope);
                 id
             }
@@ -129,20 +131,18 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         match self.check(&mut request) {
-            Ok((guard, id)) => {
-                AdmitFuture { inner: Some(self.inner.call(request)), answer: None, guard: Some(guard), id }
-            }
-            Err(e) => AdmitFuture { inner: None, answer: Some(e.into_response()), guard: None, id: None },
+            Ok((guard, id)) => AdmitFuture { inner: OrAnswer::call(self.inner.call(request)), guard: Some(guard), id },
+            Err(e) => AdmitFuture { inner: OrAnswer::answer(e), guard: None, id: None },
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Admit`]: the router's, or an error answer ready at once.
+    /// The future of [`Admit`]: the router's answer (the request counted in flight until it is
+    /// ready, the index that answered named on it), or a refusal ready at once.
     pub struct AdmitFuture<F> {
         #[pin]
-        inner: Option<F>,
-        answer: Option<Response>,
+        inner: OrAnswer<F>,
         guard: Option<InFlight>,
         id: Option<HeaderValue>,
     }
@@ -156,21 +156,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        match this.inner.as_pin_mut() {
-            Some(inner) => {
-                let mut done = inner.poll(cx);
-                if done.is_ready() {
-                    this.guard.take();
-                    if let (Poll::Ready(Ok(answer)), Some(id)) = (&mut done, this.id.take()) {
-                        answer.headers_mut().insert(INDEX_HEADER, id);
-                    }
-                }
-                done
+        let mut done = this.inner.poll(cx);
+        if done.is_ready() {
+            this.guard.take();
+            if let (Poll::Ready(Ok(answer)), Some(id)) = (&mut done, this.id.take()) {
+                answer.headers_mut().insert(INDEX_HEADER, id);
             }
-            None => Poll::Ready(Ok(this
-                .answer
-                .take()
-                .unwrap_or_else(|| ApiError::new(Code::Internal, "an answer polled twice").into_response()))),
         }
+        done
     }
 }

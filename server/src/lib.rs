@@ -38,6 +38,7 @@ pub mod counters;
 pub mod dataset;
 pub mod error;
 pub mod logging;
+pub mod or_answer;
 pub mod reload;
 pub mod routes;
 pub mod scope;

@@ -10,19 +10,18 @@
 //! names that index in its `Folio-Index` header.
 
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use folio_engine::Index;
 use folio_engine::library::{Dataset, Library, Loaded};
 
 use crate::error::{ApiError, Code};
+use crate::or_answer::OrAnswer;
 use crate::state::AppState;
 
 /// The response header naming the index an answer came from ([`Index::id`]).
@@ -81,8 +80,9 @@ impl FromRequestParts<AppState> for Scope {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Scope, Infallible> {
-        match parts.extensions.get::<Scope>() {
-            Some(scope) => Ok(scope.clone()),
+        // Taken, not cloned: admission put it there for this one extraction.
+        match parts.extensions.remove::<Scope>() {
+            Some(scope) => Ok(scope),
             None => Ok(Scope::of(parts.extensions.get::<Picked>(), &state.library)),
         }
     }
@@ -137,7 +137,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = PickFuture<S::Future>;
+    type Future = OrAnswer<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -145,35 +145,8 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         match self.pick(request) {
-            Ok(request) => PickFuture { inner: Some(self.inner.call(request)), answer: None },
-            Err(e) => PickFuture { inner: None, answer: Some(e.into_response()) },
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`Pick`]: the router's, or an error answer ready at once.
-    pub struct PickFuture<F> {
-        #[pin]
-        inner: Option<F>,
-        answer: Option<Response>,
-    }
-}
-
-impl<F> Future for PickFuture<F>
-where
-    F: Future<Output = Result<Response, Infallible>>,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        match this.inner.as_pin_mut() {
-            Some(inner) => inner.poll(cx),
-            None => Poll::Ready(Ok(this
-                .answer
-                .take()
-                .unwrap_or_else(|| ApiError::new(Code::Internal, "an answer polled twice").into_response()))),
+            Ok(request) => OrAnswer::call(self.inner.call(request)),
+            Err(e) => OrAnswer::answer(e),
         }
     }
 }

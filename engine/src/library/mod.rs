@@ -17,7 +17,9 @@
 //!     Dataset::open("enwiki", "data/enwiki".as_ref(), OpenOptions::default())?,
 //!     Dataset::open("simplewiki", "data/simplewiki".as_ref(), OpenOptions::default())?,
 //! ])?;
-//! let page = library.get("simplewiki").unwrap().current().index().get("Zürich")?;
+//! if let Some(simple) = library.get("simplewiki") {
+//!     let page = simple.current().index().get("Zürich")?;
+//! }
 //! // Later, after `folio-ingest build ... --out data/enwiki` published a new index:
 //! library.first().reload(false)?;
 //! # Ok::<(), folio_engine::Error>(())
@@ -69,6 +71,8 @@ pub fn name_from(stem: &str) -> String {
 /// One opened build of a dataset's index, and the outcome of its full check.
 pub struct Loaded {
     index: Arc<Index>,
+    /// The index's id, as shared bytes (a response header takes it without a copy).
+    id: bytes::Bytes,
     check: OnceLock<std::result::Result<(), String>>,
 }
 
@@ -83,6 +87,11 @@ impl Loaded {
         self.index.id()
     }
 
+    /// The index's id as shared bytes: cloning it costs a reference count.
+    pub fn id_bytes(&self) -> bytes::Bytes {
+        self.id.clone()
+    }
+
     /// The outcome of the full check of the index (every checksum; a compressed dump's streams
     /// are not decoded, see [`Index::verify_without_decoding`]); `None` while it runs.
     pub fn check(&self) -> Option<&std::result::Result<(), String>> {
@@ -95,7 +104,8 @@ impl Loaded {
     }
 
     fn new(index: Index) -> Arc<Loaded> {
-        let loaded = Arc::new(Loaded { index: Arc::new(index), check: OnceLock::new() });
+        let id = bytes::Bytes::copy_from_slice(index.id().as_bytes());
+        let loaded = Arc::new(Loaded { index: Arc::new(index), id, check: OnceLock::new() });
         let this = loaded.clone();
         // Opening checked sizes only, to start at once; the checksums are read here.
         let spawned = std::thread::Builder::new().name("folio-verify".into()).spawn(move || {

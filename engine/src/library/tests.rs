@@ -8,13 +8,17 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+/// Copies every file of the directory `from` into the directory `to`.
+fn copy_files(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
 /// Publishes a copy of the fixture `from` over `dest`, as `folio-ingest build --out dest` does.
 fn publish_copy(from: &Path, dest: &Path) {
     let staging = crate::publish::create_staging(dest).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), staging.join(entry.file_name())).unwrap();
-    }
+    copy_files(from, &staging);
     crate::publish::publish(&staging, dest).unwrap();
 }
 
@@ -54,9 +58,7 @@ fn an_index_that_does_not_open_is_not_swapped_in() {
     // A build whose page table lost its tail: the open refuses it, the old index serves on.
     let broken = tmp.path().join("broken");
     std::fs::create_dir(&broken).unwrap();
-    for entry in std::fs::read_dir(fixture("v2")).unwrap().map(Result::unwrap) {
-        std::fs::copy(entry.path(), broken.join(entry.file_name())).unwrap();
-    }
+    copy_files(&fixture("v2"), &broken);
     let pages = broken.join(crate::format::PAGES_FILE);
     let len = std::fs::metadata(&pages).unwrap().len();
     std::fs::OpenOptions::new().write(true).open(&pages).unwrap().set_len(len - 8).unwrap();
