@@ -12,7 +12,7 @@ use folio_engine::sql::SqlLimits;
 
 use crate::dataset::DatasetConfig;
 use crate::logging::{LogConfig, LogFormat};
-use crate::serve::ServeConfig;
+use crate::serve::{Runtime, ServeConfig};
 use crate::state::Limits;
 
 /// Serves a Wikipedia dump and its Folio index over HTTP, on every core.
@@ -41,9 +41,14 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port; the URL is printed).
     #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Worker threads of the async runtime (default: the number of cores).
+    /// Event loops, or worker threads of the shared runtime (default: the number of cores).
     #[arg(long, env = "FOLIO_WORKERS", value_name = "N")]
     pub workers: Option<usize>,
+    /// per-core: each worker an OS thread with its own event loop and listener
+    /// (SO_REUSEPORT), connections never moved between cores; shared: one multi-thread tokio
+    /// runtime (work-stealing) behind one accept loop.
+    #[arg(long, env = "FOLIO_RUNTIME", value_enum, default_value_t = Runtime::PerCore, value_name = "KIND")]
+    pub runtime: Runtime,
     /// Seconds requests in flight get to finish after SIGTERM or SIGINT.
     #[arg(long, env = "FOLIO_GRACE", default_value_t = 10, value_name = "SECONDS")]
     pub grace: u64,
@@ -108,8 +113,6 @@ pub struct Config {
     pub reload_poll: Option<Duration>,
     /// Where to listen.
     pub listen: SocketAddr,
-    /// Worker threads of the async runtime.
-    pub workers: usize,
     /// The tables directory, if given (default: `tables/` beside the index).
     pub tables: Option<PathBuf>,
     /// Limits of ad-hoc SQL.
@@ -160,6 +163,8 @@ impl Args {
             max_connections: self.max_connections.max(1),
             header_timeout: seconds(self.header_timeout, "--header-timeout")?,
             grace: Duration::from_secs(self.grace),
+            workers,
+            runtime: self.runtime,
             ..ServeConfig::default()
         };
         Ok(Config {
@@ -172,7 +177,6 @@ impl Args {
             },
             reload_poll: if self.reload_poll == 0.0 { None } else { Some(seconds(self.reload_poll, "--reload-poll")?) },
             listen: self.listen,
-            workers,
             tables: self.tables,
             sql,
             api,
@@ -194,7 +198,7 @@ mod tests {
     fn flags_become_checked_settings() {
         let c = parse(&["--workers", "3", "--sql-memory", "64", "--sql-memory-total", "256", "--sql-timeout", "1.5"])
             .unwrap();
-        assert_eq!((c.workers, c.sql.partitions, c.api.heavy_running), (3, 3, 3));
+        assert_eq!((c.serve.workers, c.sql.partitions, c.api.heavy_running), (3, 3, 3));
         assert_eq!((c.sql.memory, c.sql.slots(), c.sql.timeout), (64 << 20, 4, Duration::from_millis(1500)));
         for bad in [
             &["--sql-memory", "2048"][..],

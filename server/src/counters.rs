@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::routes::table::ROUTES;
+use crate::serve::Runtime;
 
 /// The name of route `i`: the table's routes by their paths, then `other` (no route matched).
 fn route_name(i: usize) -> &'static str {
@@ -81,8 +82,21 @@ pub struct Stats {
     workers: [AtomicU64; WORKERS],
     next_worker: AtomicUsize,
     connections: AtomicU64,
+    accepted: [AtomicU64; WORKERS],
+    serving: std::sync::OnceLock<(Runtime, usize)>,
     refused: AtomicU64,
     shed: AtomicU64,
+}
+
+/// How the server takes connections, and how many each event loop accepted.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServingSummary {
+    /// `per-core` or `shared`.
+    pub runtime: Option<Runtime>,
+    /// Event loops (per core), or worker threads of the shared runtime.
+    pub workers: usize,
+    /// Connections accepted by each accept loop (one per event loop, one for the shared runtime).
+    pub accepted: Vec<u64>,
 }
 
 /// Connection and load-shedding counters at one moment.
@@ -108,6 +122,8 @@ impl Default for Stats {
             workers: std::array::from_fn(|_| AtomicU64::new(0)),
             next_worker: AtomicUsize::new(0),
             connections: AtomicU64::new(0),
+            accepted: std::array::from_fn(|_| AtomicU64::new(0)),
+            serving: std::sync::OnceLock::new(),
             refused: AtomicU64::new(0),
             shed: AtomicU64::new(0),
         }
@@ -138,9 +154,15 @@ impl Stats {
         self.workers[worker].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A connection was accepted.
-    pub fn opened_connection(&self) {
+    /// Says how the server serves: `runtime` with `workers` workers (set once).
+    pub fn serving(&self, runtime: Runtime, workers: usize) {
+        let _ = self.serving.set((runtime, workers));
+    }
+
+    /// A connection was accepted by accept loop `n`.
+    pub fn opened_connection(&self, n: usize) {
         self.connections.fetch_add(1, Ordering::Relaxed);
+        self.accepted[n.min(WORKERS - 1)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// An accepted connection closed.
@@ -164,6 +186,20 @@ impl Stats {
             connections_open: self.connections.load(Ordering::Relaxed),
             connections_refused: self.refused.load(Ordering::Relaxed),
             requests_shed: self.shed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The runtime and the connections each accept loop took.
+    pub fn serving_summary(&self) -> ServingSummary {
+        let (runtime, workers) = self.serving.get().map_or((None, 0), |&(r, w)| (Some(r), w));
+        let loops = match runtime {
+            Some(r) => r.listeners(workers).min(WORKERS),
+            None => 0,
+        };
+        ServingSummary {
+            runtime,
+            workers,
+            accepted: self.accepted[..loops].iter().map(|a| a.load(Ordering::Relaxed)).collect(),
         }
     }
 

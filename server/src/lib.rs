@@ -37,6 +37,7 @@ pub mod count;
 pub mod counters;
 pub mod dataset;
 pub mod error;
+pub mod listen;
 pub mod logging;
 pub mod or_answer;
 pub mod reload;

@@ -11,7 +11,8 @@ use clap::Parser;
 use folio_engine::alloc::Metered;
 use folio_server::config::{Args, Config};
 use folio_server::dataset::{SQL_WORKER_ARG, open_state, prepare};
-use folio_server::serve::ServeConfig;
+use folio_server::listen::Listeners;
+use folio_server::serve::{Runtime, ServeConfig};
 use folio_server::{AppState, app};
 
 /// mimalloc: per-thread free lists suit many small, short-lived allocations on every core. The
@@ -34,32 +35,39 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> Result<()> {
-    let Config { dataset, reload_poll, listen, workers, tables, sql, api, serve: serve_config, log: _ } = config;
+    let Config { dataset, reload_poll, listen, tables, sql, api, serve: serve_config, log: _ } = config;
     let library = prepare(&dataset)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("folio-worker")
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    // Per core, the event loops are threads of their own (see `serve`); this thread's runtime
+    // opens the datasets, watches for signals and new indexes, and runs the SQL workers' pipes.
+    let runtime = match serve_config.runtime {
+        Runtime::PerCore => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Runtime::Shared => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(serve_config.workers)
+            .thread_name("folio-worker")
+            .enable_all()
+            .build(),
+    }
+    .context("starting the runtime")?;
     runtime.block_on(async {
         let state = open_state(library, tables, sql, api, self_exe()?).await?;
         let watcher = tokio::spawn(folio_server::reload::watch(state.clone(), reload_poll));
-        let served = serve(state, listen, workers, serve_config).await;
+        let served = serve(state, listen, serve_config).await;
         watcher.abort();
         served
     })
 }
 
-async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: ServeConfig) -> Result<()> {
+async fn serve(state: AppState, listen: SocketAddr, config: ServeConfig) -> Result<()> {
     let catalog = state.catalog.clone();
     let stats = state.stats.clone();
     let first = state.library.first().current();
     let (pages, dump) = (first.index().len(), first.index().dump_path().display().to_string());
     let others = state.library.len() - 1;
     let more = if others > 0 { format!(" and {others} more dataset(s) under /d/NAME/") } else { String::new() };
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let addr = listener.local_addr()?;
+    let listeners = Listeners::bind(listen, config.runtime.listeners(config.workers))
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listeners.local_addr();
+    let (workers, runtime) = (config.workers, config.runtime);
     let open_files = raise_open_file_limit();
     if open_files < config.max_connections as u64 + 64 {
         tracing::warn!(
@@ -67,11 +75,16 @@ async fn serve(state: AppState, listen: SocketAddr, workers: usize, config: Serv
             config.max_connections
         );
     }
+    let shutdown = shutdown_signal()?;
     // The URL on stdout: what a person opens, and what scripts wait for.
-    println!("folio-server: serving {pages} pages of {dump}{more} on {workers} workers at http://{addr}/");
-    tracing::info!(%addr, pages, workers, "serving");
+    let how = match runtime {
+        Runtime::PerCore => "event loops",
+        Runtime::Shared => "workers of a shared runtime",
+    };
+    println!("folio-server: serving {pages} pages of {dump}{more} on {workers} {how} at http://{addr}/");
+    tracing::info!(%addr, pages, workers, ?runtime, "serving");
     let grace = config.grace;
-    if !folio_server::serve::serve(listener, app(state), config, stats, shutdown_signal()).await {
+    if !folio_server::serve::serve(listeners, app(state), config, stats, shutdown).await {
         tracing::warn!("requests still running after {}s; exiting", grace.as_secs());
     }
     // Every acknowledged update is already in the log; fold it into a checkpoint.
@@ -100,18 +113,13 @@ fn raise_open_file_limit() -> u64 {
     getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed here, before the URL is
+/// printed: a signal sent as soon as the server answers stops it gracefully.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+    })
 }

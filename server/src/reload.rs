@@ -42,9 +42,15 @@ pub async fn reload_all(state: &AppState, force: bool) -> Vec<(String, Result<Re
     outcomes
 }
 
-/// Reloads datasets every `poll` (when given) and on each SIGHUP, until the runtime stops.
-pub async fn watch(state: AppState, poll: Option<Duration>) {
-    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+/// Reloads datasets every `poll` (when given) and on each SIGHUP, until the runtime stops. The
+/// SIGHUP handler is installed at once, before the future runs: a SIGHUP sent as soon as the
+/// server answers reloads it instead of ending it. Call it within the runtime.
+pub fn watch(state: AppState, poll: Option<Duration>) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    watching(state, poll, hangup)
+}
+
+async fn watching(state: AppState, poll: Option<Duration>, mut hangup: Option<tokio::signal::unix::Signal>) {
     let mut ticks = poll.map(|p| {
         let mut t = tokio::time::interval(p);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

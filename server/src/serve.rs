@@ -1,5 +1,6 @@
-//! The accept loop: HTTP/1 connections with bounded headers and header-read time, a cap on open
-//! connections (past it, new ones get a canned 503 with `Retry-After`), and graceful shutdown.
+//! The accept loops: HTTP/1 connections with bounded headers and header-read time, a cap on open
+//! connections (past it, new ones get a canned 503 with `Retry-After`), and graceful shutdown; one
+//! event loop per core, or one shared runtime ([`Runtime`]).
 //!
 //! `axum::serve` offers none of these knobs, so Folio drives hyper itself, as axum does inside.
 
@@ -13,9 +14,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot, watch};
 
 use crate::counters::Stats;
+use crate::listen::Listeners;
 
 /// How connections are taken in and let go.
 #[derive(Debug, Clone)]
@@ -30,6 +32,31 @@ pub struct ServeConfig {
     pub read_buffer: usize,
     /// Longest requests in flight get to finish after shutdown begins.
     pub grace: Duration,
+    /// Event loops (per-core) or worker threads of the shared runtime.
+    pub workers: usize,
+    /// How connections are spread over the cores.
+    pub runtime: Runtime,
+}
+
+/// How the server's cores take connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runtime {
+    /// One OS thread per worker, each with its own current-thread event loop and its own
+    /// `SO_REUSEPORT` listener (the default).
+    PerCore,
+    /// One multi-thread tokio runtime of all workers (work-stealing) behind one accept loop.
+    Shared,
+}
+
+impl Runtime {
+    /// How many listeners `workers` workers need.
+    pub fn listeners(self, workers: usize) -> usize {
+        match self {
+            Runtime::PerCore => workers.max(1),
+            Runtime::Shared => 1,
+        }
+    }
 }
 
 impl Default for ServeConfig {
@@ -39,14 +66,22 @@ impl Default for ServeConfig {
             header_timeout: Duration::from_secs(30),
             read_buffer: 64 << 10,
             grace: Duration::from_secs(10),
+            workers: 1,
+            runtime: Runtime::PerCore,
         }
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish
+/// Serves `router` on `listeners` until `shutdown` resolves, then lets requests in flight finish
 /// (at most [`ServeConfig::grace`]). Returns true when every connection closed in time.
+///
+/// With [`Runtime::PerCore`], each listener gets an OS thread of its own running a
+/// current-thread tokio runtime (`folio-loop-N`): a connection stays on the loop that accepted
+/// it, with no work-stealing and no queue shared between loops. With [`Runtime::Shared`], the one
+/// listener is served on the runtime this is called on. Either way the connection cap, the
+/// statistics and the shutdown are shared by all loops (atomics; nothing locked per request).
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Listeners,
     router: Router,
     config: ServeConfig,
     stats: Arc<Stats>,
@@ -54,9 +89,78 @@ pub async fn serve(
 ) -> bool {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_timeout).max_buf_size(config.read_buffer.max(8192));
-    let slots = Arc::new(Semaphore::new(config.max_connections));
+    stats.serving(config.runtime, config.workers);
+    let shared =
+        Arc::new(Shared { http, router, stats, slots: Semaphore::new(config.max_connections), grace: config.grace });
+    let (stop, stopping) = watch::channel(false);
+    let sockets = listeners.into_sockets();
+    if config.runtime == Runtime::Shared {
+        let loops: Vec<_> = sockets
+            .into_iter()
+            .enumerate()
+            .map(|(n, s)| tokio::spawn(run_loop(n, s, shared.clone(), stopping.clone())))
+            .collect();
+        shutdown.await;
+        let _ = stop.send(true);
+        let mut all = true;
+        for l in loops {
+            all &= l.await.unwrap_or(false);
+        }
+        return all;
+    }
+    let mut done = Vec::with_capacity(sockets.len());
+    for (n, socket) in sockets.into_iter().enumerate() {
+        let (shared, stopping) = (shared.clone(), stopping.clone());
+        let (finished, finish) = oneshot::channel();
+        let spawned = std::thread::Builder::new().name(format!("folio-loop-{n}")).spawn(move || {
+            let closed = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime.block_on(run_loop(n, socket, shared, stopping)),
+                Err(e) => {
+                    tracing::error!("cannot start event loop {n}: {e}");
+                    false
+                }
+            };
+            let _ = finished.send(closed);
+        });
+        match spawned {
+            Ok(_) => done.push(finish),
+            Err(e) => tracing::error!("cannot start event loop {n}: {e}"),
+        }
+    }
+    shutdown.await;
+    let _ = stop.send(true);
+    let mut all = true;
+    for finish in done {
+        all &= finish.await.unwrap_or(false);
+    }
+    all
+}
+
+/// What every loop shares.
+struct Shared {
+    http: hyper::server::conn::http1::Builder,
+    router: Router,
+    stats: Arc<Stats>,
+    slots: Semaphore,
+    grace: Duration,
+}
+
+/// Event loop `n`: accepts on `socket` until `stopping` turns true, then waits for its
+/// connections to close (at most the grace period). Returns true when they all closed in time.
+async fn run_loop(
+    n: usize,
+    socket: std::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stopping: watch::Receiver<bool>,
+) -> bool {
+    let listener = match TcpListener::from_std(socket) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen: {e}");
+            return false;
+        }
+    };
     let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -68,30 +172,51 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            () = stopped(&mut stopping) => break,
         };
         // TCP_NODELAY: an answer leaves as soon as it is written, not when Nagle's algorithm sees
         // an acknowledgement (as every HTTP server of the TechEmpower suite does).
         let _ = stream.set_nodelay(true);
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            stats.refused_connection();
+        let Some(slot) = Slot::take(&shared, n) else {
+            shared.stats.refused_connection();
             tokio::spawn(refuse(stream));
             continue;
         };
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
-        let connection = graceful.watch(connection);
-        let stats = stats.clone();
-        stats.opened_connection();
+        let service = TowerToHyperService::new(shared.router.clone());
+        let connection = graceful.watch(shared.http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = connection.await;
-            stats.closed_connection();
             drop(slot);
         });
     }
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => true,
-        () = tokio::time::sleep(config.grace) => false,
+        () = tokio::time::sleep(shared.grace) => false,
+    }
+}
+
+/// Resolves once the server is stopping.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped here, before any other await.
+    let _ = stopping.wait_for(|stop| *stop).await.is_ok();
+}
+
+/// An open connection's place under the cap, given back (and counted closed) when dropped.
+struct Slot(Arc<Shared>);
+
+impl Slot {
+    fn take(shared: &Arc<Shared>, n: usize) -> Option<Slot> {
+        shared.slots.try_acquire().ok()?.forget();
+        shared.stats.opened_connection(n);
+        Some(Slot(shared.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.stats.closed_connection();
+        self.0.slots.add_permits(1);
     }
 }
 

@@ -61,13 +61,14 @@ fn every_flag_has_an_environment_variable() {
             .env("FOLIO_DATA", &data)
             .env("FOLIO_LISTEN", "127.0.0.1:0")
             .env("FOLIO_WORKERS", "1")
+            .env("FOLIO_RUNTIME", "shared")
             .env("FOLIO_QUIET", "1")
             .current_dir(dir.path())
             .stderr(Stdio::null()),
     );
     let _ = child.kill();
     let _ = child.wait();
-    assert!(line.contains("serving 196 pages") && line.contains("on 1 workers"), "{line}");
+    assert!(line.contains("serving 196 pages") && line.contains("on 1 workers of a shared runtime"), "{line}");
     assert!(data.join("manifest.json").is_file(), "the dump was indexed into FOLIO_DATA");
     // A --data that holds no index: a clear error and a non-zero exit.
     let o = Command::new(env!("CARGO_BIN_EXE_folio-server"))

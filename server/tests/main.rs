@@ -7,6 +7,7 @@ mod faults;
 mod inproc;
 mod lifecycle;
 mod limits;
+mod loops;
 mod ranges;
 mod reader;
 mod routes;

@@ -120,6 +120,7 @@ pub async fn json(State(state): State<AppState>) -> Json<Value> {
             "routes": routes,
         },
         "workers": state.stats.workers(),
+        "serving": state.stats.serving_summary(),
         "load": state.stats.load(),
         "sql": {
             "world_rows_read": sql.world_rows_read,
