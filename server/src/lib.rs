@@ -3,7 +3,7 @@
 //! [`app`] builds the [`axum::Router`] over an [`AppState`] (the datasets, a
 //! [`Library`](folio_engine::library::Library) of indexes that can be reloaded while served, and
 //! the SQL [`Catalog`](folio_engine::sql::Catalog)); the binary (`main.rs`) picks the datasets,
-//! binds, and serves them on a multi-threaded tokio runtime with graceful shutdown, reloading a
+//! binds, and serves them on an event loop per core ([`serve`]) with graceful shutdown, reloading a
 //! dataset when a new index is published over its directory ([`reload`]). Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
 //! and page bytes go out as zero-copy slices of the map. Errors come from one table
 //! ([`error::Code`]) and are always JSON.
@@ -32,6 +32,8 @@
 pub mod admit;
 pub mod body;
 pub mod cache;
+pub mod compress;
+pub mod conditional;
 pub mod config;
 pub mod count;
 pub mod counters;
@@ -69,6 +71,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(admit::AdmitLayer::new(&state))
+        .layer(compress::CompressLayer::new(state.limits.heavy_running))
         .layer(count::CountLayer::new(state.stats.clone()))
         .with_state(state);
     Router::new().fallback_service(scope::Pick::new(&library, router))

@@ -3,6 +3,7 @@
 
 mod compressed;
 mod datasets;
+mod encoding;
 mod faults;
 mod inproc;
 mod lifecycle;

@@ -4,10 +4,10 @@
 //! with new assets is never answered with a page cached for the old ones.
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::wiki::not_modified;
+use crate::conditional;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// One compiled-in file.
@@ -60,16 +60,14 @@ pub async fn file(
         let names: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
         return Err(ApiError::new(Code::RouteNotFound, format!("no asset named {name:?}; the assets are {names:?}")));
     };
-    let tag = HeaderValue::from_str(&format!("\"a{VERSION:08x}\"")).expect("ASCII");
-    let mut r = if not_modified(&headers, &tag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        asset.bytes.into_response()
-    };
+    let tag = conditional::tag(format_args!("a{VERSION:08x}"))?;
+    if conditional::matches(&headers, &tag) {
+        return Ok(conditional::not_modified(tag, conditional::ASSET));
+    }
+    let mut r = asset.bytes.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-    h.insert(header::ETAG, tag);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    conditional::stamp(h, tag, conditional::ASSET);
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(r)
 }

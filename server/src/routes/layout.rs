@@ -48,7 +48,8 @@ spellcheck=\"false\" role=\"combobox\" aria-autocomplete=\"list\" aria-expanded=
     )
 }
 
-/// `body` as an HTML answer with `status`, the CSP and, when given, an ETag.
+/// `body` as an HTML answer with `status`, the CSP and, when given, an ETag (and then the
+/// `Cache-Control` of answers from an index, see [`crate::conditional`]).
 pub fn html(status: StatusCode, body: String, tag: Option<HeaderValue>) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
@@ -56,7 +57,7 @@ pub fn html(status: StatusCode, body: String, tag: Option<HeaderValue>) -> Respo
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if let Some(tag) = tag {
-        h.insert(header::ETAG, tag);
+        crate::conditional::stamp(h, tag, crate::conditional::REVALIDATE);
     }
     r
 }

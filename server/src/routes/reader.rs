@@ -4,16 +4,17 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use folio_engine::render::RENDERER_VERSION;
 use folio_engine::{Article, Site, normalize_title, title_to_url};
 
 use super::assets::VERSION;
 use super::layout::{attr, document, html, text};
 use super::path_param;
-use super::wiki::{find, not_modified};
-use crate::error::{ApiError, ApiResult, Code};
+use super::wiki::find;
+use crate::conditional;
+use crate::error::{ApiResult, Code};
 use crate::scope::Scope;
 use crate::state::AppState;
 
@@ -32,12 +33,9 @@ async fn article(
     };
     // The index, the row, the renderer and, for whole pages, the assets they link to.
     let assets = if kind == "r" { format!("-{VERSION:08x}") } else { String::new() };
-    let tag = HeaderValue::from_str(&format!("\"{}-{row}-{kind}{RENDERER_VERSION}{assets}\"", scope.etag()))
-        .map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))?;
-    if not_modified(headers, &tag) {
-        let mut r = StatusCode::NOT_MODIFIED.into_response();
-        r.headers_mut().insert(header::ETAG, tag);
-        return Ok(Err(r));
+    let tag = conditional::tag(format_args!("{}-{row}-{kind}{RENDERER_VERSION}{assets}", scope.etag()))?;
+    if conditional::matches(headers, &tag) {
+        return Ok(Err(conditional::not_modified(tag, conditional::REVALIDATE)));
     }
     // Rendered links point to the reader's page of each title, in this dataset.
     let read = format!("{}/read/", scope.base);

@@ -3,13 +3,14 @@
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use folio_engine::{Index, Page};
 
 use super::{encode_title, path_param};
 use crate::body::MapBody;
+use crate::conditional;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::scope::Scope;
 use crate::state::AppState;
@@ -25,17 +26,7 @@ pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
 /// The ETag of a page's XML: the index's id (a page's bytes change only with the index) and
 /// the row.
 fn etag(scope: &Scope, row: u32) -> ApiResult<HeaderValue> {
-    HeaderValue::from_str(&format!("\"{}-{row}\"", scope.etag()))
-        .map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))
-}
-
-/// True when `If-None-Match` lists `tag` (weak comparison, as RFC 9110 asks for this header).
-pub(crate) fn not_modified(headers: &HeaderMap, tag: &HeaderValue) -> bool {
-    let tag = tag.to_str().unwrap_or_default();
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
-        let t = t.trim();
-        t == "*" || t.trim_start_matches("W/") == tag
-    })
+    conditional::tag(format_args!("{}-{row}", scope.etag()))
 }
 
 /// `GET /wiki/{title}`: 200 with exactly the dump's bytes from `<page>` to `</page>`.
@@ -56,7 +47,7 @@ pub async fn page(
     let first_row = first.row;
     let served = if follow_redirects { index.follow_redirects(first)?.row } else { first_row };
     let tag = etag(&scope, served)?;
-    let mut response = if not_modified(headers, &tag) {
+    let mut response = if conditional::matches(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let bytes = page_xml(&state, index, served).await?;
@@ -66,7 +57,7 @@ pub async fn page(
         r
     };
     let h = response.headers_mut();
-    h.insert(header::ETAG, tag);
+    conditional::stamp(h, tag, conditional::REVALIDATE);
     if served != first_row {
         // Which page was served instead of the one asked for.
         let title = |row: u32| index.page(row as usize).map(|p| encode_title(p.title));
