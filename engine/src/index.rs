@@ -423,10 +423,32 @@ impl Index {
         })
     }
 
-    /// Whether [`Index::read`] of `start..end` is served from memory: always for a plain dump
-    /// (the page cache aside); for a compressed one, when its streams are decoded in the cache.
+    /// Whether [`Index::read`] of `start..end` is served from memory, without waiting for a
+    /// disk: for a plain dump, when its pages are in the page cache (`mincore(2)`, one system
+    /// call per MiB); for a compressed one, when its streams are decoded in the stream cache.
+    /// When not, read it where blocking is allowed, after [`Index::prefetch`].
     pub fn holds(&self, start: u64, end: u64) -> bool {
-        self.streams.as_ref().is_none_or(|s| start >= end || s.holds(start..end))
+        if start >= end {
+            return true;
+        }
+        match &self.streams {
+            Some(s) => s.holds(start..end),
+            None => usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(end).ok())
+                .is_some_and(|(s, e)| self.dump.resident(s..e)),
+        }
+    }
+
+    /// Brings `start..end` of a plain dump into memory (one read-ahead request, then a read of
+    /// each page): the disk reads happen here, on the calling thread, not later where the bytes
+    /// are sent. Blocks; a compressed dataset's streams are decoded by [`Index::read`] instead.
+    pub fn prefetch(&self, start: u64, end: u64) {
+        if self.streams.is_none()
+            && let (Ok(s), Ok(e)) = (usize::try_from(start), usize::try_from(end))
+        {
+            self.dump.fault_in(s..e);
+        }
     }
 
     /// A stream that did not decode is damaged, unless the file changed under the map.

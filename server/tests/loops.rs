@@ -99,3 +99,35 @@ fn a_slow_query_holds_up_no_loop() {
         assert!(endless.join().unwrap().is_err(), "the server stopped before the query ended");
     }
 }
+
+#[test]
+fn a_page_not_in_memory_is_read_from_disk_off_the_event_loop() {
+    let app = crate::inproc::App::of_dump(&repo().join("datasets/enwiki-sample.xml.bz2"));
+    let index = app.index();
+    let expected = std::fs::read(index.dump_path()).unwrap();
+    std::fs::File::open(index.dump_path()).unwrap().sync_all().unwrap();
+    let page = index.find("Anarchism").unwrap().unwrap();
+    let (start, end) = (page.start, page.end + 1);
+    // The background check reads through the map too: let it finish first.
+    while app.state.library.first().current().check().is_none() {
+        std::thread::yield_now();
+    }
+    // Give the dump's memory back to the kernel, as memory pressure would (MADV_PAGEOUT on the
+    // very map the server reads, all of it: the page cache keeps a file in folios larger than
+    // a page, reclaimed only when no part of them is mapped). The page is then on disk only.
+    let bytes = index.read(0, expected.len() as u64).unwrap();
+    let page_size = 4096;
+    let first = bytes.as_ptr() as usize / page_size * page_size;
+    let len = bytes.as_ptr() as usize + bytes.len() - first;
+    // SAFETY: the range lies within the live map `bytes` keeps alive; MADV_PAGEOUT only
+    // reclaims the pages behind it (a read faults them in again), it changes no byte.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::madvise(first as *mut libc::c_void, len, libc::MADV_PAGEOUT) };
+    assert_eq!(r, 0, "madvise: {}", std::io::Error::last_os_error());
+    drop(bytes);
+    assert!(!index.holds(start, end), "the page is on disk only");
+    let a = app.get("/wiki/Anarchism");
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, expected[start as usize..end as usize], "exactly the dump's bytes");
+    assert!(index.holds(start, end), "read into memory (on the blocking pool) before it was sent");
+}

@@ -85,6 +85,55 @@ impl Mmap {
         }
     }
 
+    /// Whether every page of `range` is in memory now (`mincore(2)`), so that reading it takes
+    /// no disk read. Out of bounds or on error: false (the careful answer).
+    pub fn resident(&self, range: std::ops::Range<usize>) -> bool {
+        let Inner::Map(m) = &*self.inner else { return true };
+        if range.start >= range.end {
+            return true;
+        }
+        if range.end > m.map.len() {
+            return false;
+        }
+        let page = page_size();
+        let first = range.start / page * page;
+        // A page's worth of flags at a time: a megabyte of pages per call.
+        let mut flags = [0u8; 256];
+        let mut at = first;
+        while at < range.end {
+            let len = (range.end - at).min(flags.len() * page);
+            let pages = len.div_ceil(page);
+            // SAFETY: `at` is page-aligned and `at..at + len` lies inside the map (a live
+            // mapping that this `Mmap` keeps alive); `mincore` writes one byte per page of that
+            // range, `pages` <= `flags.len()` bytes, into `flags`, and reads nothing else.
+            #[allow(unsafe_code)]
+            let r = unsafe { libc::mincore(m.map.as_ptr().add(at) as *mut libc::c_void, len, flags.as_mut_ptr()) };
+            if r != 0 || flags[..pages].iter().any(|f| f & 1 == 0) {
+                return false;
+            }
+            at += len;
+        }
+        true
+    }
+
+    /// Brings `range` into memory: asks the kernel to read it ahead (`MADV_WILLNEED`, one
+    /// request for the whole range) and then reads a byte of each page, so that the faults are
+    /// taken here (on a thread that may block) and not by whoever reads the range next.
+    pub fn fault_in(&self, range: std::ops::Range<usize>) {
+        let Inner::Map(m) = &*self.inner else { return };
+        let end = range.end.min(m.map.len());
+        if range.start >= end {
+            return;
+        }
+        let _ = m.map.advise_range(memmap2::Advice::WillNeed, range.start, end - range.start);
+        let page = page_size();
+        let mut sum = 0u8;
+        for at in (range.start / page * page..end).step_by(page) {
+            sum = sum.wrapping_add(m.map[at.max(range.start)]);
+        }
+        std::hint::black_box(sum);
+    }
+
     /// How many reads of this map faulted because its file shrank after it was mapped (the lost
     /// part now reads as zeros; see the module documentation). Zero for a healthy map.
     pub fn faults(&self) -> u64 {
@@ -102,6 +151,17 @@ impl Mmap {
             None
         }
     }
+}
+
+/// The size of a memory page.
+fn page_size() -> usize {
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: `sysconf` reads a configuration value and has no preconditions.
+        #[allow(unsafe_code)]
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(n).ok().filter(|n| n.is_power_of_two()).unwrap_or(4096)
+    })
 }
 
 /// A live map and its slot in the `SIGBUS` guard's table (none when the table is full).
@@ -309,6 +369,29 @@ mod guard {
 #[cfg(test)]
 mod tests {
     use super::Mmap;
+
+    #[test]
+    fn residency_follows_the_page_cache_and_fault_in_brings_pages_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.xml");
+        let len = 4 << 20;
+        std::fs::write(&path, vec![b'x'; len]).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        file.sync_all().unwrap();
+        // Clean pages no process maps: the kernel drops them on request.
+        rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed).unwrap();
+        let map = Mmap::from_file(&file, &path).unwrap();
+        assert!(!map.resident(0..len), "the file's pages were dropped from the page cache");
+        assert!(!map.resident(len - 10..len));
+        map.fault_in(4096..(2 << 20));
+        assert!(map.resident(4096..(2 << 20)), "fault_in read the range");
+        assert!(map.resident(5000..6000));
+        assert!(!map.resident(len - 4096..len), "and not the whole file");
+        map.fault_in(0..len);
+        assert!(map.resident(0..len));
+        assert!(map.resident(7..7), "an empty range takes no read");
+        assert!(!map.resident(0..len + 1), "out of bounds: not served from memory");
+    }
 
     #[test]
     fn a_file_truncated_under_its_map_reads_zeros_and_counts_the_fault() {

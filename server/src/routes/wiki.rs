@@ -77,21 +77,25 @@ pub async fn page(
     Ok(response)
 }
 
-/// The XML of the page in `row`: from the map, or from a compressed dataset's decoded stream,
-/// decoded off the async workers when it is not in memory.
+/// The XML of the page in `row`: from memory on the event loop; from a disk (a plain dump's
+/// pages not in the page cache) or a compressed stream not decoded yet, on the blocking pool,
+/// so that no event loop waits for a disk or a decoder.
 pub(crate) async fn page_xml(
     state: &AppState,
     index: &std::sync::Arc<Index>,
     row: u32,
 ) -> ApiResult<folio_engine::PageBytes> {
-    // A plain dump is mapped: no second lookup of the row on this per-request path.
-    if index.multistream().is_some() {
-        let page = index.page(row as usize)?;
-        if !index.holds(page.start, page.end + 1) {
-            return state.heavy(index, move |index| Ok(index.row_bytes(row)?)).await;
-        }
+    let page = index.page(row as usize)?;
+    if index.holds(page.start, page.end.saturating_add(1)) {
+        return Ok(index.page_bytes(&page)?);
     }
-    Ok(index.row_bytes(row)?)
+    state
+        .heavy(index, move |index| {
+            let page = index.page(row as usize)?;
+            index.prefetch(page.start, page.end.saturating_add(1));
+            Ok(index.page_bytes(&page)?)
+        })
+        .await
 }
 
 /// `GET /pages/{title}`: one page's metadata.

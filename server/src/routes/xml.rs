@@ -59,8 +59,8 @@ pub async fn ranges(
         );
         return Err(ApiError::new(Code::TooManyResults, what));
     }
-    // Slices of the map; from a compressed dataset, decoded off the async workers unless the
-    // streams are in memory.
+    // Slices of the map, on the event loop when they are in memory; else read from the disk
+    // (or decoded, for a compressed dataset) on the blocking pool.
     let read = |index: &folio_engine::Index, ranges: &[std::ops::RangeInclusive<u64>]| -> ApiResult<Vec<Bytes>> {
         ranges.iter().map(|r| Ok(Bytes::from_owner(index.read(*r.start(), r.end() + 1)?))).collect()
     };
@@ -68,7 +68,12 @@ pub async fn ranges(
         read(index, &ranges)?
     } else {
         let ranges = ranges.clone();
-        state.heavy(index, move |index| read(index, &ranges)).await?
+        state
+            .heavy(index, move |index| {
+                ranges.iter().for_each(|r| index.prefetch(*r.start(), r.end() + 1));
+                read(index, &ranges)
+            })
+            .await?
     };
     let mut response = if let ([one], [_]) = (ranges.as_slice(), slices.as_slice()) {
         let mut r = Response::new(Body::new(MapBody::new(index.clone(), slices)));
