@@ -1,7 +1,8 @@
 """Request sets for the load scripts, drawn from a running Folio server's own index.
 
     python3 benches/requests.py wiki URL OUT.lua [--count N] [--seed S]
-        N random existing titles as /wiki paths (percent-encoded), in a wrk Lua script
+        N random existing titles as /wiki paths (percent-encoded), in a wrk Lua script, and
+        as full URLs in OUT.lua.urls (one per line, for oha)
     python3 benches/requests.py mix URL OUT.lua [--seed S]
         the soak mix (benches/soak.sh): /wiki, /offsets, /xml ranges, /titles, POST /sql, /updates
     python3 benches/requests.py articles URL OUT --route R
@@ -63,7 +64,11 @@ def write_paths(out, paths):
 
 def wiki(args):
     sample = random.sample(titles(args.url, 200000), args.count)
-    write_paths(args.out, [path("wiki", t) for t, _ in sample])
+    paths = [path("wiki", t) for t, _ in sample]
+    write_paths(args.out, paths)
+    # The same as full URLs, one per line, for oha's --urls-from-file.
+    with open(args.out + ".urls", "w") as f:
+        f.writelines(f"{args.url}{p}\n" for p in paths)
 
 
 def articles(args):
