@@ -15,7 +15,7 @@
 #   D. Cold reads: the page cache dropped, then the server started in a memory cgroup of 512 MiB
 #      (cgroup v1, as root), so that the dump is mostly not in memory: /wiki on random titles at a fixed rate, and /json beside it,
 #      p50 and p99 of each, both runtimes, against /json with the dump in memory.
-# Prints Markdown for benches/RESULTS.md.
+# Prints Markdown for benches/RESULTS.md. FOLIO_CORES_PARTS="A B C D" picks the parts to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
@@ -55,13 +55,18 @@ PATHS="$WORK/cores-wiki-$PAGES.lua"
 pinned 18100 --workers 1
 python3 benches/requests.py wiki "$URL" "$PATHS" --count 20000 --seed 16
 sed "s|$URL/wiki/|/wiki/|" "$PATHS.urls" > "$WORK/cores-paths" # paths, to aim at any port
+sed "s|^|$URL|" "$WORK/cores-paths" > "$WORK/cores-urls-wiki"
 
 taskset -c 0 "$ACTIX" 127.0.0.1:18101 > /dev/null 2>&1 &
 ACTIX_PID=$!
 trap 'stop_server; kill $ACTIX_PID 2>/dev/null; true' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:18101/plaintext"; do sleep 0.01; done
 
+PARTS="${FOLIO_CORES_PARTS:-A B C D}"
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+
 # ---- A. Throughput, pinned.
+if part A; then
 declare -A RPS
 wrk1() { # wrk1 KEY URL [LUA]
   local out
@@ -96,17 +101,19 @@ echo "| /wiki/{random title} | $(m core_wiki) | $(m shared_wiki) | | | $(ratio "
 echo
 echo "/wiki to /plaintext, per core: $(ratio "$(m core_wiki)" "$(m core_plain)") (target 0.8)."
 record cores.wiki.rps "$(m core_wiki)"
+fi
 
 # ---- B. CPU per request at a fixed rate.
-# at_rate RATE URLFILE [OHA FLAG...]: "served-rps p50-ms p99-ms cpu-µs-per-request non-2xx" of one
-# oha run on core 1 against SERVER_PID (URLFILE: one URL per line).
+# at_rate RATE URLFILE [CODING]: "served-rps p50-ms p99-ms cpu-µs-per-request non-2xx" of one oha
+# run on core 1 against SERVER_PID (URLFILE: one URL per line), asking for CODING (default
+# identity: oha asks for compressed answers unless told).
 at_rate() {
-  local rate=$1 urls=$2 before after
-  shift 2
-  taskset -c 1 "$OHA" --no-tui --worker-threads 1 -n 500 -c 4 --urls-from-file "$urls" "$@" > /dev/null
+  local rate=$1 urls=$2 coding=${3:-identity} before after
+  taskset -c 1 "$OHA" --no-tui --worker-threads 1 -n 500 -c 4 --urls-from-file "$urls" \
+    -H "accept-encoding: $coding" > /dev/null
   before=$(cpu_ticks "$SERVER_PID")
   taskset -c 1 "$OHA" --no-tui --worker-threads 1 --latency-correction -z "${SECS}s" -q "$rate" -c 16 \
-    --urls-from-file "$urls" --output-format json "$@" > "$WORK/cores-oha.json"
+    --urls-from-file "$urls" -H "accept-encoding: $coding" --output-format json > "$WORK/cores-oha.json"
   after=$(cpu_ticks "$SERVER_PID")
   python3 - "$WORK/cores-oha.json" $((after - before)) "$HZ" <<'PY'
 import json, sys
@@ -124,8 +131,8 @@ urls() { # urls NAME PATH...: a URL file of these paths on URL
   echo "$WORK/cores-urls-$1"
 }
 RATE="${FOLIO_CORES_RATE:-4000}"
+if part B; then
 pinned 18100 --workers 1
-sed "s|^|$URL|" "$WORK/cores-paths" > "$WORK/cores-urls-wiki"
 sed "s|^/wiki/|$URL/pages/|" "$WORK/cores-paths" > "$WORK/cores-urls-pages"
 head -2000 "$WORK/cores-paths" | sed "s|^/wiki/|$URL/html/|" > "$WORK/cores-urls-html"
 echo
@@ -146,7 +153,7 @@ row_b "/json" json "$RATE" "$(urls json /json)"
 row_b "/wiki/{random title}" wiki "$RATE" "$WORK/cores-urls-wiki"
 row_b "/pages/{random title}" pages "$RATE" "$WORK/cores-urls-pages"
 row_b "/offsets/Ana (prefix listing)" offsets "$RATE" "$(urls offsets /offsets/Ana)"
-row_b "/suggest?q=ana" suggest "$RATE" "$(urls suggest '/suggest?q=ana')"
+row_b "/suggest?q=ana (at 500/s)" suggest 500 "$(urls suggest '/suggest?q=ana')"
 row_b "/db" db "$RATE" "$(urls db /db)"
 row_b "/fortunes" fortunes "$RATE" "$(urls fortunes /fortunes)"
 row_b "/html/{random title} (rendered)" html 500 "$WORK/cores-urls-html"
@@ -168,14 +175,14 @@ record cores.cpu.wiki_w1_us "$w1"; record cores.cpu.wiki_w2_us "$w2"
 echo
 echo "/wiki CPU per request, 2 workers (unpinned) to 1 worker, medians of $RUNS alternating runs:" \
   "$w2 µs / $w1 µs = $(ratio "$w2" "$w1") (target at most 1.1)."
+fi
 
 # ---- C. Compression.
+if part C; then
 pinned 18100 --workers 1
-BIG=$(curl -sf "$URL/titles?limit=10000&ns=0" | python3 -c '
-import json, sys
-items = [i for i in json.load(sys.stdin)["items"] if i["redirect"] is None]
-best = min(items, key=lambda i: abs(i["bytes"] - 100000) if "bytes" in i else 0)
-print(best["title"].replace(" ", "_"))' 2>/dev/null || true)
+BIG=$(curl -sf -X POST -H 'content-type: text/plain' "$URL/sql" --data \
+  'SELECT title FROM pages WHERE redirect IS NULL ORDER BY abs(("end" - start) - 100000) LIMIT 1' \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["title"].replace(" ", "_"))')
 PAGE_PATH="/wiki/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$BIG")"
 echo
 echo "### C. Compression (server on core 0, 1 worker; oha on core 1)"
@@ -186,13 +193,15 @@ for target in "/offsets/List_of_ 100" "$PAGE_PATH 400"; do
   set -- $target
   for coding in identity gzip zstd; do
     bytes=$(curl -s -o /dev/null -w '%{size_download}' -H "accept-encoding: $coding" "$URL$1")
-    read -r served p50 p99 cpu bad < <(at_rate "$2" "$(urls comp "$1")" -H "accept-encoding: $coding")
+    read -r served p50 p99 cpu bad < <(at_rate "$2" "$(urls comp "$1")" "$coding")
     echo "| $1 | $coding | $bytes | $served | $cpu µs |"
     record "cores.compress.$(basename "$1" | tr -c 'a-zA-Z0-9\n' '_').$coding.bytes" "$bytes"
   done
 done
+fi
 
 # ---- D. Cold reads.
+part D || exit 0
 CG=/sys/fs/cgroup/memory/folio-cold
 echo
 echo "### D. Cold reads: the server in a 512 MiB memory cgroup, $(du -h "$DUMP" | cut -f1) dump, $(du -sh "$IDX" | cut -f1) index"
@@ -211,9 +220,11 @@ if [ -w /sys/fs/cgroup/memory ] && mkdir -p "$CG" 2>/dev/null; then
     sed -i "s|^http://127.0.0.1:[0-9]*|$URL|" "$WORK/cores-urls-wiki"
     taskset -c 1 "$OHA" --no-tui --worker-threads 1 --latency-correction -z "${SECS}s" -q 200 -c 4 \
       --urls-from-file "$(urls json /json)" --output-format json > "$WORK/cores-json.json" &
+    JSON_PID=$!
+    sleep 1 # the /json run is under way before the cold reads start
     read -r served p50 p99 cpu bad < <(at_rate 1000 "$WORK/cores-urls-wiki")
-    wait
-    read -r jp50 jp99 < <(python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))["latencyPercentiles"]; print(f"{p[\"p50\"] * 1000:.2f} {p[\"p99\"] * 1000:.2f}")' "$WORK/cores-json.json")
+    wait "$JSON_PID"
+    read -r jp50 jp99 < <(python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))["latencyPercentiles"]; print("%.2f %.2f" % (p["p50"] * 1000, p["p99"] * 1000))' "$WORK/cores-json.json")
     echo "| $runtime | $served | $p50 ms | $p99 ms | $jp50 ms | $jp99 ms |"
     record "cores.cold.$runtime.wiki_p99_ms" "$p99"; record "cores.cold.$runtime.json_p99_ms" "$jp99"
     stop_server

@@ -1,5 +1,6 @@
 //! Request counters and latency histograms, per route and per worker thread: lock-free atomics,
-//! two clock reads per request.
+//! two clock reads per request. Each worker thread (an event loop) counts into a shard of its
+//! own, so that no cache line is written by two cores per request; readers add the shards up.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -75,11 +76,19 @@ pub struct RouteHistogram {
     pub count: u64,
 }
 
+/// One route's counts, added up over the shards.
+struct Merged {
+    count: u64,
+    sum_ns: u64,
+    histogram: [u64; BUCKETS],
+    max_us: u64,
+}
+
 /// Counters of the whole server.
 pub struct Stats {
     started: Instant,
-    routes: Vec<RouteStats>,
-    workers: [AtomicU64; WORKERS],
+    // Per worker thread, every route's counters (made when the thread counts its first request).
+    shards: Box<[std::sync::OnceLock<Box<[RouteStats]>>]>,
     next_worker: AtomicUsize,
     connections: AtomicU64,
     accepted: [AtomicU64; WORKERS],
@@ -118,8 +127,7 @@ impl Default for Stats {
     fn default() -> Stats {
         Stats {
             started: Instant::now(),
-            routes: (0..=ROUTES.len()).map(|_| RouteStats::new()).collect(),
-            workers: std::array::from_fn(|_| AtomicU64::new(0)),
+            shards: (0..WORKERS).map(|_| std::sync::OnceLock::new()).collect(),
             next_worker: AtomicUsize::new(0),
             connections: AtomicU64::new(0),
             accepted: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -139,11 +147,6 @@ impl Stats {
     /// Counts one request of `route` that took `took`, on the current thread.
     pub fn record(&self, route: &str, took: Duration) {
         let i = ROUTES.iter().position(|r| r.path == route).unwrap_or(ROUTES.len());
-        let r = &self.routes[i];
-        r.count.fetch_add(1, Ordering::Relaxed);
-        r.sum_ns.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
-        r.histogram[bucket(took)].fetch_add(1, Ordering::Relaxed);
-        r.max_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
         let worker = WORKER.with(|w| {
             *w.get().get_or_insert_with(|| {
                 let slot = self.next_worker.fetch_add(1, Ordering::Relaxed).min(WORKERS - 1);
@@ -151,7 +154,26 @@ impl Stats {
                 slot
             })
         });
-        self.workers[worker].fetch_add(1, Ordering::Relaxed);
+        let shard = self.shards[worker].get_or_init(|| (0..=ROUTES.len()).map(|_| RouteStats::new()).collect());
+        let r = &shard[i];
+        r.count.fetch_add(1, Ordering::Relaxed);
+        r.sum_ns.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
+        r.histogram[bucket(took)].fetch_add(1, Ordering::Relaxed);
+        r.max_us.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Route `i`'s counts over every shard.
+    fn merged(&self, i: usize) -> Merged {
+        let mut m = Merged { count: 0, sum_ns: 0, histogram: [0; BUCKETS], max_us: 0 };
+        for r in self.shards.iter().filter_map(|s| s.get()).map(|s| &s[i]) {
+            m.count += r.count.load(Ordering::Relaxed);
+            m.sum_ns += r.sum_ns.load(Ordering::Relaxed);
+            m.max_us = m.max_us.max(r.max_us.load(Ordering::Relaxed));
+            for (sum, b) in m.histogram.iter_mut().zip(&r.histogram) {
+                *sum += b.load(Ordering::Relaxed);
+            }
+        }
+        m
     }
 
     /// Says how the server serves: `runtime` with `workers` workers (set once).
@@ -205,12 +227,11 @@ impl Stats {
 
     /// Per-route figures, routes with no request left out.
     pub fn routes(&self) -> Vec<RouteSummary> {
-        self.routes
-            .iter()
-            .enumerate()
+        (0..=ROUTES.len())
+            .map(|i| (i, self.merged(i)))
             .filter_map(|(i, r)| {
                 let route = route_name(i);
-                let counts: Vec<u64> = r.histogram.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+                let counts = r.histogram;
                 let total: u64 = counts.iter().sum();
                 if total == 0 {
                     return None;
@@ -228,11 +249,11 @@ impl Stats {
                 };
                 Some(RouteSummary {
                     route,
-                    requests: r.count.load(Ordering::Relaxed),
+                    requests: r.count,
                     p50_us: quantile(0.5),
                     p90_us: quantile(0.9),
                     p99_us: quantile(0.99),
-                    max_us: r.max_us.load(Ordering::Relaxed),
+                    max_us: r.max_us,
                 })
             })
             .collect()
@@ -242,17 +263,16 @@ impl Stats {
     /// counts at every power of two of microseconds from 4 µs to 2^25 µs (about 34 s; the
     /// fine buckets' own boundaries, so the counts are exact), plus the sum and the count.
     pub fn histograms(&self) -> Vec<RouteHistogram> {
-        self.routes
-            .iter()
-            .enumerate()
+        (0..=ROUTES.len())
+            .map(|i| (i, self.merged(i)))
             .filter_map(|(i, r)| {
-                let counts: Vec<u64> = r.histogram.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+                let counts = r.histogram;
                 let count: u64 = counts.iter().sum();
                 (count > 0).then(|| RouteHistogram {
                     route: route_name(i),
                     // Fine bucket b holds [2^(b/4), 2^((b+1)/4)) µs: those below 2^k µs are b < 4k.
                     buckets: (2..=25).map(|k| (2f64.powi(k) / 1e6, counts[..4 * k as usize].iter().sum())).collect(),
-                    sum_seconds: r.sum_ns.load(Ordering::Relaxed) as f64 / 1e9,
+                    sum_seconds: r.sum_ns as f64 / 1e9,
                     count,
                 })
             })
@@ -262,7 +282,10 @@ impl Stats {
     /// Requests answered by each worker thread that answered any.
     pub fn workers(&self) -> Vec<u64> {
         let n = self.next_worker.load(Ordering::Relaxed).min(WORKERS);
-        self.workers[..n].iter().map(|w| w.load(Ordering::Relaxed)).collect()
+        self.shards[..n]
+            .iter()
+            .map(|s| s.get().map_or(0, |s| s.iter().map(|r| r.count.load(Ordering::Relaxed)).sum()))
+            .collect()
     }
 }
 

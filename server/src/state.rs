@@ -57,9 +57,14 @@ impl Default for Limits {
     }
 }
 
-/// The state shared by all handlers (cheap to clone).
+/// The state shared by all handlers: one reference-counted pointer, so that a handler's copy
+/// costs one atomic increment (every request's extractors clone it; with one event loop per core,
+/// each shared counter touched per request is a cache line passed between cores).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] points to.
+pub struct Shared {
     /// The datasets served, the default first.
     pub library: Arc<Library>,
     /// Limits of the API.
@@ -74,6 +79,13 @@ pub struct AppState {
     running: Arc<Semaphore>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// State over the datasets of `library` and `catalog` with `limits`.
     pub fn new(library: Arc<Library>, catalog: Catalog, limits: Limits) -> AppState {
@@ -82,7 +94,7 @@ impl AppState {
         let stats = Arc::default();
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
-        AppState { library, limits: Arc::new(limits), stats, catalog, cache, heavy, running }
+        AppState(Arc::new(Shared { library, limits: Arc::new(limits), stats, catalog, cache, heavy, running }))
     }
 
     /// Runs CPU-heavy `work` over `index` on a blocking thread, never on an async worker, at most
