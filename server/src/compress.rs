@@ -39,9 +39,9 @@ pub const MAX_BYTES: u64 = 16 << 20;
 pub const OFF_LOOP_BYTES: usize = 64 << 10;
 /// zstd's level: its default, about 300 MB/s per core on Wikipedia XML.
 const ZSTD_LEVEL: i32 = 3;
-/// gzip's level: 1, nginx's default for answers made per request (benches/RESULTS.md: level 4
-/// took 2 x zstd's CPU for the same size).
-const GZIP_LEVEL: u32 = 1;
+/// gzip's level: 2, zlib-ng's fastest with its own Huffman codes (level 1 uses fixed codes and
+/// leaves Wikipedia XML at half its size; level 4 takes about twice the CPU: benches/RESULTS.md).
+const GZIP_LEVEL: u32 = 2;
 
 /// A content coding Folio answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
