@@ -83,11 +83,8 @@ serve() { # serve DIR [FLAGS...]: one server on core 0
     --workers 1 --quiet "${@:2}" > "$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.01; done
-  # The background check of the index (checksums; for the plain one, every page in the XML)
-  # runs on the same core: measure after it, or its CPU counts against the requests.
-  until curl -sf "$URL/stats" | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["dataset"]["verified"] is None)'; do
-    sleep 0.2
-  done
+  # The background check runs on the same core: measure after it.
+  wait_verified "$URL"
 }
 stop() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }

@@ -32,23 +32,14 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
 echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $("$OHA" --version)"
 
-# pinned PORT FLAG...: folio-server on core 0 (serve, from fixture.sh, under taskset).
+# pinned PORT FLAG...: folio-server on core 0 (fixture.sh's serve, under taskset), measured
+# once its background check is done. With CGROUP set: started inside that memory cgroup, so
+# all it reads is charged there.
 pinned() {
-  local port=$1
-  shift
-  stop_server
-  SERVER_TMP="$(mktemp -d)"
-  URL="http://127.0.0.1:$port"
-  # With CGROUP set: started inside that memory cgroup, so all it reads is charged there.
-  ${CGROUP:+sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP"} \
-    taskset -c 0 "$BIN/folio-server" --data "$IDX" --tables "$SERVER_TMP/tables" --listen "127.0.0.1:$port" \
-    --quiet "$@" > "$SERVER_TMP/server.log" 2>&1 &
-  SERVER_PID=$!
-  until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.01; done
-  # The background check of the index reads the dump once: measure after it.
-  until curl -sf "$URL/stats" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["dataset"]["verified"] is None)'; do
-    sleep 0.2
-  done
+  LAUNCH=(${CGROUP:+sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP"} taskset -c 0)
+  serve "$@"
+  LAUNCH=()
+  wait_verified "$URL"
 }
 
 PATHS="$WORK/cores-wiki-$PAGES.lua"
@@ -164,7 +155,7 @@ for r in $(seq "$RUNS"); do
   W1+="$(at_rate "$RATE" "$WORK/cores-urls-wiki" | cut -d' ' -f4) "
   stop_server
   serve 18100 --workers 2
-  until curl -sf "$URL/stats" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["dataset"]["verified"] is None)'; do sleep 0.2; done
+  wait_verified "$URL"
   W2+="$(at_rate "$RATE" "$WORK/cores-urls-wiki" | cut -d' ' -f4) "
 done
 pinned 18100 --workers 1 --runtime shared

@@ -23,9 +23,11 @@ cat "$DUMP" > /dev/null
 
 SERVER_PID=""
 SERVER_TMP=""
+LAUNCH=()
 # serve PORT [FLAG...]: starts folio-server on the fixture's index with fresh SQL tables (in
 # SERVER_TMP, a new temporary directory, which also holds the server's log) and waits for its
-# first answer. Sets SERVER_PID, SERVER_TMP, URL, SERVE_T0 (launch, ns) and STARTUP_MS (launch
+# first answer. The words of the LAUNCH array, when set, come before the command (for example
+# LAUNCH=(taskset -c 0) to pin it). Sets SERVER_PID, SERVER_TMP, URL, SERVE_T0 (launch, ns) and STARTUP_MS (launch
 # to the first answer of /plaintext).
 # Any server still running from an earlier `serve` is stopped first.
 serve() {
@@ -35,7 +37,7 @@ serve() {
   SERVER_TMP="$(mktemp -d)"
   URL="http://127.0.0.1:$port"
   SERVE_T0=$(date +%s%N)
-  "$BIN/folio-server" --data "$IDX" --tables "$SERVER_TMP/tables" --listen "127.0.0.1:$port" \
+  "${LAUNCH[@]}" "$BIN/folio-server" --data "$IDX" --tables "$SERVER_TMP/tables" --listen "127.0.0.1:$port" \
     --quiet "$@" > "$SERVER_TMP/server.log" 2>&1 &
   SERVER_PID=$!
   until curl -sf -o /dev/null "$URL/plaintext"; do

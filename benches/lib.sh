@@ -8,6 +8,14 @@ to_ms() { tr ' ' '\n' | awk '/us$/ {print $1 / 1000; next} /ms$/ {print $1 + 0; 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # ratio A B [DIGITS]: A / B.
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {printf "%.*f", d, a / b}'; }
+# wait_verified URL: waits until the server at URL has finished the background check of its
+# index (it reads the index, and for a plain dump every page's ends: measure after it, or its
+# CPU and reads count against the requests).
+wait_verified() {
+  until curl -sf "$1/stats" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["dataset"]["verified"] is None)'; do
+    sleep 0.2
+  done
+}
 # record KEY VALUE: appends a figure to FOLIO_BENCH_KV when set (benches/all.sh reads it back to
 # write benches/RESULTS.md and the plots).
 record() { [ -z "${FOLIO_BENCH_KV:-}" ] || echo "$1 $2" >> "$FOLIO_BENCH_KV"; }

@@ -9,6 +9,7 @@
 # Needs valgrind (apt-get install valgrind) and oha (benches/cores.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 N="${1:-2000}"
 TOP="${2:-25}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
@@ -28,9 +29,7 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.%p" \
 PID=$!
 URL="http://127.0.0.1:$PORT"
 until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.2; done
-until curl -sf "$URL/stats" | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["dataset"]["verified"] is None)'; do
-  sleep 0.2
-done
+wait_verified "$URL"
 echo "- $("$BIN/folio-server" --version), $(valgrind --version), $N requests per route on one connection"
 # /wiki/Affirming_the_consequent: a page of 3.8 KB, about the median size of a Wikipedia article.
 # oha asks for compressed answers unless told: these measure the plain path.

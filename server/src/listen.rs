@@ -47,16 +47,6 @@ impl Listeners {
         self.addr
     }
 
-    /// How many sockets (one per event loop).
-    pub fn len(&self) -> usize {
-        self.sockets.len()
-    }
-
-    /// Whether there are none (never, once bound).
-    pub fn is_empty(&self) -> bool {
-        self.sockets.is_empty()
-    }
-
     /// The sockets, to hand one to each loop.
     pub fn into_sockets(self) -> Vec<TcpListener> {
         self.sockets
