@@ -254,12 +254,7 @@ async fn encode(response: Response, coding: Coding, pool: Arc<Semaphore>) -> Res
     let (mut parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BYTES as usize).await {
         Ok(b) => b,
-        Err(e) => {
-            return match e.into_inner().downcast::<folio_engine::Error>() {
-                Ok(e) => ApiError::from(*e).into_response(),
-                Err(e) => ApiError::new(Code::Internal, format!("the answer could not be read: {e}")).into_response(),
-            };
-        }
+        Err(e) => return body_error(e).into_response(),
     };
     let encoded = if bytes.len() < OFF_LOOP_BYTES {
         coding.encode(&bytes)
@@ -286,6 +281,22 @@ async fn encode(response: Response, coding: Coding, pool: Arc<Semaphore>) -> Res
     Response::from_parts(parts, Body::from(encoded))
 }
 
+/// The error a body failed with, as the API reports it: the engine's own (a dump that changed
+/// gives `dump_changed`, as without compression), found under axum's wrapping (one layer per
+/// conversion of the body).
+fn body_error(e: axum::Error) -> ApiError {
+    let mut e = e.into_inner();
+    loop {
+        e = match e.downcast::<folio_engine::Error>() {
+            Ok(engine) => return ApiError::from(*engine),
+            Err(other) => match other.downcast::<axum::Error>() {
+                Ok(wrapped) => wrapped.into_inner(),
+                Err(other) => return ApiError::new(Code::Internal, format!("the answer could not be read: {other}")),
+            },
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +320,30 @@ mod tests {
         assert_eq!(accept("gzip;q=0, *;q=0"), None);
         assert_eq!(accept("ZSTD ; Q=1"), Some(Coding::Zstd));
         assert_eq!(negotiate(&HeaderMap::new()), None);
+    }
+
+    /// A body whose first frame fails as `MapBody`'s does when the dump changed.
+    struct Failing;
+
+    impl http_body::Body for Failing {
+        type Data = bytes::Bytes;
+        type Error = folio_engine::Error;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, folio_engine::Error>>> {
+            let what = "it shrank".to_string();
+            Poll::Ready(Some(Err(folio_engine::Error::DumpChanged { path: "dump.xml".into(), what })))
+        }
+    }
+
+    #[test]
+    fn a_body_that_fails_for_a_changed_dump_is_reported_as_such() {
+        // The answer read as `encode` reads it, the body wrapped as handlers wrap it.
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let failed = runtime.block_on(axum::body::to_bytes(Body::new(Failing), usize::MAX)).unwrap_err();
+        assert_eq!(body_error(failed).code, Code::DumpChanged);
+        assert_eq!(body_error(axum::Error::new(std::io::Error::other("x"))).code, Code::Internal);
     }
 
     #[test]
