@@ -14,12 +14,10 @@
 //! before a compressed byte leaves; if it fails, the client gets the error, not a compressed
 //! answer of damaged bytes.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -92,16 +90,20 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
     {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or_default().trim();
+        let is = |token: &str| name.eq_ignore_ascii_case(token);
+        let slot = if is("zstd") {
+            &mut zstd
+        } else if is("gzip") || is("x-gzip") {
+            &mut gzip
+        } else if name == "*" {
+            &mut any
+        } else {
+            continue;
+        };
         let q = parts
             .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
             .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
-        let slot = match name.to_ascii_lowercase().as_str() {
-            "zstd" => &mut zstd,
-            "gzip" | "x-gzip" => &mut gzip,
-            "*" => &mut any,
-            _ => continue,
-        };
         *slot = Some(q);
     }
     let (z, g) = (zstd.or(any).unwrap_or(0.0), gzip.or(any).unwrap_or(0.0));
@@ -131,110 +133,51 @@ fn compressible(response: &Response) -> bool {
         && textual(response.headers().get(header::CONTENT_TYPE))
 }
 
-/// The layer adding [`Compress`].
-#[derive(Clone)]
-pub struct CompressLayer {
-    pool: Arc<Semaphore>,
+/// What a request asked of the answer's coding, taken before the request goes to its route.
+pub struct Asked {
+    // The coding to answer with, if any.
+    coding: Option<Coding>,
+    // The request's headers when it revalidates a compressed answer (only its 304 needs them).
+    held: Option<HeaderMap>,
 }
 
-impl CompressLayer {
-    /// Compresses at most `off_loop` large answers at once off the event loops.
-    pub fn new(off_loop: usize) -> CompressLayer {
-        CompressLayer { pool: Arc::new(Semaphore::new(off_loop.max(1))) }
-    }
-}
-
-impl<S> tower::Layer<S> for CompressLayer {
-    type Service = Compress<S>;
-    fn layer(&self, inner: S) -> Compress<S> {
-        Compress { inner, pool: self.pool.clone() }
-    }
-}
-
-/// The service of [`CompressLayer`].
-#[derive(Clone)]
-pub struct Compress<S> {
-    inner: S,
-    pool: Arc<Semaphore>,
-}
-
-impl<S> tower::Service<Request> for Compress<S>
-where
-    S: tower::Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = CompressFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let coding = if request.method() == Method::HEAD { None } else { negotiate(request.headers()) };
-        // Only a revalidation by a client that holds a compressed answer needs its tags later.
-        let held = request
-            .headers()
+impl Asked {
+    /// What `request` asks for (`HEAD` asks for no coding: its answer has no body to code).
+    pub fn of(request: &Request) -> Asked {
+        let headers = request.headers();
+        let asks = request.method() != Method::HEAD && headers.contains_key(header::ACCEPT_ENCODING);
+        let coding = if asks { negotiate(headers) } else { None };
+        let held = headers
             .get_all(header::IF_NONE_MATCH)
             .iter()
             .any(|v| {
                 conditional::CODING_SUFFIXES.iter().any(|s| v.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()))
             })
-            .then(|| request.headers().clone());
-        CompressFuture {
-            state: Step::Waiting { inner: self.inner.call(request), coding, held, pool: self.pool.clone() },
+            .then(|| headers.clone());
+        Asked { coding, held }
+    }
+
+    /// `response` as the client asked for it: as it is (marked `Vary` when it could have been
+    /// compressed), or the work of compressing it, at most `pool`'s permits of it at once off
+    /// the event loops.
+    pub fn answer(self, mut response: Response, pool: &Arc<Semaphore>) -> Result<Response, Encoding> {
+        if response.status() == StatusCode::NOT_MODIFIED {
+            revalidated(&mut response, self.held.as_ref());
+            return Ok(response);
+        }
+        if !compressible(&response) {
+            return Ok(response);
+        }
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        match self.coding {
+            None => Ok(response),
+            Some(coding) => Err(Box::pin(encode(response, coding, pool.clone()))),
         }
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The future of [`Compress`].
-    pub struct CompressFuture<F> {
-        #[pin]
-        state: Step<F>,
-    }
-}
-
-pin_project_lite::pin_project! {
-    #[project = StepProj]
-    enum Step<F> {
-        // The handler's answer is not there yet: its future, the coding the client asked for,
-        // its headers when it revalidates a compressed answer, permits to compress off the loops.
-        Waiting { #[pin] inner: F, coding: Option<Coding>, held: Option<HeaderMap>, pool: Arc<Semaphore> },
-        // Reading and compressing it.
-        Encoding { encoding: Pin<Box<dyn Future<Output = Response> + Send>> },
-    }
-}
-
-impl<F> Future for CompressFuture<F>
-where
-    F: Future<Output = Result<Response, Infallible>>,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut step = self.project().state;
-        loop {
-            match step.as_mut().project() {
-                StepProj::Encoding { encoding } => return encoding.as_mut().poll(cx).map(Ok),
-                StepProj::Waiting { inner, coding, held, pool } => {
-                    let Poll::Ready(Ok(mut response)) = inner.poll(cx) else { return Poll::Pending };
-                    if response.status() == StatusCode::NOT_MODIFIED {
-                        revalidated(&mut response, held.as_ref());
-                        return Poll::Ready(Ok(response));
-                    }
-                    if !compressible(&response) {
-                        return Poll::Ready(Ok(response));
-                    }
-                    response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
-                    let Some(coding) = *coding else { return Poll::Ready(Ok(response)) };
-                    let encoding = Box::pin(encode(response, coding, pool.clone()));
-                    step.set(Step::Encoding { encoding });
-                }
-            }
-        }
-    }
-}
+/// An answer being read and compressed.
+pub type Encoding = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// A 304: it varies with the coding as its 200 does, and names the compressed form of the tag
 /// when that is what the client holds.
@@ -299,6 +242,8 @@ fn body_error(e: axum::Error) -> ApiError {
 
 #[cfg(test)]
 mod tests {
+    use std::task::{Context, Poll};
+
     use super::*;
 
     fn accept(v: &str) -> Option<Coding> {

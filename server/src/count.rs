@@ -1,103 +1,37 @@
-//! The one middleware every request goes through: it times the request, counts it under its
-//! route in [`Stats`], sets the `Server` header, and writes the request log when it is on. A plain tower service with its own future:
-//! no boxing and no state clone per request.
+//! Counting a request: its time, its route in [`Stats`], the `Server` header, and the request
+//! log when it is on. Started by the [gate](crate::gate) when a request comes in, finished when
+//! its answer is ready; two clock reads, no allocation unless the log is on.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::response::Response;
 
 use crate::counters::Stats;
+use crate::routed::RouteId;
 
-/// The layer adding [`Count`].
-#[derive(Clone)]
-pub struct CountLayer {
-    stats: Arc<Stats>,
-    access_log: bool,
+/// One request being counted.
+pub struct Counted {
+    started: Instant,
+    // The method and URI, kept only when the request log is on.
+    access: Option<Box<(Method, Uri)>>,
 }
 
-impl CountLayer {
-    /// Counts into `stats`; logs every request too when the subscriber wants the request log
-    /// ([`crate::logging::ACCESS`]).
-    pub fn new(stats: Arc<Stats>) -> CountLayer {
-        CountLayer { stats, access_log: crate::logging::access_enabled() }
-    }
-}
-
-impl<S> tower::Layer<S> for CountLayer {
-    type Service = Count<S>;
-    fn layer(&self, inner: S) -> Count<S> {
-        Count { inner, stats: self.stats.clone(), access_log: self.access_log }
-    }
-}
-
-/// The service of [`CountLayer`].
-#[derive(Clone)]
-pub struct Count<S> {
-    inner: S,
-    stats: Arc<Stats>,
-    access_log: bool,
-}
-
-impl<S> tower::Service<Request> for Count<S>
-where
-    S: tower::Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = CountFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
+impl Counted {
+    /// Starts counting `request`; keeps what the request log needs if `access_log`.
+    pub fn start(request: &Request, access_log: bool) -> Counted {
+        let access = access_log.then(|| Box::new((request.method().clone(), request.uri().clone())));
+        Counted { started: Instant::now(), access }
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let route = request.extensions().get::<MatchedPath>().cloned();
-        let access = self.access_log.then(|| Box::new((request.method().clone(), request.uri().clone())));
-        CountFuture {
-            inner: self.inner.call(request),
-            started: Instant::now(),
-            route,
-            stats: self.stats.clone(),
-            access,
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`Count`].
-    pub struct CountFuture<F> {
-        #[pin]
-        inner: F,
-        started: Instant,
-        route: Option<MatchedPath>,
-        stats: Arc<Stats>,
-        // The method and URI, kept only when the request log is on.
-        access: Option<Box<(Method, Uri)>>,
-    }
-}
-
-impl<F, E> Future for CountFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = match this.inner.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r?,
-        };
+    /// Counts `response` in `stats` under the route that answered it (`other` when none did),
+    /// names the server on it, and logs it when the log is on.
+    pub fn finish(self, stats: &Stats, response: &mut Response) {
         response.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER));
-        let took = this.started.elapsed();
-        this.stats.record(this.route.as_ref().map_or("other", |r| r.as_str()), took);
-        if let Some(access) = this.access.take() {
+        let took = self.started.elapsed();
+        stats.record(response.extensions().get::<RouteId>().map(|r| r.0), took);
+        if let Some(access) = self.access {
             let (method, uri) = *access;
             tracing::info!(
                 target: crate::logging::ACCESS,
@@ -108,6 +42,5 @@ where
                 bytes = http_body::Body::size_hint(response.body()).exact(),
             );
         }
-        Poll::Ready(Ok(response))
     }
 }

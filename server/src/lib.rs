@@ -24,8 +24,12 @@
 //! let worker = WorkerCommand { program: "/proc/self/exe".into(), args: vec!["__sql-worker".into()] };
 //! let limits = SqlLimits::default();
 //! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, page_tables(&library), limits, Some(worker)).await?;
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app(AppState::new(library, catalog, Limits::default()))).await?;
+//! // Asked in-process here; `serve::serve` answers the same service on every core.
+//! use tower::ServiceExt;
+//! let service = app(AppState::new(library, catalog, Limits::default()));
+//! let request = axum::http::Request::get("/wiki/Anarchism").body(axum::body::Body::empty())?;
+//! let page = service.oneshot(request).await?;
+//! assert_eq!(page.status(), 200);
 //! # Ok(()) }
 //! ```
 
@@ -39,10 +43,12 @@ pub mod count;
 pub mod counters;
 pub mod dataset;
 pub mod error;
+pub mod gate;
 pub mod listen;
 pub mod logging;
 pub mod or_answer;
 pub mod reload;
+pub mod routed;
 pub mod routes;
 pub mod scope;
 pub mod serve;
@@ -56,12 +62,18 @@ pub use state::{AppState, Limits};
 /// The value of the `Server` header.
 pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
+/// The service that answers every request: the [gate](gate) in front of the dataset prefixes
+/// ([`scope::Pick`]) in front of axum's router.
+pub type App = gate::Gate<scope::Pick<Router>>;
+
 /// The router of every route of the table ([`routes::table::ROUTES`]), over `state`, at the
-/// root paths (the default dataset) and under `/d/{name}/` for each dataset ([`scope`]).
-pub fn app(state: AppState) -> Router {
+/// root paths (the default dataset) and under `/d/{name}/` for each dataset ([`scope`]), behind
+/// the [gate](gate).
+pub fn app(state: AppState) -> App {
     let library = state.library.clone();
-    let routes =
-        routes::table::ROUTES.iter().fold(Router::new(), |router, r| router.route(r.path, (r.handler)(&state.limits)));
+    let routes = routes::table::ROUTES.iter().enumerate().fold(Router::new(), |router, (i, r)| {
+        router.route(r.path, (r.handler)(routed::Entry::new(&state.limits, i, r.index)))
+    });
     let router: Router = routes
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
         .method_not_allowed_fallback(|| async {
@@ -70,9 +82,6 @@ pub fn app(state: AppState) -> Router {
                 "this route does not answer this method (/sql takes POST, every other route GET and HEAD)",
             )
         })
-        .layer(admit::AdmitLayer::new(&state))
-        .layer(compress::CompressLayer::new(state.limits.heavy_running))
-        .layer(count::CountLayer::new(state.stats.clone()))
-        .with_state(state);
-    Router::new().fallback_service(scope::Pick::new(&library, router))
+        .with_state(state.clone());
+    gate::Gate::new(&state, scope::Pick::new(&library, router))
 }

@@ -1,6 +1,5 @@
 //! [`OrAnswer`]: the future of a middleware that either passes a request on or answers it at
-//! once (admission refusing it, an unknown dataset). A struct of its own, no boxing, shared by
-//! [`Admit`](crate::admit::Admit) and [`Pick`](crate::scope::Pick).
+//! once (an unknown dataset: [`Pick`](crate::scope::Pick)). A struct of its own, no boxing.
 
 use std::future::Future;
 use std::pin::Pin;

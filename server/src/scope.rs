@@ -5,7 +5,7 @@
 //! the prefix before the router sees the path (so every route is declared once, in
 //! [`routes::table`](crate::routes::table), for every dataset) and leaves a [`Picked`] in the
 //! request's extensions; any other path addresses the default dataset (the first). Once a route
-//! matched, the admission layer takes the dataset's current index once for the whole request
+//! matched, its [wrapper](crate::routed) takes the dataset's current index once for the whole request
 //! ([`Scope`]): a reload while it runs does not change what it answers from, and the answer
 //! names that index in its `Folio-Index` header.
 
@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for Scope {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Scope, Infallible> {
-        // Taken, not cloned: admission put it there for this one extraction.
+        // Taken, not cloned: the route's wrapper put it there for this one extraction.
         match parts.extensions.remove::<Scope>() {
             Some(scope) => Ok(scope),
             None => Ok(Scope::of(parts.extensions.get::<Picked>(), &state.library)),

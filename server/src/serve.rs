@@ -8,7 +8,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -82,7 +81,7 @@ impl Default for ServeConfig {
 /// statistics and the shutdown are shared by all loops (atomics; nothing locked per request).
 pub async fn serve(
     listeners: Listeners,
-    router: Router,
+    router: crate::App,
     config: ServeConfig,
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
@@ -139,7 +138,7 @@ pub async fn serve(
 /// What every loop shares.
 struct Shared {
     http: hyper::server::conn::http1::Builder,
-    router: Router,
+    router: crate::App,
     stats: Arc<Stats>,
     slots: Semaphore,
     grace: Duration,

@@ -62,7 +62,7 @@ pub fn build_with(dump: &Path, dir: &Path, compressed: bool) {
 /// The router over a fresh state; its SQL tables live as long as it does.
 pub struct App {
     pub state: AppState,
-    router: axum::Router,
+    router: folio_server::App,
     _tables: tempfile::TempDir,
     _index: Option<tempfile::TempDir>,
 }

@@ -1,5 +1,5 @@
 //! The one table of routes. Each entry declares a path once; the router ([`crate::app`]), the
-//! admission layer (which routes answer from the index), the per-route counters of `/stats` and
+//! wrapper of its handlers ([`crate::routed`]: whether it answers from an index), the per-route counters of `/stats` and
 //! `/metrics`, and the paths of `/openapi.json` are all derived from it. Adding a route is adding
 //! an entry here, its handler in the file of its URL family, and its OpenAPI item in
 //! `openapi.rs` (a test fails until it has one).
@@ -10,7 +10,8 @@ use axum::routing::{MethodRouter, get, post};
 use super::{
     assets, fortunes, hello, home, listings, metrics, openapi, reader, search, sql, stats, suggest, tfb, wiki, xml,
 };
-use crate::state::{AppState, Limits};
+use crate::routed::Entry;
+use crate::state::AppState;
 
 /// One route.
 pub struct Route {
@@ -20,72 +21,82 @@ pub struct Route {
     pub api: Option<&'static str>,
     /// Whether it answers from the index (refused with `index_error` once verification failed).
     pub index: bool,
-    /// Its handlers, given the API's limits.
-    pub handler: fn(&Limits) -> MethodRouter<AppState>,
+    /// Its handlers, each wrapped with the route ([`Entry::wrap`]).
+    pub handler: fn(Entry<'_>) -> MethodRouter<AppState>,
 }
 
 /// Every route of the API.
 pub const ROUTES: &[Route] = &[
-    Route { path: "/wiki/{*title}", api: Some("/wiki/{title}"), index: true, handler: |_| get(wiki::page) },
-    Route { path: "/pages/{*title}", api: Some("/pages/{title}"), index: true, handler: |_| get(wiki::meta) },
-    Route { path: "/html/{*title}", api: Some("/html/{title}"), index: true, handler: |_| get(reader::fragment) },
-    Route { path: "/read/{*title}", api: Some("/read/{title}"), index: true, handler: |_| get(reader::page) },
-    Route { path: "/", api: Some("/"), index: true, handler: |_| get(home::page) },
-    Route { path: "/random", api: Some("/random"), index: true, handler: |_| get(home::random) },
-    Route { path: "/assets/{file}", api: Some("/assets/{file}"), index: false, handler: |_| get(assets::file) },
+    Route { path: "/wiki/{*title}", api: Some("/wiki/{title}"), index: true, handler: |e| get(e.wrap(wiki::page)) },
+    Route { path: "/pages/{*title}", api: Some("/pages/{title}"), index: true, handler: |e| get(e.wrap(wiki::meta)) },
+    Route {
+        path: "/html/{*title}",
+        api: Some("/html/{title}"),
+        index: true,
+        handler: |e| get(e.wrap(reader::fragment)),
+    },
+    Route { path: "/read/{*title}", api: Some("/read/{title}"), index: true, handler: |e| get(e.wrap(reader::page)) },
+    Route { path: "/", api: Some("/"), index: true, handler: |e| get(e.wrap(home::page)) },
+    Route { path: "/random", api: Some("/random"), index: true, handler: |e| get(e.wrap(home::random)) },
+    Route { path: "/assets/{file}", api: Some("/assets/{file}"), index: false, handler: |e| get(e.wrap(assets::file)) },
     // An empty prefix: the refusal of any short prefix (documented with the prefix routes).
-    Route { path: "/offsets/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
+    Route { path: "/offsets/", api: None, index: true, handler: |e| get(e.wrap(listings::offsets_empty)) },
     Route {
         path: "/offsets/{*prefix}",
         api: Some("/offsets/{prefix}"),
         index: true,
-        handler: |_| get(listings::offsets),
+        handler: |e| get(e.wrap(listings::offsets)),
     },
-    Route { path: "/title/", api: None, index: true, handler: |_| get(listings::offsets_empty) },
-    Route { path: "/title/{*prefix}", api: Some("/title/{prefix}"), index: true, handler: |_| get(listings::title) },
-    Route { path: "/titles", api: Some("/titles"), index: true, handler: |_| get(listings::list) },
-    Route { path: "/suggest", api: Some("/suggest"), index: true, handler: |_| get(suggest::folio) },
+    Route { path: "/title/", api: None, index: true, handler: |e| get(e.wrap(listings::offsets_empty)) },
+    Route {
+        path: "/title/{*prefix}",
+        api: Some("/title/{prefix}"),
+        index: true,
+        handler: |e| get(e.wrap(listings::title)),
+    },
+    Route { path: "/titles", api: Some("/titles"), index: true, handler: |e| get(e.wrap(listings::list)) },
+    Route { path: "/suggest", api: Some("/suggest"), index: true, handler: |e| get(e.wrap(suggest::folio)) },
     Route {
         path: "/w/rest.php/v1/search/title",
         api: Some("/w/rest.php/v1/search/title"),
         index: true,
-        handler: |_| get(suggest::rest),
+        handler: |e| get(e.wrap(suggest::rest)),
     },
-    Route { path: "/search", api: Some("/search"), index: true, handler: |_| get(search::search) },
-    Route { path: "/w/api.php", api: Some("/w/api.php"), index: true, handler: |_| get(suggest::opensearch) },
-    Route { path: "/xml", api: Some("/xml"), index: true, handler: |_| get(xml::ranges) },
+    Route { path: "/search", api: Some("/search"), index: true, handler: |e| get(e.wrap(search::search)) },
+    Route { path: "/w/api.php", api: Some("/w/api.php"), index: true, handler: |e| get(e.wrap(suggest::opensearch)) },
+    Route { path: "/xml", api: Some("/xml"), index: true, handler: |e| get(e.wrap(xml::ranges)) },
     // No arguments: the same echo (documented with `/hello/{args}`).
-    Route { path: "/hello", api: None, index: false, handler: |_| get(hello::hello) },
-    Route { path: "/hello/{*args}", api: Some("/hello/{args}"), index: false, handler: |_| get(hello::hello) },
-    Route { path: "/json", api: Some("/json"), index: false, handler: |_| get(tfb::json) },
-    Route { path: "/plaintext", api: Some("/plaintext"), index: false, handler: |_| get(tfb::plaintext) },
-    Route { path: "/db", api: Some("/db"), index: false, handler: |_| get(tfb::db) },
-    Route { path: "/queries", api: Some("/queries"), index: false, handler: |_| get(tfb::queries) },
+    Route { path: "/hello", api: None, index: false, handler: |e| get(e.wrap(hello::hello)) },
+    Route { path: "/hello/{*args}", api: Some("/hello/{args}"), index: false, handler: |e| get(e.wrap(hello::hello)) },
+    Route { path: "/json", api: Some("/json"), index: false, handler: |e| get(e.wrap(tfb::json)) },
+    Route { path: "/plaintext", api: Some("/plaintext"), index: false, handler: |e| get(e.wrap(tfb::plaintext)) },
+    Route { path: "/db", api: Some("/db"), index: false, handler: |e| get(e.wrap(tfb::db)) },
+    Route { path: "/queries", api: Some("/queries"), index: false, handler: |e| get(e.wrap(tfb::queries)) },
     Route {
         path: "/cached-queries",
         api: Some("/cached-queries"),
         index: false,
-        handler: |_| get(tfb::cached_queries),
+        handler: |e| get(e.wrap(tfb::cached_queries)),
     },
-    Route { path: "/updates", api: Some("/updates"), index: false, handler: |_| get(tfb::updates) },
-    Route { path: "/fortunes", api: Some("/fortunes"), index: false, handler: |_| get(fortunes::fortunes) },
+    Route { path: "/updates", api: Some("/updates"), index: false, handler: |e| get(e.wrap(tfb::updates)) },
+    Route { path: "/fortunes", api: Some("/fortunes"), index: false, handler: |e| get(e.wrap(fortunes::fortunes)) },
     // `pages` is the index's page table: refused with the rest once verification failed.
     Route {
         path: "/sql",
         api: Some("/sql"),
         index: true,
-        handler: |limits| post(sql::query).layer(DefaultBodyLimit::max(limits.max_sql_body)),
+        handler: |e| post(e.wrap(sql::query)).layer(DefaultBodyLimit::max(e.limits.max_sql_body)),
     },
-    Route { path: "/datasets", api: Some("/datasets"), index: false, handler: |_| get(stats::list) },
-    Route { path: "/stats", api: Some("/stats"), index: false, handler: |_| get(stats::json) },
-    Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |_| get(metrics::prometheus) },
-    Route { path: "/openapi.json", api: Some("/openapi.json"), index: false, handler: |_| get(openapi::document) },
+    Route { path: "/datasets", api: Some("/datasets"), index: false, handler: |e| get(e.wrap(stats::list)) },
+    Route { path: "/stats", api: Some("/stats"), index: false, handler: |e| get(e.wrap(stats::json)) },
+    Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |e| get(e.wrap(metrics::prometheus)) },
+    Route {
+        path: "/openapi.json",
+        api: Some("/openapi.json"),
+        index: false,
+        handler: |e| get(e.wrap(openapi::document)),
+    },
 ];
-
-/// The route whose path (axum's syntax, as `MatchedPath` gives it) is `path`.
-pub fn route(path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.path == path)
-}
 
 #[cfg(test)]
 mod tests {
