@@ -2,7 +2,7 @@
 # Runs every test of Folio: the Rust workspace (unit, integration, property, crash and CLI tests,
 # doc tests), the Python checks that the public files open with pyarrow, numpy and json alone, and
 # that /sql's Arrow answers read with pyarrow and pandas, the reader in headless Chromium (Selenium,
-# axe-core), the notebooks, a property-based HTTP fuzz
+# axe-core), the notebooks, three replicas behind HAProxy (deploy/) under load, a property-based HTTP fuzz
 # run driven by the OpenAPI document (schemathesis), and a short run of every cargo-fuzz target.
 # Sets up what it needs: Debian packages (apt-get), axe-core (npm), a Python venv with the pinned
 # packages in tests/python/requirements.txt.
@@ -12,9 +12,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/folio-target}"
 VENV="${FOLIO_VENV:-$HOME/.cache/folio-venv}"
 
 # Debian packages the tests use: promtool (prometheus) checks /metrics; chromium and its
-# chromedriver run the reader's browser tests; npm installs axe-core for them.
+# chromedriver run the reader's browser tests; npm installs axe-core for them; haproxy fronts
+# the replicas of deploy/.
 need=()
 command -v promtool > /dev/null || need+=(prometheus)
+command -v haproxy > /dev/null || need+=(haproxy)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 command -v npm > /dev/null || need+=(npm)

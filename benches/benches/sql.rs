@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use folio_engine::Index;
-use folio_engine::sql::{Catalog, Format, Replica, Seed, SqlLimits};
+use folio_engine::sql::{Catalog, Format, Replica, Seed, SqlLimits, TablesMode};
 
 const SEED: Seed<'static> = Seed {
     world: include_str!("../../datasets/tfb/world.tsv"),
@@ -29,8 +29,9 @@ fn sql(c: &mut Criterion) {
     let tables = tempfile::tempdir().expect("a temporary directory");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let limits = SqlLimits::default();
-    let catalog =
-        rt.block_on(Catalog::open(tables.path(), SEED, Vec::new(), limits.clone(), None)).expect("open the catalog");
+    let catalog = rt
+        .block_on(Catalog::open(tables.path(), SEED, Vec::new(), limits.clone(), None, TablesMode::Write))
+        .expect("open the catalog");
     let fortunes = rt.block_on(catalog.fortunes()).expect("the fortunes");
     let world = (1..=10_000).map(|id| id * 7 % 10_000).collect();
     let replica = Replica::new(world, &fortunes, &[("bench".to_string(), index.page_table().clone())], &limits)

@@ -105,6 +105,12 @@ pub enum Error {
         /// What went wrong.
         what: String,
     },
+    /// A write to tables that this process opened read-only ([`TablesMode::ReadOnly`](crate::sql::TablesMode)).
+    #[error("{}: these tables were opened read-only; send writes to the server that holds them", dir.display())]
+    ReadOnly {
+        /// The tables directory.
+        dir: PathBuf,
+    },
     /// A SQL statement failed to parse, plan or run (DataFusion's message).
     #[error("{0}")]
     Sql(String),
@@ -199,6 +205,7 @@ impl Error {
             Error::DumpDamaged { .. } => "dump_damaged",
             Error::InvalidInput(_) => "invalid_input",
             Error::Unavailable { .. } => "write_unavailable",
+            Error::ReadOnly { .. } => "read_only",
             Error::Sql(_) => "sql_error",
             Error::SqlForbidden(_) => "sql_forbidden",
             Error::SqlLimit { .. } => "sql_limit",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use folio_engine::sql::SqlLimits;
+use folio_engine::sql::{SqlLimits, TablesMode};
 
 use crate::dataset::DatasetConfig;
 use crate::logging::{LogConfig, LogFormat};
@@ -55,6 +55,16 @@ pub struct Args {
     /// Directory of the SQL tables world and fortune (default: `tables/` beside the index).
     #[arg(long, env = "FOLIO_TABLES", value_name = "DIR")]
     pub tables: Option<PathBuf>,
+    /// Open the SQL tables read-only, beside the one server that writes them (replicas behind a
+    /// load balancer): no lock taken, updates refused (403 read_only), the writer's commits
+    /// followed within a quarter of a second.
+    #[arg(long, env = "FOLIO_TABLES_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub tables_read_only: bool,
+    /// Seconds between SIGTERM and the stop: meanwhile /ready answers 503, so that a load
+    /// balancer takes the server out of its pool while it still answers. A second SIGTERM, or
+    /// SIGINT, stops it at once.
+    #[arg(long, env = "FOLIO_DRAIN", default_value_t = 0.0, value_name = "SECONDS")]
+    pub drain: f64,
     /// Longest an ad-hoc `/sql` query may run, in seconds.
     #[arg(long, env = "FOLIO_SQL_TIMEOUT", default_value_t = 10.0, value_name = "SECONDS")]
     pub sql_timeout: f64,
@@ -115,6 +125,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The tables directory, if given (default: `tables/` beside the index).
     pub tables: Option<PathBuf>,
+    /// Whether this server writes the tables or follows their writer.
+    pub tables_mode: TablesMode,
     /// Limits of ad-hoc SQL.
     pub sql: SqlLimits,
     /// Limits of the API.
@@ -163,6 +175,9 @@ impl Args {
             max_connections: self.max_connections.max(1),
             header_timeout: seconds(self.header_timeout, "--header-timeout")?,
             grace: Duration::from_secs(self.grace),
+            drain: Duration::try_from_secs_f64(self.drain)
+                .ok()
+                .context("--drain must be a number of seconds, 0 or more")?,
             workers,
             runtime: self.runtime,
             ..ServeConfig::default()
@@ -178,6 +193,7 @@ impl Args {
             reload_poll: if self.reload_poll == 0.0 { None } else { Some(seconds(self.reload_poll, "--reload-poll")?) },
             listen: self.listen,
             tables: self.tables,
+            tables_mode: if self.tables_read_only { TablesMode::ReadOnly } else { TablesMode::Write },
             sql,
             api,
             serve,

@@ -208,15 +208,17 @@ pub const SQL_WORKER_ARG: &str = "__sql-worker";
 pub async fn open_state(
     library: Library,
     tables: Option<PathBuf>,
+    mode: folio_engine::sql::TablesMode,
     sql: folio_engine::sql::SqlLimits,
     api: crate::Limits,
     worker_program: PathBuf,
 ) -> Result<crate::AppState> {
     let tables = tables.unwrap_or_else(|| default_tables_dir(library.first().dir()));
     let worker = folio_engine::sql::WorkerCommand { program: worker_program, args: vec![SQL_WORKER_ARG.into()] };
-    let catalog = folio_engine::sql::Catalog::open(&tables, TABLES_SEED, page_tables(&library), sql, Some(worker))
-        .await
-        .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
+    let catalog =
+        folio_engine::sql::Catalog::open(&tables, TABLES_SEED, page_tables(&library), sql, Some(worker), mode)
+            .await
+            .with_context(|| format!("{}: cannot open the SQL tables", tables.display()))?;
     let recovery = catalog.recovery();
     if recovery.replayed > 0 || recovery.torn_bytes > 0 {
         tracing::warn!(

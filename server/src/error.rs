@@ -92,6 +92,12 @@ error_codes! {
     UnsupportedMediaType => UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type";
     /// A write that could not be made durable (a full disk); nothing changed. Retry later.
     WriteUnavailable => SERVICE_UNAVAILABLE, "write_unavailable";
+    /// This server opened its SQL tables read-only (`--tables-read-only`): writes go to the
+    /// server that holds them.
+    ReadOnly => FORBIDDEN, "read_only";
+    /// Not ready to take requests from a load balancer (`/ready`): the server is stopping, or an
+    /// index failed verification.
+    NotReady => SERVICE_UNAVAILABLE, "not_ready";
 }
 
 /// An error answer: a code, a message, and any extra headers it needs.
@@ -140,6 +146,7 @@ impl From<folio_engine::Error> for ApiError {
             E::Internal(m) => ApiError::new(Code::Internal, m),
             E::InvalidInput(m) => ApiError::new(Code::BadRequest, m),
             e @ E::Unavailable { .. } => ApiError::new(Code::WriteUnavailable, e.to_string()),
+            e @ E::ReadOnly { .. } => ApiError::new(Code::ReadOnly, e.to_string()),
             e @ E::DumpChanged { .. } => ApiError::new(Code::DumpChanged, e.to_string()),
             e @ E::DumpDamaged { .. } => ApiError::new(Code::DumpDamaged, e.to_string()),
             e => ApiError::new(Code::IndexError, format!("{} ({})", e, e.code())),

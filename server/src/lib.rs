@@ -14,7 +14,7 @@
 //! use std::sync::Arc;
 //! use folio_engine::OpenOptions;
 //! use folio_engine::library::{Dataset, Library};
-//! use folio_engine::sql::{Catalog, SqlLimits, WorkerCommand};
+//! use folio_engine::sql::{Catalog, SqlLimits, TablesMode, WorkerCommand};
 //! use folio_server::{AppState, Limits, app, dataset::{TABLES_SEED, page_tables}};
 //!
 //! # async fn run() -> anyhow::Result<()> {
@@ -23,7 +23,8 @@
 //! // Ad-hoc SQL runs in worker processes: this binary's hidden `__sql-worker` command.
 //! let worker = WorkerCommand { program: "/proc/self/exe".into(), args: vec!["__sql-worker".into()] };
 //! let limits = SqlLimits::default();
-//! let catalog = Catalog::open("data/tables".as_ref(), TABLES_SEED, page_tables(&library), limits, Some(worker)).await?;
+//! let (tables, pages) = ("data/tables".as_ref(), page_tables(&library));
+//! let catalog = Catalog::open(tables, TABLES_SEED, pages, limits, Some(worker), TablesMode::Write).await?;
 //! // Asked in-process here; `serve::serve` answers the same service on every core.
 //! use tower::ServiceExt;
 //! let service = app(AppState::new(library, catalog, Limits::default()));
@@ -62,13 +63,13 @@ pub use state::{AppState, Limits};
 /// The value of the `Server` header.
 pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
-/// The service that answers every request: the [gate](gate) in front of the dataset prefixes
+/// The service that answers every request: the [gate] in front of the dataset prefixes
 /// ([`scope::Pick`]) in front of axum's router.
 pub type App = gate::Gate<scope::Pick<Router>>;
 
 /// The router of every route of the table ([`routes::table::ROUTES`]), over `state`, at the
 /// root paths (the default dataset) and under `/d/{name}/` for each dataset ([`scope`]), behind
-/// the [gate](gate).
+/// the [gate].
 pub fn app(state: AppState) -> App {
     let library = state.library.clone();
     let routes = routes::table::ROUTES.iter().enumerate().fold(Router::new(), |router, (i, r)| {

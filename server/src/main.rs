@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> Result<()> {
-    let Config { dataset, reload_poll, listen, tables, sql, api, serve: serve_config, log: _ } = config;
+    let Config { dataset, reload_poll, listen, tables, tables_mode, sql, api, serve: serve_config, log: _ } = config;
     let library = prepare(&dataset)?;
     // Per core, the event loops are threads of their own (see `serve`); this thread's runtime
     // opens the datasets, watches for signals and new indexes, and runs the SQL workers' pipes.
@@ -49,10 +50,12 @@ fn run(config: Config) -> Result<()> {
     }
     .context("starting the runtime")?;
     runtime.block_on(async {
-        let state = open_state(library, tables, sql, api, self_exe()?).await?;
+        let state = open_state(library, tables, tables_mode, sql, api, self_exe()?).await?;
         let watcher = tokio::spawn(folio_server::reload::watch(state.clone(), reload_poll));
+        let follower = tokio::spawn(folio_server::reload::follow_tables(state.clone()));
         let served = serve(state, listen, serve_config).await;
         watcher.abort();
+        follower.abort();
         served
     })
 }
@@ -75,7 +78,7 @@ async fn serve(state: AppState, listen: SocketAddr, config: ServeConfig) -> Resu
             config.max_connections
         );
     }
-    let shutdown = shutdown_signal()?;
+    let shutdown = shutdown_signal(state.clone(), config.drain)?;
     // The URL on stdout: what a person opens, and what scripts wait for.
     let how = match runtime {
         Runtime::PerCore => "event loops",
@@ -113,13 +116,20 @@ fn raise_open_file_limit() -> u64 {
     getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed here, before the URL is
-/// printed: a signal sent as soon as the server answers stops it gracefully.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
+/// Resolves on SIGINT (Ctrl-C) at once, or `drain` after SIGTERM: meanwhile the server answers
+/// as before but `/ready` says 503, so a load balancer stops sending it requests before it stops
+/// taking them (a second SIGTERM, or a SIGINT, ends the wait). The handlers are installed here,
+/// before the URL is printed: a signal sent as soon as the server answers stops it gracefully.
+fn shutdown_signal(state: AppState, drain: Duration) -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     Ok(async move {
-        tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+        let terminated = tokio::select! { _ = int.recv() => false, _ = term.recv() => true };
+        state.drain();
+        if terminated && !drain.is_zero() {
+            tracing::info!("SIGTERM: /ready answers 503; stopping in {:.1}s", drain.as_secs_f64());
+            tokio::select! { _ = tokio::time::sleep(drain) => {}, _ = int.recv() => {}, _ = term.recv() => {} }
+        }
     })
 }

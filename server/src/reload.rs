@@ -42,6 +42,41 @@ pub async fn reload_all(state: &AppState, force: bool) -> Vec<(String, Result<Re
     outcomes
 }
 
+/// How often a server with read-only tables looks at their writer's files (two `stat`s).
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// With tables opened read-only: applies the writer's commits every [`FOLLOW_EVERY`] (the
+/// world rows it changed leave `/cached-queries`' cache). Returns at once otherwise.
+pub async fn follow_tables(state: AppState) {
+    if state.catalog.mode() != folio_engine::sql::TablesMode::ReadOnly {
+        return;
+    }
+    let mut ticks = tokio::time::interval(FOLLOW_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticks.tick().await;
+        let catalog = state.catalog.clone();
+        let outcome = tokio::task::spawn_blocking(move || catalog.follow().map_err(|e| e.to_string()))
+            .await
+            .unwrap_or_else(|e| Err(format!("the follow task failed: {e}")));
+        match outcome {
+            Ok(changed) => {
+                if failing {
+                    tracing::info!("following the tables' writer again");
+                }
+                failing = false;
+                state.cache.invalidate(changed.into_iter().map(|id| id as i32));
+            }
+            Err(e) if !failing => {
+                tracing::warn!("cannot follow the tables' writer (keeps trying; answers hold the last rows read): {e}");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// Reloads datasets every `poll` (when given) and on each SIGHUP, until the runtime stops. The
 /// SIGHUP handler is installed at once, before the future runs: a SIGHUP sent as soon as the
 /// server answers reloads it instead of ending it. Call it within the runtime.

@@ -31,6 +31,9 @@ pub struct ServeConfig {
     pub read_buffer: usize,
     /// Longest requests in flight get to finish after shutdown begins.
     pub grace: Duration,
+    /// How long the server keeps answering after SIGTERM, not ready (see `/ready`), before it
+    /// stops taking connections.
+    pub drain: Duration,
     /// Event loops (per-core) or worker threads of the shared runtime.
     pub workers: usize,
     /// How connections are spread over the cores.
@@ -65,6 +68,7 @@ impl Default for ServeConfig {
             header_timeout: Duration::from_secs(30),
             read_buffer: 64 << 10,
             grace: Duration::from_secs(10),
+            drain: Duration::ZERO,
             workers: 1,
             runtime: Runtime::PerCore,
         }

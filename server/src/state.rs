@@ -3,6 +3,7 @@
 //! the catalog). Which dataset and index a request answers from is its [`Scope`](crate::scope::Scope).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use folio_engine::Index;
 use folio_engine::library::Library;
@@ -77,6 +78,7 @@ pub struct Shared {
     pub cache: Arc<crate::cache::WorldCache>,
     heavy: Arc<Semaphore>,
     running: Arc<Semaphore>,
+    draining: AtomicBool,
 }
 
 impl std::ops::Deref for AppState {
@@ -94,7 +96,28 @@ impl AppState {
         let stats = Arc::default();
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
-        AppState(Arc::new(Shared { library, limits: Arc::new(limits), stats, catalog, cache, heavy, running }))
+        let draining = AtomicBool::new(false);
+        AppState(Arc::new(Shared {
+            library,
+            limits: Arc::new(limits),
+            stats,
+            catalog,
+            cache,
+            heavy,
+            running,
+            draining,
+        }))
+    }
+
+    /// Marks the server as stopping (after SIGTERM): `/ready` answers 503 from now on, so that a
+    /// load balancer takes this server out of its pool while it still answers everything else.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`drain`](Self::drain) was called.
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 
     /// Runs CPU-heavy `work` over `index` on a blocking thread, never on an async worker, at most

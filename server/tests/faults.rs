@@ -120,6 +120,7 @@ fn a_dump_replaced_by_rename_keeps_serving_the_file_the_index_describes() {
 #[test]
 fn an_index_that_fails_verification_is_not_served_from_but_the_server_stays_up() {
     let server = Server::sample();
+    assert_eq!(server.get("/ready").status, 200);
     let (_, mut server) = server.restart_after("TERM", |data| {
         // A flipped byte in the title-ordered copy: open checks sizes only, so it starts.
         let path = data.join("sorted_titles.npy");
@@ -145,6 +146,10 @@ fn an_index_that_fails_verification_is_not_served_from_but_the_server_stays_up()
         assert!(a.text().contains("failed verification"), "{path}: {}", a.text());
     }
     assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) FROM pages").status, 500, "pages is the index");
+    // A load balancer takes it out of its pool.
+    let ready = server.get("/ready");
+    ready.assert_error(503, "not_ready");
+    assert!(ready.text().contains("sorted_titles.npy"), "{}", ready.text());
     for path in ["/json", "/hello/a/b", "/db", "/fortunes", "/metrics"] {
         assert_eq!(server.get(path).status, 200, "{path} does not read the index");
     }

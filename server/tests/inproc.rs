@@ -86,7 +86,14 @@ impl App {
         let library = prepare(&config.dataset).unwrap();
         let worker = PathBuf::from(env!("CARGO_BIN_EXE_folio-server"));
         let state = runtime()
-            .block_on(open_state(library, Some(tables.path().to_path_buf()), config.sql, config.api, worker))
+            .block_on(open_state(
+                library,
+                Some(tables.path().to_path_buf()),
+                config.tables_mode,
+                config.sql,
+                config.api,
+                worker,
+            ))
             .unwrap();
         App { router: app(state.clone()), state, _tables: tables, _index: None }
     }

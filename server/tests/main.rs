@@ -11,6 +11,7 @@ mod limits;
 mod loops;
 mod ranges;
 mod reader;
+mod replicas;
 mod routes;
 mod search;
 mod sql;

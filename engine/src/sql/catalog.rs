@@ -60,6 +60,18 @@ struct Prepared {
     plan: Arc<dyn ExecutionPlan>,
 }
 
+/// How a process opens the tables directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TablesMode {
+    /// The one writer: takes the directory's lock, creates the tables, replays and checkpoints the
+    /// log, and commits updates.
+    #[default]
+    Write,
+    /// A reader beside the writer (a replica behind a load balancer): takes no lock, writes
+    /// nothing, refuses updates, and follows the writer's commits ([`Catalog::follow`]).
+    ReadOnly,
+}
+
 /// The SQL catalog: `world` (durable, updatable), `fortune` and the datasets' page tables.
 ///
 /// The TechEmpower statements (a `world` row by id, every `fortune`) are planned once at open and
@@ -76,7 +88,9 @@ pub struct Catalog {
     queries: AtomicU64,
     recovery: Recovery,
     dir: PathBuf,
-    _lock: File,
+    mode: TablesMode,
+    /// The writer's lock of the directory (none when read-only).
+    _lock: Option<File>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -88,7 +102,8 @@ impl std::fmt::Debug for Catalog {
 impl Catalog {
     /// Opens the tables in `dir` (created from `seed` on first start, the log replayed); ad-hoc
     /// queries also see the page tables of `pages` (each dataset's name and `pages.arrow`, the
-    /// default first; see the [module](super)). Only one process may hold `dir`.
+    /// default first; see the [module](super)). Only one process may write `dir`; any number
+    /// may open it [read-only](TablesMode::ReadOnly) beside it.
     /// Ad-hoc queries run in workers started with `worker`; without one they are refused.
     /// Call inside a Tokio runtime (the workers start in the background).
     pub async fn open(
@@ -97,12 +112,19 @@ impl Catalog {
         pages: Vec<(String, PathBuf)>,
         limits: SqlLimits,
         worker: Option<WorkerCommand>,
+        mode: TablesMode,
     ) -> Result<Catalog> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let lock = lock(dir)?;
-        let (world, recovery) = World::open(dir, seed.world)?;
+        let (world, recovery, lock) = match mode {
+            TablesMode::Write => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                let lock = lock(dir)?;
+                let (world, recovery) = World::open(dir, seed.world)?;
+                (world, recovery, Some(lock))
+            }
+            TablesMode::ReadOnly => (World::open_read_only(dir)?, Recovery::default(), None),
+        };
         let fortune_file = dir.join("fortune.arrow");
-        if !fortune_file.exists() {
+        if mode == TablesMode::Write && !fortune_file.exists() {
             let (ids, messages) = tables::parse_fortune_seed(seed.fortune)?;
             tables::write_table(&fortune_file, "fortune", &fortune_batch(&ids, &messages), 0)?;
         }
@@ -131,6 +153,7 @@ impl Catalog {
             queries: AtomicU64::new(0),
             recovery,
             dir: dir.to_owned(),
+            mode,
             _lock: lock,
         })
     }
@@ -138,6 +161,11 @@ impl Catalog {
     /// What opening found in the log.
     pub fn recovery(&self) -> Recovery {
         self.recovery
+    }
+
+    /// Whether this process writes the tables or follows their writer.
+    pub fn mode(&self) -> TablesMode {
+        self.mode
     }
 
     /// The limits of ad-hoc queries.
@@ -230,6 +258,13 @@ impl Catalog {
             fortune_reads: self.fortune_reads.load(Ordering::Relaxed),
             queries: self.queries.load(Ordering::Relaxed),
         }
+    }
+
+    /// With tables opened [read-only](TablesMode::ReadOnly): applies what their writer committed
+    /// since the last call (a `stat` of two files when nothing changed) and returns the world
+    /// ids whose value changed. With the writer's own tables: nothing.
+    pub fn follow(&self) -> Result<Vec<u32>> {
+        self.world.follow()
     }
 
     /// Publishes a checkpoint of `world` and empties its log (at shutdown, say).

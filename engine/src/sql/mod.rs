@@ -21,13 +21,14 @@
 //! # Example
 //!
 //! ```no_run
-//! use folio_engine::sql::{Catalog, Format, Seed, SqlLimits, WorkerCommand};
+//! use folio_engine::sql::{Catalog, Format, Seed, SqlLimits, TablesMode, WorkerCommand};
 //!
 //! # async fn run() -> folio_engine::Result<()> {
 //! let seed = Seed { world: "1\t42\n", fortune: "1\tHello\n" };
 //! // Ad-hoc queries run in worker processes: a program that calls `sql::worker::serve()`.
 //! let worker = WorkerCommand { program: "folio-server".into(), args: vec!["__sql-worker".into()] };
-//! let catalog = Catalog::open("data/tables".as_ref(), seed, Vec::new(), SqlLimits::default(), Some(worker)).await?;
+//! let catalog =
+//!     Catalog::open("data/tables".as_ref(), seed, Vec::new(), SqlLimits::default(), Some(worker), TablesMode::Write).await?;
 //! let row = catalog.world_row(1).await?;
 //! let answer = catalog.query("SELECT count(*) AS n FROM fortune", &[], Format::Json).await?;
 //! println!("{row:?} {}", String::from_utf8_lossy(&answer.bytes));
@@ -36,6 +37,7 @@
 
 mod catalog;
 pub use crate::sql_guard as guard;
+mod follow;
 mod limits;
 mod pages_table;
 mod params;
@@ -48,7 +50,7 @@ mod world;
 mod world_exec;
 
 pub use crate::error::Limit;
-pub use catalog::{Catalog, Fortune, SqlCounters, WorldRow};
+pub use catalog::{Catalog, Fortune, SqlCounters, TablesMode, WorldRow};
 pub use datafusion::common::ScalarValue;
 pub use limits::SqlLimits;
 pub use params::{param_from_json, param_to_json};
@@ -57,5 +59,7 @@ pub use tables::Seed;
 pub use worker::{PoolStats, WorkerCommand};
 pub use world::{CHECKPOINT_BYTES, Recovery};
 
+#[cfg(test)]
+mod follow_tests;
 #[cfg(test)]
 mod tests;

@@ -11,9 +11,9 @@ use crate::Index;
 
 const WORLD: &str = include_str!("../../../datasets/tfb/world.tsv");
 const FORTUNE: &str = include_str!("../../../datasets/tfb/fortune.tsv");
-const SEED: Seed<'static> = Seed { world: WORLD, fortune: FORTUNE };
+pub(super) const SEED: Seed<'static> = Seed { world: WORLD, fortune: FORTUNE };
 
-fn seed_value(id: usize) -> i32 {
+pub(super) fn seed_value(id: usize) -> i32 {
     WORLD.lines().nth(id - 1).unwrap().split('\t').nth(1).unwrap().parse().unwrap()
 }
 
@@ -27,7 +27,7 @@ fn fixture_index() -> Arc<Index> {
 
 async fn open(dir: &Path, limits: SqlLimits) -> Catalog {
     let pages = vec![("one".to_string(), fixture_index().page_table().path().to_owned())];
-    Catalog::open(dir, SEED, pages, limits, None).await.unwrap()
+    Catalog::open(dir, SEED, pages, limits, None, TablesMode::Write).await.unwrap()
 }
 
 /// A replica of the seeded tables, as a worker builds it.
@@ -107,7 +107,8 @@ async fn bad_updates_and_a_second_server_are_refused() {
     let catalog = open(dir.path(), SqlLimits::default()).await;
     let err = catalog.update_world(&[WorldRow { id: 10_001, random_number: 1 }]).await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
-    let err = Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None).await.unwrap_err();
+    let err =
+        Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None, TablesMode::Write).await.unwrap_err();
     assert_eq!(err.code(), "write_unavailable", "{err}");
     assert!(err.to_string().contains("another Folio server"), "{err}");
 }
@@ -121,7 +122,8 @@ async fn damaged_table_files_are_refused_by_name() {
     let at = bytes.len() / 2;
     bytes[at] ^= 0x55;
     std::fs::write(&file, &bytes).unwrap();
-    let err = Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None).await.unwrap_err();
+    let err =
+        Catalog::open(dir.path(), SEED, Vec::new(), SqlLimits::default(), None, TablesMode::Write).await.unwrap_err();
     assert!(err.to_string().contains("world.arrow"), "{err}");
 }
 

@@ -69,13 +69,7 @@ impl Log {
             let log = Log { file, path: path.to_owned(), len: HEADER_LEN, seq: checkpoint_seq };
             return Ok((log, Replay::default()));
         }
-        if bytes.len() < HEADER_LEN as usize || &bytes[..8] != MAGIC {
-            return Err(Error::BadMagic { path: path.to_owned(), expected: "Folio write-ahead log" });
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != VERSION {
-            return Err(Error::Version { path: path.to_owned(), expected: VERSION, found: version.to_string() });
-        }
+        check_header(path, &bytes)?;
         let (records, good_len, last_seq) = parse(path, &bytes, checkpoint_seq)?;
         let torn_bytes = bytes.len() as u64 - good_len;
         if torn_bytes > 0 {
@@ -129,6 +123,34 @@ impl Log {
         self.len = HEADER_LEN;
         Ok(())
     }
+}
+
+/// Reads the log at `path` without changing it (a read-only follower of a log that another
+/// process writes): the records newer than `checkpoint_seq`. A torn tail (a record being written
+/// now, or cut short by a crash) is left out, not cut off; a missing log holds no record.
+pub fn read(path: &Path, checkpoint_seq: u64) -> Result<Replay> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replay::default()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if bytes.is_empty() {
+        return Ok(Replay::default());
+    }
+    check_header(path, &bytes)?;
+    let (records, good_len, _) = parse(path, &bytes, checkpoint_seq)?;
+    Ok(Replay { records, torn_bytes: bytes.len() as u64 - good_len })
+}
+
+fn check_header(path: &Path, bytes: &[u8]) -> Result<()> {
+    if bytes.len() < HEADER_LEN as usize || &bytes[..8] != MAGIC {
+        return Err(Error::BadMagic { path: path.to_owned(), expected: "Folio write-ahead log" });
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != VERSION {
+        return Err(Error::Version { path: path.to_owned(), expected: VERSION, found: version.to_string() });
+    }
+    Ok(())
 }
 
 /// One record's bytes.

@@ -16,6 +16,7 @@ use std::thread::JoinHandle;
 
 use futures::channel::oneshot;
 
+use super::follow::Follower;
 use super::tables::{self, world_batch, world_schema};
 use super::wal::{Log, Update};
 use crate::error::{Error, Result};
@@ -95,6 +96,19 @@ impl WorldRows {
         self.version.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// Replaces every value with `new` (a follower catching up with its writer); returns the
+    /// ids whose value changed.
+    pub(super) fn catch_up(&self, new: Vec<i32>) -> Vec<u32> {
+        let mut values = self.write();
+        let changed = values.iter().zip(&new).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i as u32 + 1);
+        let changed: Vec<u32> = changed.collect();
+        if !changed.is_empty() || values.len() != new.len() {
+            *values = new;
+            self.version.fetch_add(1, Ordering::AcqRel);
+        }
+        changed
+    }
+
     /// A consistent copy of every row, counted as that many rows read.
     pub fn snapshot(&self) -> Vec<i32> {
         let values = self.read().clone();
@@ -114,6 +128,8 @@ pub struct World {
     rows: Arc<WorldRows>,
     tx: Mutex<Option<Sender<Msg>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Set when the table was opened read-only: whom it follows.
+    follower: Option<Follower>,
 }
 
 /// What opening the table found: for logs and `/stats`.
@@ -138,14 +154,7 @@ impl World {
         let mut values = tables::world_values(&file, &batch)?;
         let log_path = dir.join("world.wal");
         let (log, replay) = Log::open(&log_path, checkpoint_seq)?;
-        for (seq, updates) in &replay.records {
-            for &(id, value) in updates {
-                let slot = (id as usize).checked_sub(1).and_then(|i| values.get_mut(i));
-                *slot.ok_or_else(|| {
-                    Error::corrupt(&log_path, format!("record {seq} updates id {id}, not in world"))
-                })? = value;
-            }
-        }
+        apply(&mut values, &replay.records, &log_path)?;
         let recovery = Recovery { replayed: replay.records.len(), torn_bytes: replay.torn_bytes };
         let rows = Arc::new(WorldRows::new(values));
         let (tx, rx) = channel();
@@ -154,12 +163,27 @@ impl World {
             .name("folio-world-log".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| Error::io(&log_path, e))?;
-        let world = World { rows, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(handle)) };
+        let world = World { rows, tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(handle)), follower: None };
         if recovery.replayed > 0 {
             // Fold the replayed records into a checkpoint so the next start is quick.
             futures::executor::block_on(world.checkpoint())?;
         }
         Ok((world, recovery))
+    }
+
+    /// Opens the table in `dir` read-only, as a follower of the process that writes it: the rows
+    /// as of the last checkpoint and every whole record of the log after it. Writes are refused
+    /// with [`Error::ReadOnly`]; [`World::follow`] catches up with the writer.
+    pub fn open_read_only(dir: &Path) -> Result<World> {
+        let (follower, values) = Follower::open(dir)?;
+        let rows = Arc::new(WorldRows::new(values));
+        Ok(World { rows, tx: Mutex::new(None), writer: Mutex::new(None), follower: Some(follower) })
+    }
+
+    /// For a table opened read-only: reads what the writer committed since the last call and
+    /// applies it; returns the ids whose value changed. Does nothing for the writer's own table.
+    pub fn follow(&self) -> Result<Vec<u32>> {
+        self.follower.as_ref().map_or(Ok(Vec::new()), |f| f.catch_up(&self.rows))
     }
 
     /// The rows and counters.
@@ -183,6 +207,9 @@ impl World {
         if let Some(&(id, _)) = updates.iter().find(|(id, _)| *id == 0 || *id as usize > len) {
             return Err(Error::InvalidInput(format!("world has no row with id {id} (ids run 1..={len})")));
         }
+        if let Some(f) = &self.follower {
+            return Err(Error::ReadOnly { dir: f.dir().to_owned() });
+        }
         if updates.is_empty() {
             return Ok(());
         }
@@ -191,6 +218,10 @@ impl World {
 
     /// Publishes a checkpoint of every acknowledged update and empties the log.
     pub async fn checkpoint(&self) -> Result<()> {
+        if self.follower.is_some() {
+            // The writer checkpoints its own log.
+            return Ok(());
+        }
         self.send(Msg::Checkpoint).await.unwrap_or_else(|_| Err(closed()))
     }
 
@@ -209,8 +240,21 @@ impl Drop for World {
     }
 }
 
+/// Applies log `records` to `values` (index 0 is id 1); an id out of range is corruption of the
+/// log at `log_path`.
+pub(super) fn apply(values: &mut [i32], records: &[(u64, Vec<Update>)], log_path: &Path) -> Result<()> {
+    for (seq, updates) in records {
+        for &(id, value) in updates {
+            let slot = (id as usize).checked_sub(1).and_then(|i| values.get_mut(i));
+            *slot.ok_or_else(|| Error::corrupt(log_path, format!("record {seq} updates id {id}, not in world")))? =
+                value;
+        }
+    }
+    Ok(())
+}
+
 /// A mutex's guard, poisoned or not (the sender and the writer handle cannot be left half-changed).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

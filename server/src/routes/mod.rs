@@ -9,6 +9,7 @@ pub mod listings;
 pub mod metrics;
 pub mod openapi;
 pub mod reader;
+pub mod ready;
 pub mod results;
 pub mod search;
 pub mod sql;

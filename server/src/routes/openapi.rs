@@ -208,6 +208,9 @@ fn assemble() -> (Value, Vec<String>) {
             "/json": {"get": {"summary": "TechEmpower JSON.", "responses": {"200": json_ok("The message.", json!({"type": "object", "properties": {"message": {"type": "string"}}}))}}},
             "/plaintext": {"get": {"summary": "TechEmpower plaintext.", "responses": {"200": {"description": "Hello, World!", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/datasets": {"get": {"summary": "The datasets this server serves, the default first: each one's name, path (/d/{name}/: every route that answers from an index, for that dataset; the default's also at the root paths), index id (the Folio-Index header of its answers), reloads, and its manifest's facts. SQL sees each one's page table as {name}.pages, the default's as pages, and all of them in all_pages with a dataset column.", "responses": {"200": json_ok("The datasets.", json!({"type": "object", "required": ["datasets"], "properties": {"datasets": {"type": "array", "items": {"type": "object", "required": ["name", "path", "default", "index_id", "reloads", "pages"]}}}}))}}},
+            "/ready": {"get": {"summary": "Readiness, for a load balancer's health check: 200 once the indexes are open, 503 (not_ready) while the server drains after SIGTERM (--drain) or when an index failed verification. Says whether this server writes its SQL tables.",
+                "responses": {"200": json_ok("Ready.", json!({"type": "object", "required": ["ready", "writes_tables", "datasets"], "properties": {"ready": {"type": "boolean"}, "writes_tables": {"type": "boolean"}, "datasets": {"type": "array", "items": {"type": "object", "required": ["name", "index_id", "verified"]}}}})),
+                    "503": error_response("Draining after SIGTERM, or an index failed verification (not_ready): take this server out of the pool.")}}},
             "/stats": {"get": {"summary": "Uptime, the datasets (dataset: the default), requests and latency per route, requests per worker, memory.", "responses": {"200": json_ok("The counters.", json!({"type": "object"}))}}},
             "/metrics": {"get": {"summary": "The counters of /stats in the Prometheus text format.", "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": json_ok("OpenAPI 3.1.", json!({"type": "object"}))}}}
@@ -331,6 +334,7 @@ fn add_sql_routes(doc: &mut Value) {
     );
     paths.insert("/updates".into(), json!({"get": {"summary": "TechEmpower updates: N random rows given new randomNumbers, written durably before the answer.",
         "parameters": [count("queries")], "responses": {"200": json_ok("The updated rows.", rows),
+            "403": error_response("This server opened its tables read-only (--tables-read-only, read_only): send updates to the one that writes them."),
             "503": error_response("The update could not be made durable (a full disk); nothing changed (Retry-After).")}}}));
     paths.insert("/fortunes".into(), json!({"get": {"summary": "TechEmpower fortunes: the fortune table plus one added row, sorted by message, as HTML.",
         "responses": {"200": {"description": "The HTML page.", "content": {"text/html": {"schema": {"type": "string"}}}}}}}));

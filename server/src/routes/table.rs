@@ -8,7 +8,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
 use super::{
-    assets, fortunes, hello, home, listings, metrics, openapi, reader, search, sql, stats, suggest, tfb, wiki, xml,
+    assets, fortunes, hello, home, listings, metrics, openapi, reader, ready, search, sql, stats, suggest, tfb, wiki,
+    xml,
 };
 use crate::routed::Entry;
 use crate::state::AppState;
@@ -89,6 +90,7 @@ pub const ROUTES: &[Route] = &[
     },
     Route { path: "/datasets", api: Some("/datasets"), index: false, handler: |e| get(e.wrap(stats::list)) },
     Route { path: "/stats", api: Some("/stats"), index: false, handler: |e| get(e.wrap(stats::json)) },
+    Route { path: "/ready", api: Some("/ready"), index: false, handler: |e| get(e.wrap(ready::ready)) },
     Route { path: "/metrics", api: Some("/metrics"), index: false, handler: |e| get(e.wrap(metrics::prometheus)) },
     Route {
         path: "/openapi.json",
