@@ -74,6 +74,13 @@ wait_until() {
 
 ready() { curl -sf -o /dev/null "http://$1/ready"; }
 
+# Replica K answers /ready; a replica that exited stops the wait at once.
+replica_ready() {
+  kill -0 "$(cat "$run/replica-$1.pid")" 2> /dev/null \
+    || die "replica $1 exited: $(tail -n 3 "$run/replica-$1.log")"
+  ready "$2"
+}
+
 # HAProxy has replica K up in the read pool (operational state 2: running).
 up_in_pool() {
   hactl "show servers state folio_read" | awk -v name="r$1" '$4 == name && $6 == 2 { found = 1 } END { exit !found }'
@@ -91,7 +98,14 @@ start_replica() {
   nohup "$bin" "${flags[@]}" --listen "$addr" --tables "$tables" "${mode[@]}" --drain "$drain" \
     --workers "$workers" --quiet > "$run/replica-$k.log" 2>&1 &
   echo $! > "$run/replica-$k.pid"
-  wait_until "replica $k ready at $addr" ready "$addr"
+  wait_until "replica $k ready at $addr" replica_ready "$k" "$addr"
+}
+
+# Stops HAProxy, then the replicas (SIGINT: no drain, nothing routes to them any more).
+stop_all() {
+  stop_pid "$run/haproxy.pid" TERM
+  for k in $(seq "$replicas"); do stop_pid "$run/replica-$k.pid" INT; done
+  rm -f "$run/haproxy.sock"
 }
 
 stop_pid() {
@@ -121,6 +135,8 @@ case "$cmd" in
     run="$(cd "$run" && pwd)" bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
     tables="${tables:-$run/tables}"
     host=127.0.0.1
+    # A start that fails half way stops what it started.
+    trap '[ -n "${started:-}" ] || stop_all' EXIT
     printf '%s\n' "${server_flags[@]}" > "$run/server-flags"
     cat > "$run/env" <<EOF
 bin='$bin' run='$run' tables='$tables' host='$host' port='$port' replicas='$replicas' workers='$workers' drain='$drain' listen='$listen'
@@ -139,6 +155,7 @@ EOF
     echo $! > "$run/haproxy.pid"
     wait_until "HAProxy's socket" test -S "$run/haproxy.sock"
     for k in $(seq "$replicas"); do wait_until "replica $k up in HAProxy" up_in_pool "$k"; done
+    started=1
     echo "replicas.sh: $replicas replicas behind HAProxy at http://$listen/ (run directory $run)"
     ;;
   restart)
@@ -174,10 +191,7 @@ EOF
     [ -f "$run/env" ] || die "nothing runs from $run"
     # shellcheck disable=SC1091
     . "$run/env"
-    stop_pid "$run/haproxy.pid" TERM
-    # SIGINT: no drain, nothing routes to them any more.
-    for k in $(seq "$replicas"); do stop_pid "$run/replica-$k.pid" INT; done
-    rm -f "$run/haproxy.sock"
+    stop_all
     echo "replicas.sh: stopped"
     ;;
   *) usage ;;
