@@ -7,8 +7,8 @@ committed outputs are what the code produces today.
 
 Needs FOLIO_SERVER_BIN and FOLIO_INGEST_BIN (default: the debug binaries under CARGO_TARGET_DIR,
 or ~/.cache/folio-target). Outputs are normalized before they are written or compared: the
-server's address becomes http://127.0.0.1:8080, the index directory data/enwiki-sample, the
-plot directory ".". Cells tagged `nondeterministic` (timings, load runs) are run but not
+server's address becomes http://127.0.0.1:8080 (its Flight SQL address grpc://127.0.0.1:8815),
+the index directory data/enwiki-sample, the plot directory ".". Cells tagged `nondeterministic` (timings, load runs) are run but not
 compared; of the others, every text output (stream text, text/plain, errors) must match, and an
 image must be where the committed notebook has one.
 """
@@ -28,6 +28,7 @@ from nbclient import NotebookClient
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOWN_URL = "http://127.0.0.1:8080"
+SHOWN_FLIGHT = "grpc://127.0.0.1:8815"
 SHOWN_DATA = "data/enwiki-sample"
 
 
@@ -39,8 +40,8 @@ def binary(name):
 
 @contextlib.contextmanager
 def server(index=None):
-    """A server on `index` (built from the bundled sample when None) with fresh SQL tables;
-    yields (url, index directory)."""
+    """A server on `index` (built from the bundled sample when None) with fresh SQL tables and
+    Flight SQL; yields (url, index directory, Flight SQL url)."""
     work = tempfile.mkdtemp()
     try:
         if index is None:
@@ -48,12 +49,16 @@ def server(index=None):
             subprocess.run([binary("folio-ingest"), "build", str(ROOT / "datasets/enwiki-sample.xml.bz2"),
                             "--out", index, "--quiet", "--fulltext"], check=True, stdout=subprocess.DEVNULL)
         proc = subprocess.Popen([binary("folio-server"), "--data", index, "--tables", os.path.join(work, "tables"),
-                                 "--listen", "127.0.0.1:0", "--quiet"], stdout=subprocess.PIPE, text=True,
-                                env={**os.environ, "FOLIO_LOG": "warn"})
-        line = proc.stdout.readline()
-        assert line, "the server did not start"
+                                 "--listen", "127.0.0.1:0", "--flight", "127.0.0.1:0", "--quiet"],
+                                stdout=subprocess.PIPE, text=True, env={**os.environ, "FOLIO_LOG": "warn"})
+        urls = {}
+        while "http" not in urls:
+            line = proc.stdout.readline()
+            assert line, "the server did not start"
+            url = line.strip().rsplit(" ", 1)[-1].rstrip("/")
+            urls[url.split(":", 1)[0]] = url
         try:
-            yield line.strip().rsplit(" ", 1)[-1].rstrip("/"), index
+            yield urls["http"], index, urls["grpc"]
         finally:
             proc.terminate()
             assert proc.wait(timeout=30) == 0
@@ -61,10 +66,11 @@ def server(index=None):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def execute(path, url, index, plots):
-    """The notebook at `path`, executed against the server at `url`, outputs normalized."""
+def execute(path, url, index, plots, flight):
+    """The notebook at `path`, executed against the server at `url` (Flight SQL at `flight`),
+    outputs normalized."""
     book = nbformat.read(path, as_version=4)
-    env = {"FOLIO_URL": url, "FOLIO_DATA": index, "FOLIO_PLOT_DIR": plots,
+    env = {"FOLIO_URL": url, "FOLIO_FLIGHT": flight, "FOLIO_DATA": index, "FOLIO_PLOT_DIR": plots,
            "FOLIO_NB_SECONDS": os.environ.get("FOLIO_NB_SECONDS", "2")}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -76,7 +82,7 @@ def execute(path, url, index, plots):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    replace = [(url, SHOWN_URL), (index, SHOWN_DATA), (plots, ".")]
+    replace = [(url, SHOWN_URL), (flight, SHOWN_FLIGHT), (index, SHOWN_DATA), (plots, ".")]
 
     def clean(text):
         for a, b in replace:
@@ -128,9 +134,9 @@ def differences(committed, fresh):
 def main(argv):
     check = "--check" in argv
     failed = False
-    with server() as (url, index), tempfile.TemporaryDirectory() as plots:
+    with server() as (url, index, flight), tempfile.TemporaryDirectory() as plots:
         for path in NOTEBOOKS:
-            fresh = execute(path, url, index, plots)
+            fresh = execute(path, url, index, plots, flight)
             if check:
                 problems = differences(nbformat.read(path, as_version=4), fresh)
                 for p in problems:

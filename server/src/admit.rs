@@ -1,5 +1,7 @@
 //! Admission: it turns away requests that are too big (URL, headers) and requests beyond the
-//! in-flight limit, each with its error from the table, before any route sees them. (What
+//! in-flight limit, each with its error from the table, before any route sees them. One
+//! admission per server: HTTP requests and Arrow Flight SQL calls ([`crate::flight`]) count
+//! against the same in-flight limit. (What
 //! depends on the route, such as refusing an index that failed verification, is decided once
 //! it matched: [`crate::routed`].)
 
@@ -39,6 +41,13 @@ impl Admission {
             let what = format!("the headers have {headers} bytes; at most {} are accepted", limits.max_header_bytes);
             return Err(ApiError::new(Code::HeadersTooLarge, what));
         }
+        self.enter()
+    }
+
+    /// Counts one more request in flight until the guard is dropped, or refuses it when
+    /// [`Limits::max_inflight`] are already in flight.
+    pub fn enter(&self) -> Result<InFlight, ApiError> {
+        let limits = &self.limits;
         let inflight = self.inflight.fetch_add(1, Ordering::AcqRel);
         let guard = InFlight(self.inflight.clone());
         if inflight >= limits.max_inflight {

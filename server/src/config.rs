@@ -41,6 +41,10 @@ pub struct Args {
     /// Address to listen on (port 0 picks a free port; the URL is printed).
     #[arg(long, env = "FOLIO_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// Also answer Arrow Flight SQL (ADBC, pyarrow.flight, JDBC) on this address: the same
+    /// read-only SQL as POST /sql, within the same limits.
+    #[arg(long, env = "FOLIO_FLIGHT", value_name = "ADDR")]
+    pub flight: Option<SocketAddr>,
     /// Event loops, or worker threads of the shared runtime (default: the number of cores).
     #[arg(long, env = "FOLIO_WORKERS", value_name = "N")]
     pub workers: Option<usize>,
@@ -123,6 +127,8 @@ pub struct Config {
     pub reload_poll: Option<Duration>,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where to answer Arrow Flight SQL, if anywhere.
+    pub flight: Option<SocketAddr>,
     /// The tables directory, if given (default: `tables/` beside the index).
     pub tables: Option<PathBuf>,
     /// Whether this server writes the tables or follows their writer.
@@ -192,6 +198,7 @@ impl Args {
             },
             reload_poll: if self.reload_poll == 0.0 { None } else { Some(seconds(self.reload_poll, "--reload-poll")?) },
             listen: self.listen,
+            flight: self.flight,
             tables: self.tables,
             tables_mode: if self.tables_read_only { TablesMode::ReadOnly } else { TablesMode::Write },
             sql,

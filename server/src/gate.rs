@@ -40,7 +40,7 @@ impl<S> Gate<S> {
     /// The gate of `state`'s server in front of `inner`.
     pub fn new(state: &AppState, inner: S) -> Gate<S> {
         let shared = Shared {
-            admission: Admission::new(state.limits.clone(), state.stats.clone()),
+            admission: state.admission.clone(),
             stats: state.stats.clone(),
             pool: Arc::new(Semaphore::new(state.limits.heavy_running.max(1))),
             access_log: crate::logging::access_enabled(),

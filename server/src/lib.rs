@@ -44,6 +44,7 @@ pub mod count;
 pub mod counters;
 pub mod dataset;
 pub mod error;
+pub mod flight;
 pub mod gate;
 pub mod listen;
 pub mod logging;

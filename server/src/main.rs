@@ -12,6 +12,7 @@ use clap::Parser;
 use folio_engine::alloc::Metered;
 use folio_server::config::{Args, Config};
 use folio_server::dataset::{SQL_WORKER_ARG, open_state, prepare};
+use folio_server::flight::FlightListener;
 use folio_server::listen::Listeners;
 use folio_server::serve::{Runtime, ServeConfig};
 use folio_server::{AppState, app};
@@ -36,7 +37,8 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> Result<()> {
-    let Config { dataset, reload_poll, listen, tables, tables_mode, sql, api, serve: serve_config, log: _ } = config;
+    let Config { dataset, reload_poll, listen, flight, tables, tables_mode, sql, api, serve: serve_config, log: _ } =
+        config;
     let library = prepare(&dataset)?;
     // Per core, the event loops are threads of their own (see `serve`); this thread's runtime
     // opens the datasets, watches for signals and new indexes, and runs the SQL workers' pipes.
@@ -53,14 +55,14 @@ fn run(config: Config) -> Result<()> {
         let state = open_state(library, tables, tables_mode, sql, api, self_exe()?).await?;
         let watcher = tokio::spawn(folio_server::reload::watch(state.clone(), reload_poll));
         let follower = tokio::spawn(folio_server::reload::follow_tables(state.clone()));
-        let served = serve(state, listen, serve_config).await;
+        let served = serve(state, listen, flight, serve_config).await;
         watcher.abort();
         follower.abort();
         served
     })
 }
 
-async fn serve(state: AppState, listen: SocketAddr, config: ServeConfig) -> Result<()> {
+async fn serve(state: AppState, listen: SocketAddr, flight: Option<SocketAddr>, config: ServeConfig) -> Result<()> {
     let catalog = state.catalog.clone();
     let stats = state.stats.clone();
     let first = state.library.first().current();
@@ -79,16 +81,49 @@ async fn serve(state: AppState, listen: SocketAddr, config: ServeConfig) -> Resu
         );
     }
     let shutdown = shutdown_signal(state.clone(), config.drain)?;
+    // Flight SQL (if asked) runs on this thread's runtime and stops with the HTTP side.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    let flight = match flight {
+        Some(addr) => {
+            let listener = FlightListener::bind(addr).await?;
+            let addr = listener.local_addr()?;
+            let mut stopped = stopped.clone();
+            let state = state.clone();
+            let task = tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = listener.serve(state, stop).await {
+                    tracing::error!("Flight SQL stopped: {e:#}");
+                }
+            });
+            Some((addr, task))
+        }
+        None => None,
+    };
     // The URL on stdout: what a person opens, and what scripts wait for.
     let how = match runtime {
         Runtime::PerCore => "event loops",
         Runtime::Shared => "workers of a shared runtime",
     };
+    if let Some((flight, _)) = &flight {
+        println!("folio-server: Arrow Flight SQL at grpc://{flight}");
+    }
     println!("folio-server: serving {pages} pages of {dump}{more} on {workers} {how} at http://{addr}/");
     tracing::info!(%addr, pages, workers, ?runtime, "serving");
     let grace = config.grace;
     if !folio_server::serve::serve(listeners, app(state), config, stats, shutdown).await {
         tracing::warn!("requests still running after {}s; exiting", grace.as_secs());
+    }
+    if let Some((_, task)) = flight {
+        // Calls in flight finish (within the same grace), then the task ends.
+        if tokio::time::timeout(grace, task).await.is_err() {
+            tracing::warn!("Flight SQL calls still running after {}s; exiting", grace.as_secs());
+        }
     }
     // Every acknowledged update is already in the log; fold it into a checkpoint.
     if let Err(e) = catalog.checkpoint().await {

@@ -76,6 +76,8 @@ pub struct Shared {
     pub catalog: Arc<Catalog>,
     /// `/cached-queries`' cache of world rows (id → randomNumber).
     pub cache: Arc<crate::cache::WorldCache>,
+    /// Requests in flight, HTTP and Flight SQL alike, within [`Limits::max_inflight`].
+    pub admission: crate::admit::Admission,
     heavy: Arc<Semaphore>,
     running: Arc<Semaphore>,
     draining: AtomicBool,
@@ -93,20 +95,13 @@ impl AppState {
     pub fn new(library: Arc<Library>, catalog: Catalog, limits: Limits) -> AppState {
         let heavy = Arc::new(Semaphore::new(limits.heavy_queue));
         let running = Arc::new(Semaphore::new(limits.heavy_running.max(1)));
-        let stats = Arc::default();
+        let stats: Arc<crate::counters::Stats> = Arc::default();
+        let limits = Arc::new(limits);
+        let admission = crate::admit::Admission::new(limits.clone(), stats.clone());
         let catalog = Arc::new(catalog);
         let cache = Arc::new(crate::cache::WorldCache::new());
         let draining = AtomicBool::new(false);
-        AppState(Arc::new(Shared {
-            library,
-            limits: Arc::new(limits),
-            stats,
-            catalog,
-            cache,
-            heavy,
-            running,
-            draining,
-        }))
+        AppState(Arc::new(Shared { library, limits, stats, catalog, cache, admission, heavy, running, draining }))
     }
 
     /// Marks the server as stopping (after SIGTERM): `/ready` answers 503 from now on, so that a

@@ -17,7 +17,7 @@ use tower::ServiceExt;
 use crate::util::{Answer, repo};
 
 /// One runtime for every in-process test (SQL workers and blocking pools live on it).
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
 }

@@ -5,6 +5,7 @@ mod compressed;
 mod datasets;
 mod encoding;
 mod faults;
+mod flight;
 mod inproc;
 mod lifecycle;
 mod limits;

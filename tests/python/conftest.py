@@ -12,16 +12,23 @@ import tempfile
 import pytest
 
 
-def serve(data):
-    """Starts the server on the index directories `data` (`--data` values); yields its URL."""
+def serve(data, extra=(), flight=False):
+    """Starts the server on the index directories `data` (`--data` values) with `extra` flags;
+    yields its URL, or (URL, Flight SQL URL) with `flight`."""
     tables = tempfile.mkdtemp()
     flags = [f for d in data for f in ("--data", d)]
+    if flight:
+        flags += ["--flight", "127.0.0.1:0"]
     proc = subprocess.Popen(
-        [os.environ["FOLIO_SERVER_BIN"], *flags, "--tables", tables, "--listen", "127.0.0.1:0", "--quiet"],
+        [os.environ["FOLIO_SERVER_BIN"], *flags, *extra, "--tables", tables, "--listen", "127.0.0.1:0", "--quiet"],
         stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    assert line, "the server did not start"
-    yield line.strip().rsplit(" ", 1)[-1].rstrip("/")
+    urls = {}
+    while "http" not in urls:
+        line = proc.stdout.readline()
+        assert line, "the server did not start"
+        url = line.strip().rsplit(" ", 1)[-1].rstrip("/")
+        urls[url.split(":", 1)[0]] = url
+    yield (urls["http"], urls["grpc"]) if flight else urls["http"]
     proc.terminate()
     assert proc.wait(timeout=30) == 0
 

@@ -28,8 +28,8 @@ def test_notebook_outputs_are_current(path, tmp_path, monkeypatch):
     committed = nbformat.read(path, as_version=4)
     code = [c for c in committed.cells if c.cell_type == "code"]
     assert any(c.outputs for c in code), f"{path.name}: run scripts/notebooks.py to commit outputs"
-    with notebooks.server(os.environ["FOLIO_TEST_INDEX"]) as (url, index):
-        fresh = notebooks.execute(path, url, index, str(tmp_path))
+    with notebooks.server(os.environ["FOLIO_TEST_INDEX"]) as (url, index, flight):
+        fresh = notebooks.execute(path, url, index, str(tmp_path), flight)
     assert notebooks.differences(committed, fresh) == []
     if path.name != "01-titles.ipynb":
         assert list(tmp_path.glob("*.png")), f"{path.name} drew no plot"

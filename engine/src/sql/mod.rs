@@ -53,7 +53,7 @@ pub use crate::error::Limit;
 pub use catalog::{Catalog, Fortune, SqlCounters, TablesMode, WorldRow};
 pub use datafusion::common::ScalarValue;
 pub use limits::SqlLimits;
-pub use params::{param_from_json, param_to_json};
+pub use params::{param_from_json, param_to_json, params_from_row};
 pub use replica::{Encoded, Format, Replica};
 pub use tables::Seed;
 pub use worker::{PoolStats, WorkerCommand};

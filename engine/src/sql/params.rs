@@ -1,6 +1,9 @@
 //! Query parameters (`$1`, `$2`, ...) from JSON and back: what `/sql` takes in its JSON body, and
-//! how parameters travel to a SQL worker.
+//! how parameters travel to a SQL worker; and from one row of Arrow columns, as Arrow Flight SQL
+//! clients bind them.
 
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
 use serde_json::Value;
 
@@ -41,6 +44,36 @@ pub fn param_to_json(value: &ScalarValue) -> Result<Value> {
     })
 }
 
+/// The parameters in the one row of `batch`, column `i` as `$i+1`: the parameter types
+/// [`param_from_json`] makes (smaller integers widen to int64, float32 to float64, every string
+/// type to a string). Several rows (one execution per row) are refused.
+pub fn params_from_row(batch: &RecordBatch) -> Result<Vec<ScalarValue>> {
+    if batch.num_rows() != 1 {
+        return Err(Error::InvalidInput(format!(
+            "{} rows of parameters were bound; a query takes one row (one value per $n)",
+            batch.num_rows()
+        )));
+    }
+    batch
+        .columns()
+        .iter()
+        .map(|column| {
+            let value = ScalarValue::try_from_array(column, 0).map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let wide = match column.data_type() {
+                _ if value.is_null() => return Ok(ScalarValue::Null),
+                DataType::Boolean | DataType::Int64 | DataType::Float64 | DataType::Utf8 => return Ok(value),
+                t if t.is_integer() || t.is_floating() => {
+                    let to = if t.is_integer() { DataType::Int64 } else { DataType::Float64 };
+                    value.cast_to(&to)
+                }
+                DataType::LargeUtf8 | DataType::Utf8View => value.cast_to(&DataType::Utf8),
+                _ => return Err(unsupported(&value)),
+            };
+            wide.map_err(|_| unsupported(&value))
+        })
+        .collect()
+}
+
 fn unsupported(value: &ScalarValue) -> Error {
     Error::InvalidInput(format!(
         "parameter {value} of type {} is not taken: parameters are null, booleans, int64, finite float64 or strings",
@@ -61,5 +94,27 @@ mod tests {
         }
         assert!(param_from_json(&serde_json::json!([1])).is_err());
         assert!(param_to_json(&ScalarValue::Float64(Some(f64::NAN))).is_err());
+    }
+
+    #[test]
+    fn parameters_from_one_arrow_row_widen_to_the_json_types() {
+        use datafusion::arrow::array::{ArrayRef, Int16Array, LargeStringArray, NullArray, UInt64Array};
+        use std::sync::Arc;
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("a", Arc::new(Int16Array::from(vec![7]))),
+            ("b", Arc::new(LargeStringArray::from(vec!["Zürich"]))),
+            ("c", Arc::new(NullArray::new(1))),
+            ("d", Arc::new(UInt64Array::from(vec![u64::MAX]))),
+        ];
+        let batch = RecordBatch::try_from_iter(columns[..3].iter().cloned()).unwrap();
+        let params = params_from_row(&batch).unwrap();
+        assert_eq!(params, [ScalarValue::Int64(Some(7)), ScalarValue::Utf8(Some("Zürich".into())), ScalarValue::Null]);
+        for p in &params {
+            param_to_json(p).unwrap();
+        }
+        // An unsigned value past int64 does not fit; two rows are two executions.
+        assert!(params_from_row(&RecordBatch::try_from_iter([columns[3].clone()]).unwrap()).is_err());
+        let two = RecordBatch::try_from_iter([("a", Arc::new(Int16Array::from(vec![1, 2])) as ArrayRef)]).unwrap();
+        assert!(params_from_row(&two).unwrap_err().to_string().contains("2 rows"));
     }
 }
