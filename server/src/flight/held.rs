@@ -1,6 +1,7 @@
 //! [`Held`]: what Flight SQL keeps between one call and the next. A query runs when its
 //! `GetFlightInfo` arrives (so that the answer's schema and size can be told); its answer is held
-//! for the ticket until `DoGet` takes it, at most [`TTL`], within a byte budget. Prepared
+//! for the ticket until `DoGet` takes it, at most [`TTL`], within a byte budget and at most
+//! [`MAX_ANSWERS`] of them (so that tiny answers never pile up: each call scans what is held). Prepared
 //! statements are held (their SQL and bound parameters) until they are closed or go unused for
 //! [`TTL`], at most [`MAX_PREPARED`] of them.
 
@@ -14,6 +15,9 @@ use tonic::Status;
 
 /// How long an answer waits for its `DoGet`, and a prepared statement for its next use.
 pub const TTL: Duration = Duration::from_secs(60);
+
+/// Most answers waiting for their `DoGet` at once; past it, new queries are refused.
+pub const MAX_ANSWERS: usize = 1024;
 
 /// Most prepared statements open at once; past it, the one unused longest is closed.
 pub const MAX_PREPARED: usize = 1024;
@@ -60,15 +64,17 @@ impl Held {
         Held { answers: Mutex::default(), prepared: Mutex::default(), max_bytes }
     }
 
-    /// Holds `answer` for a ticket; refuses when the answers held would pass the byte budget.
+    /// Holds `answer` for a ticket; refuses when the answers held would pass the byte budget or
+    /// [`MAX_ANSWERS`].
     pub fn hold(&self, answer: Bytes) -> Result<u128, Status> {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
         answers.retain(|_, (_, at)| at.elapsed() < TTL);
         let held: usize = answers.values().map(|(b, _)| b.len()).sum();
-        if held + answer.len() > self.max_bytes {
+        if held + answer.len() > self.max_bytes || answers.len() >= MAX_ANSWERS {
             return Err(Status::resource_exhausted(format!(
-                "overloaded: {held} bytes of answers wait for their DoGet (at most {} are held); \
-                 fetch them, or retry once they expire ({} s)",
+                "overloaded: {} answers of {held} bytes wait for their DoGet (at most {MAX_ANSWERS} \
+                 and {} bytes are held); fetch them, or retry once they expire ({} s)",
+                answers.len(),
                 self.max_bytes,
                 TTL.as_secs()
             )));
@@ -144,6 +150,15 @@ mod tests {
         assert_eq!(held.take(a).unwrap(), "123456");
         assert_eq!(held.take(a).unwrap_err().code(), tonic::Code::NotFound);
         held.hold(Bytes::from_static(b"12345")).unwrap();
+    }
+
+    #[test]
+    fn tiny_answers_stop_at_the_count_limit() {
+        let held = Held::new(usize::MAX);
+        let handles: Vec<u128> = (0..MAX_ANSWERS).map(|_| held.hold(Bytes::from_static(b"x")).unwrap()).collect();
+        assert_eq!(held.hold(Bytes::from_static(b"x")).unwrap_err().code(), tonic::Code::ResourceExhausted);
+        held.take(handles[0]).unwrap();
+        held.hold(Bytes::from_static(b"x")).unwrap();
     }
 
     #[test]

@@ -61,13 +61,17 @@ pub fn info(
     Ok(Response::new(info))
 }
 
-/// The rows of a query over `information_schema` (or any read-only query).
-async fn rows(state: &AppState, sql: &str) -> Result<Vec<RecordBatch>, Status> {
+/// The Arrow answer of a read-only query (over `information_schema`, say), admitted like any call.
+async fn answer(state: &AppState, sql: &str) -> Result<StreamReader<Cursor<Vec<u8>>>, Status> {
     let _in_flight = state.admission.enter().map_err(status)?;
     let answer = state.catalog.query(sql, &[], Format::Arrow).await.map_err(engine_status)?;
-    let reader = StreamReader::try_new(Cursor::new(answer.bytes), None)
-        .map_err(|e| Status::internal(format!("internal_error: the answer does not decode: {e}")))?;
-    reader.collect::<Result<_, _>>().map_err(|e| Status::internal(format!("internal_error: {e}")))
+    StreamReader::try_new(Cursor::new(answer.bytes), None)
+        .map_err(|e| Status::internal(format!("internal_error: the answer does not decode: {e}")))
+}
+
+/// The rows of a read-only query.
+async fn rows(state: &AppState, sql: &str) -> Result<Vec<RecordBatch>, Status> {
+    answer(state, sql).await?.collect::<Result<_, _>>().map_err(|e| Status::internal(format!("internal_error: {e}")))
 }
 
 /// Column `i` of every row of `batches`, as strings.
@@ -131,10 +135,7 @@ pub async fn tables(state: &AppState, query: CommandGetTables) -> Result<DoGet, 
         let kind = if kind == "BASE TABLE" { "TABLE" } else { kind.as_str() };
         let fields = if builder.include_schema() {
             let sql = format!("SELECT * FROM {}.{}.{} LIMIT 0", quoted(catalog), quoted(schema), quoted(table));
-            let answer = state.catalog.query(&sql, &[], Format::Arrow).await.map_err(engine_status)?;
-            StreamReader::try_new(Cursor::new(answer.bytes), None)
-                .map_err(|e| Status::internal(format!("internal_error: {e}")))?
-                .schema()
+            answer(state, &sql).await?.schema()
         } else {
             std::sync::Arc::new(Schema::empty())
         };
