@@ -168,6 +168,25 @@ impl PageTable {
         Ok(PageTable { map, schema: Arc::new(schema), batches: batches.into(), rows, path: path.into() })
     }
 
+    /// The page table of the index in `dir` alone, without its dump or other files (what a SQL
+    /// engine elsewhere needs, such as `folio-cluster`): the manifest read, the file's size and
+    /// rows checked against it, then [`PageTable::open`].
+    pub fn open_in(dir: &Path) -> Result<PageTable> {
+        let manifest_path = dir.join(crate::format::MANIFEST_FILE);
+        let manifest = crate::Manifest::read(&manifest_path)?;
+        let path = dir.join(crate::format::PAGES_FILE);
+        let sum = manifest.files.get(crate::format::PAGES_FILE);
+        let sum =
+            sum.ok_or_else(|| Error::corrupt(&manifest_path, format!("no entry for {}", crate::format::PAGES_FILE)))?;
+        crate::format::check_size(&path, sum.bytes)?;
+        let table = PageTable::open(&path)?;
+        if table.len() as u64 != manifest.counts.pages {
+            let what = format!("{} rows, the manifest counts {} pages", table.len(), manifest.counts.pages);
+            return Err(Error::corrupt(&path, what));
+        }
+        Ok(table)
+    }
+
     /// Number of rows (pages).
     pub fn len(&self) -> usize {
         self.rows

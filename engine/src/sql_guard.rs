@@ -30,10 +30,7 @@ pub fn check(sql: &str) -> Result<Statement> {
         .map_err(|e| Error::Sql(e.to_string()))?;
     let mut statements = parser.parse_statements().map_err(|e| Error::Sql(e.to_string()))?;
     if statements.len() != 1 {
-        return Err(Error::SqlForbidden(format!(
-            "{} statements: send exactly one query per request",
-            statements.len()
-        )));
+        return Err(Error::SqlForbidden(format!("{} statements: send exactly one query at a time", statements.len())));
     }
     let statement = statements.pop_front().expect("one statement");
     allowed(&statement)?;
@@ -43,8 +40,8 @@ pub fn check(sql: &str) -> Result<Statement> {
 fn allowed(statement: &Statement) -> Result<()> {
     let refuse = |what: &str| {
         Err(Error::SqlForbidden(format!(
-            "{what} is not allowed: this endpoint is read-only and runs one query (SELECT, WITH, VALUES, \
-             EXPLAIN, SHOW or DESCRIBE) over the tables world, fortune and pages"
+            "{what} is not allowed: SQL here is read-only, one query at a time (SELECT, WITH, VALUES, \
+             EXPLAIN, SHOW or DESCRIBE)"
         )))
     };
     match statement {

@@ -190,7 +190,7 @@ impl Args {
         };
         Ok(Config {
             dataset: DatasetConfig {
-                data: self.data.iter().map(|d| crate::dataset::parse_data(d)).collect(),
+                data: self.data.iter().map(|d| folio_engine::library::parse_data(d)).collect(),
                 dump: self.dump,
                 default: self.default,
                 progress: !self.quiet,

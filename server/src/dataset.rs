@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use folio_engine::library::{Dataset, Library, check_name, name_from};
+use folio_engine::library::{Dataset, Library, name_of};
 use folio_engine::{Index, OpenOptions};
 use folio_ingest::build::{BuildConfig, build};
 
@@ -81,20 +81,6 @@ impl DatasetConfig {
     fn open(&self, data: &Path) -> folio_engine::Result<Index> {
         Index::open_with(data, self.options())
     }
-}
-
-/// `[NAME=]DIR` as given to `--data`: a name when the part before the first `=` is one.
-pub fn parse_data(arg: &str) -> (Option<String>, PathBuf) {
-    match arg.split_once('=') {
-        Some((name, dir)) if check_name(name).is_ok() && !dir.is_empty() => (Some(name.to_owned()), dir.into()),
-        _ => (None, arg.into()),
-    }
-}
-
-/// The name of a dataset in `dir` given without one: the directory's name, made an identifier.
-fn name_of(dir: &Path) -> String {
-    let stem = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name_from(if stem.is_empty() { "index" } else { &stem })
 }
 
 /// Opens the datasets to serve, building an index first when it is missing or stale (for

@@ -55,6 +55,22 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// `[NAME=]DIR` as given to `--data` (the server's and `folio-cluster`'s): a name when the part
+/// before the first `=` is one, else the whole argument is the directory.
+pub fn parse_data(arg: &str) -> (Option<String>, PathBuf) {
+    match arg.split_once('=') {
+        Some((name, dir)) if check_name(name).is_ok() && !dir.is_empty() => (Some(name.to_owned()), dir.into()),
+        _ => (None, arg.into()),
+    }
+}
+
+/// The name of a dataset in `dir` given without one: the directory's name, made an identifier
+/// by [`name_from`].
+pub fn name_of(dir: &Path) -> String {
+    let stem = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name_from(if stem.is_empty() { "index" } else { &stem })
+}
+
 /// A dataset's name made from a directory or file name: lower case, every other character
 /// than `a-z0-9` becomes `_`, a leading digit gets a `d` before it (`enwiki-sample` becomes
 /// `enwiki_sample`).

@@ -10,7 +10,8 @@
 //! - the page tables of the served datasets, each its index's `pages.arrow` read zero-copy
 //!   from its memory map: `{dataset}.pages` for each, `pages` for the first (the default),
 //!   and the view `all_pages`, every table's rows with a `dataset` column naming where each
-//!   row comes from. [`Catalog::renew_pages`] makes them follow a reloaded index.
+//!   row comes from ([`register_page_tables`], which `folio-cluster` uses too). [`Catalog::renew_pages`]
+//!   makes them follow a reloaded index.
 //!
 //! Ad-hoc queries ([`Catalog::query`]) run in [`worker`] processes, each a [`Replica`] of the
 //! tables: they pass the read-only [`guard`] first and run within [`SqlLimits`] (time, memory,
@@ -39,6 +40,7 @@ mod catalog;
 pub use crate::sql_guard as guard;
 mod follow;
 mod limits;
+mod page_views;
 mod pages_table;
 mod params;
 mod replica;
@@ -53,6 +55,7 @@ pub use crate::error::Limit;
 pub use catalog::{Catalog, Fortune, SqlCounters, TablesMode, WorldRow};
 pub use datafusion::common::ScalarValue;
 pub use limits::SqlLimits;
+pub use page_views::register_page_tables;
 pub use params::{param_from_json, param_to_json, params_from_row};
 pub use replica::{Encoded, Format, Replica};
 pub use tables::Seed;

@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider, TableProvider, view::ViewTable};
-use datafusion::common::{Column, TableReference};
-use datafusion::datasource::provider_as_source;
+use datafusion::catalog::{MemTable, TableProvider};
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder, lit};
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 
+use super::page_views::register_page_tables;
 use super::pages_table::PagesTable;
 use super::tables::fortune_schema;
 use super::world::WorldRows;
@@ -58,55 +56,17 @@ pub(crate) fn context(
     Ok(ctx)
 }
 
-/// Registers each dataset's page table as `{name}.pages` (a schema per dataset), the first
-/// one (the default dataset) also as `pages`, and, over all of them, the view `all_pages`: a
-/// `dataset` column (the name) before the columns every table has.
+/// Registers each dataset's page table as `{name}.pages`, the first one (the default dataset)
+/// also as `pages`, and the view over all of them as `all_pages` (see [`register_page_tables`]).
 fn register_pages(ctx: &SessionContext, pages: &[(String, PageTable)], partitions: usize) -> Result<()> {
-    let Some(first) = pages.first() else { return Ok(()) };
-    let catalog_name = ctx.state().config_options().catalog.default_catalog.clone();
-    let catalog = ctx.catalog(&catalog_name).ok_or_else(|| Error::Sql("no default catalog".into()))?;
-    let mut providers = Vec::with_capacity(pages.len());
-    for (name, table) in pages {
-        let provider: Arc<dyn TableProvider> = Arc::new(PagesTable::new(table.clone(), partitions));
-        let schema = Arc::new(MemorySchemaProvider::new());
-        schema.register_table("pages".into(), provider.clone()).map_err(df)?;
-        catalog.register_schema(name, schema).map_err(df)?;
-        providers.push((name, provider));
-    }
-    ctx.register_table("pages", providers[0].1.clone()).map_err(df)?;
-    // The columns of the union: those every table has, in the first one's order (an index
-    // of an older format may lack the newer columns).
-    let fields = first.1.schema();
-    let common: Vec<&str> = fields
-        .fields()
+    let providers: Vec<(String, Arc<dyn TableProvider>)> = pages
         .iter()
-        .filter(|f| {
-            providers
-                .iter()
-                .all(|(_, p)| p.schema().field_with_name(f.name()).is_ok_and(|g| g.data_type() == f.data_type()))
+        .map(|(name, table)| {
+            (name.clone(), Arc::new(PagesTable::new(table.clone(), partitions)) as Arc<dyn TableProvider>)
         })
-        .map(|f| f.name().as_str())
         .collect();
-    let mut union: Option<LogicalPlanBuilder> = None;
-    for (name, provider) in &providers {
-        let mut columns = vec![lit(name.as_str()).alias("dataset")];
-        columns.extend(common.iter().map(|c| Expr::Column(Column::new_unqualified(*c))));
-        let plan = LogicalPlanBuilder::scan(
-            TableReference::partial(name.as_str(), "pages"),
-            provider_as_source(provider.clone()),
-            None,
-        )
-        .and_then(|b| b.project(columns))
-        .and_then(|b| b.build())
-        .map_err(df)?;
-        union = Some(match union {
-            None => LogicalPlanBuilder::from(plan),
-            Some(u) => u.union(plan).map_err(df)?,
-        });
-    }
-    if let Some(union) = union {
-        let view = ViewTable::new(union.build().map_err(df)?, None);
-        ctx.register_table("all_pages", Arc::new(view)).map_err(df)?;
-    }
+    let Some(all) = register_page_tables(ctx, &providers)? else { return Ok(()) };
+    ctx.register_table("pages", providers[0].1.clone()).map_err(df)?;
+    ctx.register_table("all_pages", all).map_err(df)?;
     Ok(())
 }
