@@ -2,7 +2,8 @@
 # Runs every test of Folio: the Rust workspace (unit, integration, property, crash and CLI tests,
 # doc tests), the Python checks that the public files open with pyarrow, numpy and json alone, and
 # that /sql's Arrow answers read with pyarrow and pandas, the reader in headless Chromium (Selenium,
-# axe-core), the notebooks, three replicas behind HAProxy (deploy/) under load, a property-based HTTP fuzz
+# axe-core), the notebooks, three replicas behind HAProxy (deploy/) under load, SQL on a Ballista
+# cluster (cluster/: a scheduler and two executors) against /sql, a property-based HTTP fuzz
 # run driven by the OpenAPI document (schemathesis), and a short run of every cargo-fuzz target.
 # Sets up what it needs: Debian packages (apt-get), axe-core (npm), a Python venv with the pinned
 # packages in tests/python/requirements.txt.
@@ -35,6 +36,8 @@ export FOLIO_AXE="$NPM_DIR/node_modules/axe-core/axe.min.js"
 
 echo "== cargo test (workspace)"
 cargo test --workspace --locked
+echo "== cargo test (cluster/: folio-cluster on Ballista, its own workspace and target directory)"
+(cd cluster && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/cluster" cargo test --locked)
 
 echo "== python: the public files, /sql from pyarrow, the notebooks"
 WANT="$(cat tests/python/requirements.txt notebooks/requirements.txt)"
@@ -53,6 +56,7 @@ trap 'rm -rf "$(dirname "$index")"' EXIT
 "$CARGO_TARGET_DIR/debug/folio-ingest" build datasets/enwiki-sample.xml.bz2 --out "$index" --quiet --fulltext
 # The browser tests save their screenshots (home, results, article) here.
 FOLIO_TEST_INDEX="$index" FOLIO_SERVER_BIN="$CARGO_TARGET_DIR/debug/folio-server" \
+  FOLIO_CLUSTER_BIN="$CARGO_TARGET_DIR/cluster/debug/folio-cluster" \
   FOLIO_TEST_OUT="$CARGO_TARGET_DIR/browser" "$VENV/bin/python" -m pytest -q tests/python
 
 echo "== fuzz: every cargo-fuzz target for a short, bounded run (fuzz/run.sh for the long one)"

@@ -18,10 +18,12 @@ pub async fn scheduler(bind: SocketAddr) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.with_context(|| format!("scheduler: cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    let mut config = SchedulerConfig::default();
-    config.bind_host = addr.ip().to_string();
-    config.external_host = addr.ip().to_string();
-    config.bind_port = addr.port();
+    let config = SchedulerConfig {
+        bind_host: addr.ip().to_string(),
+        external_host: addr.ip().to_string(),
+        bind_port: addr.port(),
+        ..SchedulerConfig::default()
+    };
     config.validate()?;
     let cluster = BallistaCluster::new_from_config(&config).await?;
     let scheduler = create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(cluster, Arc::new(config)).await?;
@@ -49,6 +51,8 @@ pub struct ExecutorOptions {
 }
 
 /// Runs an executor until the process stops (SIGTERM or Ctrl-C: it leaves the scheduler first).
+// The configuration has a private field: it cannot be built with `..Default::default()`.
+#[allow(clippy::field_reassign_with_default)]
 pub async fn executor(options: ExecutorOptions) -> Result<()> {
     let mut config = ExecutorProcessConfig::default();
     config.scheduler_host = options.scheduler.0.clone();
