@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -34,11 +34,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
         /// Stop the query after this many seconds.
-        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        #[arg(long, default_value_t = Limits::default().timeout.as_secs_f64(), value_name = "SECONDS")]
         timeout: f64,
         /// Stop the query when its answer has more rows than this (an answer is never cut).
-        #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+        #[arg(long, default_value_t = Limits::default().max_rows, value_name = "N")]
         max_rows: usize,
+        /// Print the statement's rows and wall time (planning, running, collecting) to stderr.
+        #[arg(long)]
+        timing: bool,
         /// One read-only statement (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE).
         sql: String,
     },
@@ -94,14 +97,20 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<()> {
     match command {
-        Command::Query { data, scheduler, format, timeout, max_rows, sql } => {
+        Command::Query { data, scheduler, format, timeout, max_rows, timing, sql } => {
             let timeout = Duration::try_from_secs_f64(timeout).context("--timeout: give seconds, more than 0")?;
             let datasets = Datasets::open(&data)?;
             let ctx = match &scheduler {
                 Some(url) => query::remote(url, &datasets).await?,
                 None => query::standalone(&datasets).await?,
             };
+            let started = Instant::now();
             let answer = query::run(&ctx, &sql, &Limits { timeout, max_rows }).await?;
+            if timing {
+                let rows = answer.rows();
+                let ms = started.elapsed().as_secs_f64() * 1e3;
+                eprintln!("{rows} row{} in {ms:.1} ms", if rows == 1 { "" } else { "s" });
+            }
             let mut out = std::io::stdout().lock();
             answer.write(format, &mut out)?;
             out.flush()?;

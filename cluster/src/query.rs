@@ -24,7 +24,8 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// The server's defaults for `/sql` answers: 30 s, 1,000,000 rows.
+    /// 30 s and 1,000,000 rows: more than the server's `/sql` allows by default (10 s, 100,000
+    /// rows), since a cluster is where the larger queries go.
     fn default() -> Limits {
         Limits { timeout: Duration::from_secs(30), max_rows: 1_000_000 }
     }
