@@ -60,6 +60,10 @@ enum Command {
         /// Address it serves shuffle data on (Arrow Flight).
         #[arg(long, default_value = "127.0.0.1:50051", value_name = "ADDR")]
         bind: SocketAddr,
+        /// The host name or address the scheduler and other executors reach it by (default: the
+        /// --bind address, or with 0.0.0.0 the address the scheduler sees it connect from).
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
         /// Port of its gRPC service, on the same host as --bind.
         #[arg(long, default_value_t = 50052, value_name = "PORT")]
         grpc_port: u16,
@@ -117,13 +121,15 @@ async fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Scheduler { bind } => nodes::scheduler(bind).await,
-        Command::Executor { scheduler, bind, grpc_port, slots, memory, work_dir } => {
+        Command::Executor { scheduler, bind, external_host, grpc_port, slots, memory, work_dir } => {
             let address = scheduler.strip_prefix("df://").unwrap_or(&scheduler);
             let (host, port) = address
                 .rsplit_once(':')
                 .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
                 .with_context(|| format!("--scheduler {scheduler}: give HOST:PORT"))?;
-            nodes::executor(ExecutorOptions { scheduler: (host, port), bind, grpc_port, slots, memory, work_dir }).await
+            let options =
+                ExecutorOptions { scheduler: (host, port), bind, external_host, grpc_port, slots, memory, work_dir };
+            nodes::executor(options).await
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct ExecutorOptions {
     pub scheduler: (String, u16),
     /// The address it serves shuffle data on (Arrow Flight) to other executors and the client.
     pub bind: SocketAddr,
+    /// The host name or address others reach it by; `None`: the address it listens on, or, when
+    /// that is unspecified (`0.0.0.0`), the address the scheduler sees its registration from.
+    pub external_host: Option<String>,
     /// Its gRPC port (push-based scheduling).
     pub grpc_port: u16,
     /// Task slots (0: one per core).
@@ -58,7 +61,10 @@ pub async fn executor(options: ExecutorOptions) -> Result<()> {
     config.scheduler_host = options.scheduler.0.clone();
     config.scheduler_port = options.scheduler.1;
     config.bind_host = options.bind.ip().to_string();
-    config.external_host = Some(options.bind.ip().to_string());
+    config.external_host = options
+        .external_host
+        .clone()
+        .or_else(|| (!options.bind.ip().is_unspecified()).then(|| options.bind.ip().to_string()));
     config.port = options.bind.port();
     config.grpc_port = options.grpc_port;
     config.vcores = options.slots;
