@@ -6,6 +6,8 @@ SIGTERM at the end and checks that it exits cleanly.
 """
 
 import os
+import random
+import socket
 import subprocess
 import tempfile
 
@@ -31,6 +33,26 @@ def serve(data, extra=(), flight=False):
     yield (urls["http"], urls["grpc"]) if flight else urls["http"]
     proc.terminate()
     assert proc.wait(timeout=30) == 0
+
+
+def free_ports(n):
+    """A base port with the n consecutive ports from it free (for servers that need their ports
+    named in advance: HAProxy and its replicas, Ballista executors)."""
+    for _ in range(100):
+        base = random.randint(20000, 60000)
+        try:
+            socks = []
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free ports")
 
 
 @pytest.fixture(scope="session")

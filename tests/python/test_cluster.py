@@ -17,8 +17,7 @@ import pyarrow as pa
 import pyarrow.ipc
 import pytest
 
-from conftest import serve
-from test_replicas import free_ports
+from conftest import free_ports, serve
 
 ARROW = "application/vnd.apache.arrow.stream"
 CLUSTER = os.environ.get("FOLIO_CLUSTER_BIN", "")

@@ -13,7 +13,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,6 +21,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+
+from conftest import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "deploy" / "replicas.sh"
@@ -32,25 +33,6 @@ def wait_until(what, done, timeout=60):
     while not done():
         assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
         time.sleep(0.05)
-
-
-def free_ports(n):
-    """A base port with the n ports from it free (HAProxy's, then one per replica)."""
-    for _ in range(100):
-        base = random.randint(20000, 60000)
-        try:
-            socks = []
-            for p in range(base, base + n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        return base
-    raise RuntimeError("no free ports")
 
 
 def get(port, path):
