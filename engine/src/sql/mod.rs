@@ -10,8 +10,8 @@
 //! - the page tables of the served datasets, each its index's `pages.arrow` read zero-copy
 //!   from its memory map: `{dataset}.pages` for each, `pages` for the first (the default),
 //!   and the view `all_pages`, every table's rows with a `dataset` column naming where each
-//!   row comes from ([`register_page_tables`], which `folio-cluster` uses too). [`Catalog::renew_pages`]
-//!   makes them follow a reloaded index.
+//!   row comes from ([`register_page_tables`], which `folio-cluster` uses too).
+//!   [`Catalog::renew_pages`] makes them follow a reloaded index.
 //!
 //! Ad-hoc queries ([`Catalog::query`]) run in [`worker`] processes, each a [`Replica`] of the
 //! tables: they pass the read-only [`guard`] first and run within [`SqlLimits`] (time, memory,
