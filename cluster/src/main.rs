@@ -1,6 +1,6 @@
 //! `folio-cluster`: Folio's page tables as SQL on a Ballista cluster. See the crate's docs.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -92,6 +92,13 @@ fn main() -> ExitCode {
     let result = runtime.context("starting the runtime").and_then(|rt| rt.block_on(run(cli.command)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of the answer went away (`| head`): nothing is wrong.
+        Err(e)
+            if e.chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == ErrorKind::BrokenPipe)) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -102,7 +109,8 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<()> {
     match command {
         Command::Query { data, scheduler, format, timeout, max_rows, timing, sql } => {
-            let timeout = Duration::try_from_secs_f64(timeout).context("--timeout: give seconds, more than 0")?;
+            let timeout = Duration::try_from_secs_f64(timeout).ok().filter(|t| !t.is_zero());
+            let timeout = timeout.context("--timeout: give seconds, more than 0")?;
             let datasets = Datasets::open(&data)?;
             let ctx = match &scheduler {
                 Some(url) => query::remote(url, &datasets).await?,
@@ -115,8 +123,12 @@ async fn run(command: Command) -> Result<()> {
                 let ms = started.elapsed().as_secs_f64() * 1e3;
                 eprintln!("{rows} row{} in {ms:.1} ms", if rows == 1 { "" } else { "s" });
             }
+            // Encoded whole first (the rows are in memory already): a failed write to stdout is
+            // then an io::Error of its own, which a closed pipe is not an error of.
+            let mut encoded = Vec::new();
+            answer.write(format, &mut encoded)?;
             let mut out = std::io::stdout().lock();
-            answer.write(format, &mut out)?;
+            out.write_all(&encoded)?;
             out.flush()?;
             Ok(())
         }
