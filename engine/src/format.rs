@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 /// `pages.arrow` and the search files (`search_keys.fst`, `search_order.npy`,
 /// `search_weights.npy`, `title_weights.npy`). Version 3 added compressed datasets: the
 /// manifest's `compressed` and `streams.npy` (an index without them is laid out as in 2).
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 4 added a compressed dataset's `bz2_start` and `stream_offset` columns; version 5
+/// its `stream_sums.npy`.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest layout this build still reads (without what later versions added).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -66,6 +68,10 @@ pub const DISAMBIGUATION_FILE: &str = "disambiguation.npy";
 /// file and the offset of its first decoded byte in the XML, then a closing row with both
 /// sizes (NumPy `.npy`, uint64, two per row; format 3 on).
 pub const STREAMS_FILE: &str = "streams.npy";
+/// For a dataset served from a multistream `.bz2`: the xxh3-64 of each stream's compressed
+/// bytes, so that a read may stop decoding at the page it wants (NumPy `.npy`, uint64, one
+/// per stream; format 5 on).
+pub const STREAM_SUMS_FILE: &str = "stream_sums.npy";
 /// What was built, from what, and the checksums (JSON).
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The decompressed dump, when the index was built from a `.bz2`.

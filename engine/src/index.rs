@@ -169,8 +169,13 @@ impl Index {
         dump.advise_random();
         let streams = match &manifest.compressed {
             Some(c) => {
+                let sums = match manifest.files.contains_key(format::STREAM_SUMS_FILE) {
+                    true => Some(file(format::STREAM_SUMS_FILE)?),
+                    false => None,
+                };
                 let table = crate::dump::StreamTable::open(
                     &file(format::STREAMS_FILE)?,
+                    sums.as_deref(),
                     c.streams,
                     c.bytes,
                     manifest.dump.bytes,

@@ -65,7 +65,8 @@ pub struct CompressedDump {
     /// Number of bz2 streams (rows of `streams.npy`, less its closing row).
     pub streams: u64,
     /// When every stream was last decoded and found whole (its CRCs checked, its length the
-    /// table's): by the build, then by each `folio-ingest verify`. Seconds since the Unix epoch.
+    /// table's, and from format 5 its sum recorded): by the build, then by each `folio-ingest
+    /// verify`. Seconds since the Unix epoch.
     pub verified_unix: f64,
 }
 

@@ -47,7 +47,7 @@ fn with_location(plain: &Schema) -> Schema {
 }
 
 /// The schema of a plain dump's `pages.arrow` in layout `version`: version 1 has the first six
-/// columns, version 2 adds the rank signals and the rank; versions 3 and 4 change nothing here
+/// columns, version 2 adds the rank signals and the rank; versions 3 to 5 change nothing here
 /// (version 4 adds [`location_fields`] for compressed datasets).
 pub fn schema_of(version: u32) -> Option<Schema> {
     let mut fields = vec![
@@ -60,7 +60,7 @@ pub fn schema_of(version: u32) -> Option<Schema> {
     ];
     match version {
         1 => {}
-        2..=4 => fields.extend([
+        2..=5 => fields.extend([
             Field::new("incoming_links", DataType::UInt32, false),
             Field::new("redirects_in", DataType::UInt32, false),
             Field::new("text_bytes", DataType::UInt64, false),

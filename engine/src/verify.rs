@@ -29,7 +29,8 @@ impl Index {
     /// [`Index::verify`] as a server runs it at every start: for a compressed dataset, without
     /// decoding the dump (hours for English Wikipedia). Its streams were decoded whole and
     /// checked by the build (the manifest's `compressed.verified_unix`); every page read checks
-    /// its stream's CRCs again. A plain dump is read as [`Index::verify`] reads it.
+    /// its stream's bytes against their recorded sum (or, in formats 3 and 4, its CRCs) again.
+    /// A plain dump is read as [`Index::verify`] reads it.
     pub fn verify_without_decoding(&self) -> Result<VerifyReport> {
         self.verify_reading_dump(self.streams.is_none())
     }
@@ -56,7 +57,8 @@ impl Index {
         Ok(report)
     }
 
-    /// For a compressed dataset: every stream decodes whole (its CRCs checked by the decoder)
+    /// For a compressed dataset: every stream has its recorded sum (format 5 on) and decodes
+    /// whole (its CRCs checked by the decoder)
     /// to exactly the bytes the stream table gives it, the pages that start in it are `<page>`
     /// elements at their offsets, and the XML's fingerprint is the manifest's. In parallel, one
     /// stream per task, each decoded once.

@@ -57,13 +57,18 @@ impl IndexWriter {
     }
 
     /// Writes `streams.npy` from `rows`: (offset in the `.bz2`, offset in the XML) for each
-    /// stream, then the two sizes; both strictly increasing from row to row.
-    pub fn write_streams(&self, rows: &[(u64, u64)]) -> Result<()> {
+    /// stream, then the two sizes; both strictly increasing from row to row. And
+    /// `stream_sums.npy` from `sums`: the xxh3-64 of each stream's compressed bytes.
+    pub fn write_streams(&self, rows: &[(u64, u64)], sums: &[u64]) -> Result<()> {
         if rows.len() < 2 || rows[0] != (0, 0) || rows.windows(2).any(|w| w[1].0 <= w[0].0 || w[1].1 <= w[0].1) {
             return Err(Error::InvalidInput("stream rows must start at (0, 0) and increase strictly".into()));
         }
+        if sums.len() + 1 != rows.len() {
+            return Err(Error::InvalidInput(format!("{} stream sums for {} streams", sums.len(), rows.len() - 1)));
+        }
         let flat: Vec<u64> = rows.iter().flat_map(|&(c, x)| [c, x]).collect();
-        self.write_npy(format::STREAMS_FILE, &flat)
+        self.write_npy(format::STREAMS_FILE, &flat)?;
+        self.write_npy(format::STREAM_SUMS_FILE, sums)
     }
 
     /// Writes `pages.arrow` and `offsets.npy`; for a compressed dataset, given its stream rows
@@ -196,8 +201,10 @@ impl IndexWriter {
                 search.len()
             )));
         }
-        if compressed.is_some() != files.contains_key(format::STREAMS_FILE) {
-            return Err(Error::InvalidInput("a compressed dump needs streams.npy, and only it".into()));
+        for name in [format::STREAMS_FILE, format::STREAM_SUMS_FILE] {
+            if compressed.is_some() != files.contains_key(name) {
+                return Err(Error::InvalidInput(format!("a compressed dump needs {name}, and only it")));
+            }
         }
         let manifest = Manifest {
             format: FORMAT_NAME.into(),

@@ -48,6 +48,34 @@ fn format_v4_compressed_says_where_each_page_is_in_the_bz2() {
 }
 
 #[test]
+fn format_v5_compressed_checks_each_stream_by_its_sum_and_reads_pages_without_decoding_past_them() {
+    let (v5, v4) = (Index::open(fixture("v5-compressed")).unwrap(), Index::open(fixture("v4-compressed")).unwrap());
+    answers_the_same(&v5);
+    let (m5, m4) = (v5.multistream().unwrap(), v4.multistream().unwrap());
+    let bz2 = std::fs::read(fixture("v5-compressed").join("dump.xml.bz2")).unwrap();
+    for k in 0..m5.table().len() {
+        let c = m5.table().compressed(k);
+        let sum = xxhash_rust::xxh3::xxh3_64(&bz2[c.start as usize..c.end as usize]);
+        assert_eq!(m5.table().sum(k), Some(sum), "stream {k}");
+        assert_eq!(m4.table().sum(k), None, "format 4 has no sums");
+    }
+    // A page's read decodes its stream up to the page's end; the whole of the stream was
+    // decoded in format 4.
+    let fresh = Index::open(fixture("v5-compressed")).unwrap();
+    let page = fresh.page(2).unwrap();
+    let k = fresh.multistream().unwrap().table().locate(page.start).unwrap();
+    let span = fresh.multistream().unwrap().table().decoded(k);
+    assert!(span.end > page.end + 1, "the stream holds more than the page");
+    let before = fresh.multistream().unwrap().cache_stats().decoded_bytes; // the <siteinfo> stream
+    assert_eq!(&*fresh.page_bytes(&page).unwrap(), &*v4.page_bytes(&v4.page(2).unwrap()).unwrap());
+    let decoded = fresh.multistream().unwrap().cache_stats().decoded_bytes - before;
+    assert_eq!(decoded, page.end + 1 - span.start, "decoded up to the page's last byte");
+    for row in 0..v4.len() {
+        assert_eq!(&*v5.row_bytes(row as u32).unwrap(), &*v4.row_bytes(row as u32).unwrap(), "row {row}");
+    }
+}
+
+#[test]
 fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
     let e = index
@@ -122,7 +150,7 @@ fn answers_the_same(index: &Index) {
 
 #[test]
 fn the_arrow_view_of_the_page_table_equals_its_rows() {
-    for version in ["v1", "v2", "v3-compressed", "v4-compressed"] {
+    for version in ["v1", "v2", "v3-compressed", "v4-compressed", "v5-compressed"] {
         arrow_view_equals_rows(&Index::open(fixture(version)).unwrap());
     }
 }

@@ -82,7 +82,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
         let shown = source::check_input(&config.dump, out)?;
         progress.stage("decode and scan", std::fs::metadata(&config.dump).ok().map(|m| m.len()));
         let c = crate::multistream::scan(&config.dump, &shown, ranked, &on_progress)?;
-        writer_streams = Some(c.streams);
+        writer_streams = Some((c.streams, c.sums));
         (c.scanned, c.info, Some(c.compressed), shown)
     } else {
         let source = source::prepare(&config.dump, &staging_dir, out, &progress)?;
@@ -103,8 +103,8 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let t_scan = started.elapsed();
     progress.stage("write index", None);
     let writer = IndexWriter::new(&staging_dir);
-    if let Some(rows) = &writer_streams {
-        writer.write_streams(rows)?;
+    if let Some((rows, sums)) = &writer_streams {
+        writer.write_streams(rows, sums)?;
     }
     let mut counts = count(&pages);
     let weights = match config.search {
@@ -116,7 +116,7 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
     let (written, distinct) = rayon::join(
         || {
             rayon::join(
-                || writer.write_pages(&pages, writer_streams.as_deref()),
+                || writer.write_pages(&pages, writer_streams.as_ref().map(|(rows, _)| rows.as_slice())),
                 || {
                     weights.map_or(Ok(()), |w| {
                         write_search(&writer, &pages.title, w)?;

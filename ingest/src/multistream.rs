@@ -28,6 +28,9 @@ pub struct Compressed {
     pub scanned: Scanned,
     /// For each stream, its offset in the `.bz2` and the offset of its XML, then both sizes.
     pub streams: Vec<(u64, u64)>,
+    /// For each stream, the xxh3-64 of its compressed bytes (checked before a read that stops
+    /// decoding at a page instead of at the stream's end).
+    pub sums: Vec<u64>,
     /// What the manifest says of the XML the streams decode to.
     pub info: DumpInfo,
     /// What the manifest says of the `.bz2`.
@@ -107,7 +110,9 @@ fn scan_grouped(
         streams: (rows.len() - 1) as u64,
         verified_unix: unix_seconds(Ok(std::time::SystemTime::now())),
     };
-    Ok(Compressed { scanned: scan::assemble(parts), streams: rows, info, compressed })
+    // The streams all decoded: their bytes are the ones their sums vouch for.
+    let sums = bounds.par_windows(2).map(|w| xxhash_rust::xxh3::xxh3_64(&bz2[w[0]..w[1]])).collect();
+    Ok(Compressed { scanned: scan::assemble(parts), streams: rows, sums, info, compressed })
 }
 
 /// Consecutive streams (indexes into `bounds`) of at least `group_bytes` compressed bytes.

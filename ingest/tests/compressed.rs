@@ -155,6 +155,58 @@ fn a_damaged_stream_costs_its_own_pages_only() {
 }
 
 #[test]
+fn a_page_read_stops_decoding_at_its_end_and_damage_past_it_is_still_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = packed_synth(tmp.path(), 3000, 100);
+    let dir = tmp.path().join("idx");
+    build(&dump, &dir, true);
+    let index = Index::open(&dir).unwrap();
+    let table = index.multistream().unwrap().table();
+    let middle = (0..table.len()).find(|&k| table.compressed(k).start > (index.dump().len() as u64) / 2).unwrap();
+    let (at, span) = (table.compressed(middle), table.decoded(middle));
+    // Outside the first and last MiB, which the fingerprint checked at open reads.
+    assert!(at.start > 1 << 20 && (index.dump().len() as u64) - at.end > 1 << 20, "file too small: {at:?}");
+    let rows: Vec<usize> =
+        (0..index.len()).filter(|&r| table.locate(index.page(r).unwrap().start) == Some(middle)).collect();
+    assert_eq!(rows.len(), 100);
+    drop(index);
+
+    // Whole, the stream's first page costs the decoding of its bytes only; the second read,
+    // further in, decodes the stream whole, and the rest of its pages are then in memory.
+    let index = Index::open(&dir).unwrap();
+    let decoded = || index.multistream().unwrap().cache_stats().decoded_bytes;
+    let before = decoded();
+    let first = index.page(rows[0]).unwrap();
+    assert!(index.page_bytes(&first).unwrap().starts_with(b"<page>"));
+    assert_eq!(decoded() - before, first.end + 1 - span.start);
+    let last = index.page(rows[99]).unwrap();
+    assert!(index.page_bytes(&last).unwrap().ends_with(b"</page>"));
+    assert_eq!(decoded() - before, first.end + 1 - span.start + (span.end - span.start));
+    assert!(rows.iter().all(|&r| index.row_bytes(r as u32).is_ok()));
+    assert_eq!(index.multistream().unwrap().cache_stats().misses, 3, "the header stream, then two reads");
+    drop(index);
+
+    // Damage to the stream's last bytes (its CRC), which a read of its first page never decodes:
+    // the stream's sum finds it, for every page of the stream.
+    let mut bytes = std::fs::read(&dump).unwrap();
+    for b in &mut bytes[at.end as usize - 4..at.end as usize] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&dump, &bytes).unwrap();
+    let index = Index::open(&dir).unwrap();
+    for &row in &[rows[0], rows[50], rows[99]] {
+        match index.row_bytes(row as u32) {
+            Err(e @ Error::DumpDamaged { .. }) => {
+                assert!(e.to_string().contains(&format!("byte {}", at.start)), "{e}");
+                assert!(e.to_string().contains("checksum"), "{e}");
+            }
+            other => panic!("row {row}: {other:?}"),
+        }
+    }
+    assert!(index.row_bytes(rows[0] as u32 - 1).is_ok(), "the stream before it is whole");
+}
+
+#[test]
 fn pages_cut_between_two_streams_are_joined() {
     let tmp = tempfile::tempdir().unwrap();
     let mut xml = Vec::new();

@@ -1,5 +1,5 @@
-//! [`StreamCache`]: decoded bz2 streams kept in memory, bounded in bytes, shared by every
-//! thread; concurrent misses on one stream decode it once.
+//! [`StreamCache`]: decoded bz2 streams (or their first bytes) kept in memory, bounded in
+//! bytes, shared by every thread; concurrent misses on one stream decode it once.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -61,21 +61,32 @@ impl StreamCache {
         }
     }
 
-    /// The decoded bytes of stream `k`: from memory, or from `decode()`. Blocks while another
-    /// thread decodes the same stream, then shares its bytes.
-    pub fn get(&self, k: u32, decode: impl FnOnce() -> Result<Bytes>) -> Result<Bytes> {
+    /// At least the first `need` decoded bytes of stream `k`: from memory, or from
+    /// `decode(again)`. `again` is false when the stream is not in memory (the caller may
+    /// decode only what it needs) and true when fewer than `need` of its bytes are (a second
+    /// read further into a stream: the caller decodes it whole, so that a stream is decoded at
+    /// most twice however its pages are read). Blocks while another thread decodes a stream
+    /// that is not in memory, then shares its bytes.
+    pub fn get(&self, k: u32, need: usize, decode: impl FnOnce(bool) -> Result<Bytes>) -> Result<Bytes> {
         match self.cache.get_value_or_guard(&k, None) {
-            GuardResult::Value(bytes) => {
+            GuardResult::Value(bytes) if bytes.len() >= need => {
                 self.hits.fetch_add(1, Relaxed);
+                Ok(bytes)
+            }
+            GuardResult::Value(_) => {
+                // Two threads reading past the same prefix at once may both decode: rare, and
+                // each answer is right.
+                let bytes = self.count(|| decode(true))?;
+                self.cache.insert(k, bytes.clone());
                 Ok(bytes)
             }
             GuardResult::Guard(guard) => {
                 // An error drops the guard: the next reader of this stream tries again.
-                let bytes = self.count(decode)?;
+                let bytes = self.count(|| decode(false))?;
                 let _ = guard.insert(bytes.clone());
                 Ok(bytes)
             }
-            GuardResult::Timeout => self.count(decode),
+            GuardResult::Timeout => self.count(|| decode(false)),
         }
     }
 
@@ -95,9 +106,9 @@ impl StreamCache {
         decoded
     }
 
-    /// Whether stream `k` is in memory (no decoding needed).
-    pub fn holds(&self, k: u32) -> bool {
-        self.cache.peek(&k).is_some()
+    /// Whether the first `need` bytes of stream `k` are in memory (no decoding needed).
+    pub fn holds(&self, k: u32, need: usize) -> bool {
+        self.cache.peek(&k).is_some_and(|b| b.len() >= need)
     }
 
     /// Counters and sizes.
@@ -127,7 +138,7 @@ mod tests {
                 .map(|_| {
                     s.spawn(|| {
                         entered.fetch_add(1, Relaxed);
-                        cache.get(7, || {
+                        cache.get(7, 10, |_| {
                             decodes.fetch_add(1, Relaxed);
                             // Decode only once every reader has asked for the stream: the
                             // others are then waiting for this decode, not starting their own.
@@ -152,14 +163,32 @@ mod tests {
     fn held_bytes_stay_within_the_capacity() {
         let cache = StreamCache::new(1 << 20);
         for k in 0..64 {
-            cache.get(k, || Ok(Bytes::from(vec![0; 100_000]))).unwrap();
+            cache.get(k, 1, |_| Ok(Bytes::from(vec![0; 100_000]))).unwrap();
         }
         let stats = cache.stats();
         assert!(stats.held_bytes <= 1 << 20, "{stats:?}");
         assert_eq!(stats.decoded_bytes, 6_400_000);
         let zero = StreamCache::new(0);
-        zero.get(1, || Ok(Bytes::from(vec![0; 10]))).unwrap();
-        assert!(!zero.holds(1));
+        zero.get(1, 10, |_| Ok(Bytes::from(vec![0; 10]))).unwrap();
+        assert!(!zero.holds(1, 1));
         assert_eq!(zero.stats().held_bytes, 0, "a cache of 0 bytes keeps nothing");
+    }
+
+    #[test]
+    fn a_read_past_a_decoded_prefix_decodes_again_once() {
+        let cache = StreamCache::new(1 << 20);
+        let calls = std::sync::Mutex::new(Vec::new());
+        let decode = |again: bool| {
+            calls.lock().unwrap().push(again);
+            Ok(Bytes::from(vec![b'x'; if again { 100 } else { 30 }]))
+        };
+        assert_eq!(cache.get(3, 30, decode).unwrap().len(), 30, "first read: its prefix");
+        assert!(cache.holds(3, 30) && !cache.holds(3, 31));
+        assert_eq!(cache.get(3, 20, decode).unwrap().len(), 30, "within the prefix: a hit");
+        assert_eq!(cache.get(3, 60, decode).unwrap().len(), 100, "past it: decoded whole");
+        assert_eq!(cache.get(3, 100, decode).unwrap().len(), 100, "then a hit");
+        assert_eq!(*calls.lock().unwrap(), [false, true]);
+        let stats = cache.stats();
+        assert_eq!((stats.misses, stats.hits, stats.decoded_bytes), (2, 2, 130));
     }
 }

@@ -64,8 +64,9 @@ impl std::fmt::Debug for PageBytes {
 
 /// Decodes the bz2 stream at the start of `bz2` (its `BZh` header), stopping at its end or
 /// once `want` bytes are out; `capacity` is the expected size. The stream's CRCs are checked
-/// by the decoder as it goes (a block's CRC once the whole block is out: which is why pages are
-/// served from whole streams only, never from a block cut short).
+/// by the decoder as it goes, a block's once the whole block is out: bytes of a block cut short
+/// are checked only by the stream's sum ([`StreamTable::sum`]), which is why reads stop early
+/// only in indexes that have one.
 pub fn decode_stream(bz2: &[u8], want: usize, capacity: usize) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(capacity.min(want));
     let decoder = bzip2::read::BzDecoder::new(bz2);
@@ -99,7 +100,10 @@ impl Multistream {
 
     /// Bytes `range` of the XML, decoding the streams that hold them (at most `max_streams`
     /// of them, else [`Error::InvalidInput`]). Within one stream the answer is a slice of its
-    /// decoded bytes; across several, a copy.
+    /// decoded bytes; across several, a copy. A stream with a recorded sum is decoded up to the
+    /// range's end only, the first time it is read (most of a page read's cost is the decoding
+    /// of its stream, and a page lies halfway into it on average); a later read past what was
+    /// decoded decodes it whole.
     pub fn read(&self, bz2: &Mmap, range: Range<u64>, max_streams: usize) -> Result<PageBytes> {
         let (first, last) = self.streams_of(&range)?;
         if last - first >= max_streams {
@@ -110,17 +114,19 @@ impl Multistream {
                 last - first + 1
             )));
         }
+        let within = |k: usize| {
+            let span = self.table.decoded(k);
+            let (lo, hi) = (range.start.max(span.start) - span.start, range.end.min(span.end) - span.start);
+            (lo as usize, hi as usize)
+        };
         if first == last {
-            let base = self.table.decoded(first).start;
-            let (lo, hi) = ((range.start - base) as usize, (range.end - base) as usize);
-            let bytes = self.stream(bz2, first)?;
-            return Ok(PageBytes::Decoded(bytes.slice(lo..hi)));
+            let (lo, hi) = within(first);
+            return Ok(PageBytes::Decoded(self.stream(bz2, first, hi)?.slice(lo..hi)));
         }
         let mut out = Vec::with_capacity((range.end - range.start) as usize);
         for k in first..=last {
-            let span = self.table.decoded(k);
-            let (lo, hi) = (range.start.max(span.start) - span.start, range.end.min(span.end) - span.start);
-            out.extend_from_slice(&self.stream(bz2, k)?[lo as usize..hi as usize]);
+            let (lo, hi) = within(k);
+            out.extend_from_slice(&self.stream(bz2, k, hi)?[lo..hi]);
         }
         Ok(PageBytes::Decoded(Bytes::from(out)))
     }
@@ -128,13 +134,17 @@ impl Multistream {
     /// Whether [`Multistream::read`] of `range` would decode nothing: its bytes are in memory.
     pub fn holds(&self, range: Range<u64>) -> bool {
         let Ok((first, last)) = self.streams_of(&range) else { return true };
-        (first..=last).all(|k| self.cache.holds(k as u32))
+        (first..=last).all(|k| {
+            let span = self.table.decoded(k);
+            self.cache.holds(k as u32, (range.end.min(span.end) - span.start) as usize)
+        })
     }
 
     /// Stream `k` decoded whole, without the cache, checked to be as long as the table says
-    /// (for verification: every block's CRC and the stream's are checked on the way).
+    /// (for verification: its sum, when the index has one, and every block's CRC and the
+    /// stream's are checked on the way).
     pub fn decode_whole(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
-        self.decode(bz2, k)
+        self.decode(bz2, k, self.whole(k))
     }
 
     /// The first and last streams holding `range` (not empty, inside the XML).
@@ -148,21 +158,41 @@ impl Multistream {
         Ok((first, last))
     }
 
-    /// The decoded bytes of stream `k` (from the cache, or decoded whole).
-    fn stream(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
-        self.cache.get(k as u32, || self.decode(bz2, k))
+    /// Bytes of XML stream `k` decodes to.
+    fn whole(&self, k: usize) -> usize {
+        let decoded = self.table.decoded(k);
+        (decoded.end - decoded.start) as usize
     }
 
-    /// Stream `k` decoded whole: a stream that does not decode, or decodes to other than the
-    /// table's length, is damaged.
-    fn decode(&self, bz2: &Mmap, k: usize) -> Result<Bytes> {
-        let (compressed, decoded) = (self.table.compressed(k), self.table.decoded(k));
-        let whole = (decoded.end - decoded.start) as usize;
+    /// At least the first `need` decoded bytes of stream `k`: from the cache, or decoded (up
+    /// to `need` the first time when the stream has a sum, whole otherwise).
+    fn stream(&self, bz2: &Mmap, k: usize, need: usize) -> Result<Bytes> {
+        let whole = self.whole(k);
+        let first = if self.table.sum(k).is_some() { need } else { whole };
+        self.cache.get(k as u32, need, |again| self.decode(bz2, k, if again { whole } else { first }))
+    }
+
+    /// The first `want` bytes of stream `k` (`want` at most its length). A stream whose bytes
+    /// do not hash to its recorded sum, that does not decode, or that decodes to fewer bytes
+    /// than wanted (or, decoded whole, to other than the table's length) is damaged.
+    fn decode(&self, bz2: &Mmap, k: usize, want: usize) -> Result<Bytes> {
+        let compressed = self.table.compressed(k);
+        let whole = self.whole(k);
         let input = bz2.get(compressed.start as usize..compressed.end as usize).unwrap_or_default();
         let damaged = |what: String| Error::DumpDamaged { path: self.path.clone(), offset: compressed.start, what };
-        // Up to one byte more than the table's length: a longer stream is as wrong as a shorter.
-        let out = decode_stream(input, whole + 1, whole).map_err(|e| damaged(format!("it does not decode: {e}")))?;
-        if out.len() != whole {
+        if let Some(sum) = self.table.sum(k)
+            && xxhash_rust::xxh3::xxh3_64(input) != sum
+        {
+            return Err(damaged(format!(
+                "its {} bytes do not have the checksum the build recorded: the .bz2 is not the one indexed, or is damaged",
+                input.len()
+            )));
+        }
+        // Decoded whole: up to one byte more than the table's length, as a longer stream is as
+        // wrong as a shorter.
+        let limit = if want >= whole { whole + 1 } else { want };
+        let out = decode_stream(input, limit, want).map_err(|e| damaged(format!("it does not decode: {e}")))?;
+        if out.len() != want.min(whole) {
             return Err(damaged(format!(
                 "it decodes to {}{} bytes, the index expects {whole}: the .bz2 is not the one indexed, or is damaged",
                 if out.len() > whole { "more than " } else { "" },

@@ -1,5 +1,6 @@
 //! [`StreamTable`]: where each bz2 stream of a multistream dump lies, in the compressed file and
-//! in the XML it decodes to (`streams.npy`).
+//! in the XML it decodes to (`streams.npy`), and the checksum of its compressed bytes
+//! (`stream_sums.npy`, format 5 on).
 
 use std::ops::Range;
 use std::path::Path;
@@ -13,15 +14,25 @@ use crate::npy::NpyArray;
 /// (uint64, two per row, `n + 1` rows for `n` streams).
 pub struct StreamTable {
     rows: NpyArray<u64>,
+    /// xxh3-64 of each stream's compressed bytes (format 5 on; `None` in formats 3 and 4).
+    sums: Option<NpyArray<u64>>,
 }
 
 impl StreamTable {
     /// Maps `path` and checks its shape against what the manifest says: `streams` streams, a
     /// compressed file of `bz2_bytes` and XML of `xml_bytes`, both columns starting at zero.
-    /// Cheap (reads the first and last rows); [`StreamTable::check_order`] reads every row.
-    pub fn open(path: &Path, streams: u64, bz2_bytes: u64, xml_bytes: u64) -> Result<StreamTable> {
+    /// `sums` is `stream_sums.npy`, when the index has it: one value per stream. Cheap (reads
+    /// the first and last rows); [`StreamTable::check_order`] reads every row.
+    pub fn open(path: &Path, sums: Option<&Path>, streams: u64, bz2_bytes: u64, xml_bytes: u64) -> Result<StreamTable> {
         let rows = NpyArray::<u64>::open(path)?;
-        let table = StreamTable { rows };
+        let sums = sums.map(NpyArray::<u64>::open).transpose()?;
+        if let Some(sums) = &sums
+            && sums.as_slice().len() as u64 != streams
+        {
+            let what = format!("{} checksums, the manifest counts {streams} streams", sums.as_slice().len());
+            return Err(Error::corrupt(sums.path(), what));
+        }
+        let table = StreamTable { rows, sums };
         let flat = table.rows.as_slice();
         if flat.len() as u64 != 2 * (streams + 1) {
             let what = format!(
@@ -64,6 +75,14 @@ impl StreamTable {
     pub fn compressed(&self, k: usize) -> Range<u64> {
         let flat = self.rows.as_slice();
         flat[2 * k]..flat[2 * k + 2]
+    }
+
+    /// The xxh3-64 of stream `k`'s compressed bytes, recorded when the build decoded it whole
+    /// (format 5 on): bytes that hash to it are the stream the build checked, so a read may
+    /// stop decoding at the page it wants instead of at the stream's end, where bzip2 keeps
+    /// its CRCs.
+    pub fn sum(&self, k: usize) -> Option<u64> {
+        self.sums.as_ref().map(|s| s.as_slice()[k])
     }
 
     /// Bytes of the XML that stream `k` decodes to.
