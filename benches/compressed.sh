@@ -8,7 +8,7 @@
 # 2. The index's own bytes per page, file by file, and that no decompressed copy exists.
 # 3. Serving, the server pinned to core 0 (one worker; its decoding pool on the same core) and
 #    wrk to core 1: /wiki on random titles with a stream cache too small to help (every request
-#    decodes its page's stream) against the CPU the decoding itself took (the server's own
+#    decodes its page's stream, up to the page's end) against the CPU the decoding itself took (the server's own
 #    decode_cpu_ns, thread CPU clocks); /wiki on titles whose streams are all cached against the
 #    plain index of the same dump; /wiki on random titles with the default cache against plain.
 #    Each server is measured once its background check of the index has finished.
@@ -135,7 +135,7 @@ record compressed.cached_over_plain "$(ratio "$(echo "${CPU[cached]}" | median)"
 record compressed.random_rps_over_plain "$(ratio "$(echo "${RPS[random]}" | median)" "$(echo "${RPS[plain-random]}" | median)")"
 echo
 echo "Medians of $RUNS runs of $SECS s, wrk -t1 -c8, server on core 0 with 1 worker, wrk on core 1." \
-  "Uncached: $unc µs of server CPU per request, against $dec µs of CPU to decode one whole stream" \
+  "Uncached: $unc µs of server CPU per request, against $dec µs of CPU to decode its stream up to the page's end" \
   "(the server's decode_cpu_ns over its misses in the same runs): $(ratio "$unc" "$dec") x." \
   "Cached: $(ratio "$(echo "${CPU[cached]}" | median)" "$(echo "${CPU[plain-few]}" | median)") x the CPU per request of plain," \
   "$(ratio "$(echo "${RPS[cached]}" | median)" "$(echo "${RPS[plain-few]}" | median)") x its requests/s." \
