@@ -104,6 +104,27 @@ fn packed_synth(dir: &Path, pages: u64, per_stream: usize) -> std::path::PathBuf
     path
 }
 
+/// The first stream past the middle of the compressed file, checked to lie outside its first
+/// and last MiB (which the fingerprint checked at open reads), so damage there is found by
+/// reads, not at open.
+fn middle_stream(index: &Index) -> usize {
+    let table = index.multistream().unwrap().table();
+    let size = index.dump().len() as u64;
+    let middle = (0..table.len()).find(|&k| table.compressed(k).start > size / 2).unwrap();
+    let at = table.compressed(middle);
+    assert!(at.start > 1 << 20 && size - at.end > 1 << 20, "file too small: {at:?}");
+    middle
+}
+
+/// Flips the bits of `bytes` of the file at `path`.
+fn damage(path: &Path, bytes: std::ops::Range<usize>) {
+    let mut file = std::fs::read(path).unwrap();
+    for b in &mut file[bytes] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(path, &file).unwrap();
+}
+
 #[test]
 fn a_damaged_stream_costs_its_own_pages_only() {
     let tmp = tempfile::tempdir().unwrap();
@@ -111,18 +132,11 @@ fn a_damaged_stream_costs_its_own_pages_only() {
     let dir = tmp.path().join("idx");
     build(&dump, &dir, true);
     let index = Index::open(&dir).unwrap();
-    let table = index.multistream().unwrap().table();
-    // A stream in the middle of the file (the fingerprint reads the first and last MiB only).
-    let middle = (0..table.len()).find(|&k| table.compressed(k).start > (index.dump().len() as u64) / 2).unwrap();
-    let at = table.compressed(middle);
-    assert!(at.start > 1 << 20 && (index.dump().len() as u64) - at.end > 1 << 20, "file too small: {at:?}");
+    let middle = middle_stream(&index);
+    let at = index.multistream().unwrap().table().compressed(middle);
     drop(index);
-    let mut bytes = std::fs::read(&dump).unwrap();
     let hit = (at.start + (at.end - at.start) / 2) as usize;
-    for b in &mut bytes[hit..hit + 64] {
-        *b ^= 0x5a;
-    }
-    std::fs::write(&dump, &bytes).unwrap();
+    damage(&dump, hit..hit + 64);
 
     let index = Index::open(&dir).expect("opening reads the ends of the file only");
     // What a server checks at every start decodes nothing; `folio-ingest verify` decodes all.
@@ -162,16 +176,14 @@ fn a_page_read_stops_decoding_at_its_end_and_damage_past_it_is_still_found() {
     build(&dump, &dir, true);
     let index = Index::open(&dir).unwrap();
     let table = index.multistream().unwrap().table();
-    let middle = (0..table.len()).find(|&k| table.compressed(k).start > (index.dump().len() as u64) / 2).unwrap();
+    let middle = middle_stream(&index);
     let (at, span) = (table.compressed(middle), table.decoded(middle));
-    // Outside the first and last MiB, which the fingerprint checked at open reads.
-    assert!(at.start > 1 << 20 && (index.dump().len() as u64) - at.end > 1 << 20, "file too small: {at:?}");
     let rows: Vec<usize> =
         (0..index.len()).filter(|&r| table.locate(index.page(r).unwrap().start) == Some(middle)).collect();
     assert_eq!(rows.len(), 100);
     drop(index);
 
-    // Whole, the stream's first page costs the decoding of its bytes only; the second read,
+    // The stream's first page costs the decoding of its own bytes only; the second read,
     // further in, decodes the stream whole, and the rest of its pages are then in memory.
     let index = Index::open(&dir).unwrap();
     let decoded = || index.multistream().unwrap().cache_stats().decoded_bytes;
@@ -188,11 +200,7 @@ fn a_page_read_stops_decoding_at_its_end_and_damage_past_it_is_still_found() {
 
     // Damage to the stream's last bytes (its CRC), which a read of its first page never decodes:
     // the stream's sum finds it, for every page of the stream.
-    let mut bytes = std::fs::read(&dump).unwrap();
-    for b in &mut bytes[at.end as usize - 4..at.end as usize] {
-        *b ^= 0x5a;
-    }
-    std::fs::write(&dump, &bytes).unwrap();
+    damage(&dump, at.end as usize - 4..at.end as usize);
     let index = Index::open(&dir).unwrap();
     for &row in &[rows[0], rows[50], rows[99]] {
         match index.row_bytes(row as u32) {
