@@ -19,8 +19,9 @@ use crate::error::{Error, Result};
 /// `search_weights.npy`, `title_weights.npy`). Version 3 added compressed datasets: the
 /// manifest's `compressed` and `streams.npy` (an index without them is laid out as in 2).
 /// Version 4 added a compressed dataset's `bz2_start` and `stream_offset` columns; version 5
-/// its `stream_sums.npy`.
-pub const FORMAT_VERSION: u32 = 5;
+/// its `stream_sums.npy`. Version 6 leaves a compressed dataset's title-ordered copy and
+/// `title_rank.npy` out ([`lean`]).
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The oldest layout this build still reads (without what later versions added).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -29,6 +30,19 @@ pub const OLDEST_FORMAT_VERSION: u32 = 1;
 pub fn readable(version: u64) -> bool {
     (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&version)
 }
+
+/// Whether an index of layout `version` leaves out the title-ordered copy
+/// (`sorted_titles.npy`, `sorted_title_ends.npy`, `sorted_spans.npy`) and `title_rank.npy`: a
+/// compressed dataset from version 6 on, whose point is to take little disk. Its listings
+/// gather titles and spans from `pages.arrow` through `title_order.npy`, and find a prefix's
+/// first rank by binary search over `title_order.npy`.
+pub fn lean(version: u32, compressed: bool) -> bool {
+    compressed && version >= 6
+}
+
+/// The files a [`lean`] index leaves out.
+pub const LEFT_OUT_WHEN_LEAN: [&str; 4] =
+    [TITLE_RANK_FILE, SORTED_TITLES_FILE, SORTED_TITLE_ENDS_FILE, SORTED_SPANS_FILE];
 
 /// The schema-metadata key that holds the format version of every Arrow file Folio writes
 /// (`pages.arrow` and the SQL tables): one name for one fact.

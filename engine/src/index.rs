@@ -42,6 +42,14 @@ impl Page<'_> {
     }
 }
 
+/// The title-ordered copy of every title and span (`sorted_titles.npy`,
+/// `sorted_title_ends.npy`, `sorted_spans.npy`): a listing is one sequential read.
+pub(crate) struct SortedCopy {
+    pub(crate) titles: NpyArray<u8>,
+    pub(crate) ends: NpyArray<u64>,
+    pub(crate) spans: NpyArray<u64>,
+}
+
 /// An index directory, memory-mapped, with the dump it points into.
 ///
 /// Opening costs the same on a 100 GB dump as on a small one; queries read the maps in place.
@@ -55,11 +63,12 @@ pub struct Index {
     pub(crate) offsets: NpyArray<u64>,
     pub(crate) titles: Titles,
     pub(crate) title_order: NpyArray<u32>,
-    pub(crate) title_rank: NpyArray<u32>,
+    /// Absent from a compressed dataset (format 6 on): ranks are then found by binary search.
+    pub(crate) title_rank: Option<NpyArray<u32>>,
     pub(crate) folded_order: NpyArray<u32>,
-    pub(crate) sorted_titles: NpyArray<u8>,
-    pub(crate) sorted_ends: NpyArray<u64>,
-    pub(crate) sorted_spans: NpyArray<u64>,
+    /// Absent from a compressed dataset (format 6 on): its listings gather titles and spans
+    /// from the page table.
+    pub(crate) sorted: Option<SortedCopy>,
     /// The dump file as it is on disk: the XML, or the multistream `.bz2` of a compressed
     /// dataset.
     pub(crate) dump: Mmap,
@@ -119,30 +128,42 @@ impl Index {
         let offsets = NpyArray::<u64>::open(&file(format::OFFSETS_FILE)?)?;
         let titles = Titles::open(&file(format::TITLES_FILE)?)?;
         let title_order = NpyArray::<u32>::open(&file(format::TITLE_ORDER_FILE)?)?;
-        let title_rank = NpyArray::<u32>::open(&file(format::TITLE_RANK_FILE)?)?;
         let folded_order = NpyArray::<u32>::open(&file(format::FOLDED_ORDER_FILE)?)?;
-        let sorted_titles = NpyArray::<u8>::open(&file(format::SORTED_TITLES_FILE)?)?;
-        let sorted_ends = NpyArray::<u64>::open(&file(format::SORTED_TITLE_ENDS_FILE)?)?;
-        let sorted_spans = NpyArray::<u64>::open(&file(format::SORTED_SPANS_FILE)?)?;
+        let lean = format::lean(manifest.format_version, manifest.compressed.is_some());
+        let (title_rank, sorted) = match lean {
+            true => (None, None),
+            false => {
+                let title_rank = NpyArray::<u32>::open(&file(format::TITLE_RANK_FILE)?)?;
+                let sorted = SortedCopy {
+                    titles: NpyArray::<u8>::open(&file(format::SORTED_TITLES_FILE)?)?,
+                    ends: NpyArray::<u64>::open(&file(format::SORTED_TITLE_ENDS_FILE)?)?,
+                    spans: NpyArray::<u64>::open(&file(format::SORTED_SPANS_FILE)?)?,
+                };
+                (Some(title_rank), Some(sorted))
+            }
+        };
 
         let n = manifest.counts.pages as usize;
-        for (path, len) in [
+        let mut lengths = vec![
             (pages.path(), pages.len()),
             (offsets.path(), offsets.as_slice().len()),
             (title_order.path(), title_order.as_slice().len()),
-            (title_rank.path(), title_rank.as_slice().len()),
             (folded_order.path(), folded_order.as_slice().len()),
-            (sorted_ends.path(), sorted_ends.as_slice().len()),
-            (sorted_spans.path(), sorted_spans.as_slice().len() / 2),
-        ] {
+        ];
+        if let (Some(title_rank), Some(sorted)) = (&title_rank, &sorted) {
+            lengths.push((title_rank.path(), title_rank.as_slice().len()));
+            lengths.push((sorted.ends.path(), sorted.ends.as_slice().len()));
+            lengths.push((sorted.spans.path(), sorted.spans.as_slice().len() / 2));
+            let title_bytes = sorted.ends.as_slice().last().copied().unwrap_or(0);
+            if sorted.spans.as_slice().len() % 2 != 0 || title_bytes != sorted.titles.as_slice().len() as u64 {
+                let what = "the title-ordered copy does not add up".to_string();
+                return Err(Error::corrupt(sorted.titles.path(), what));
+            }
+        }
+        for (path, len) in lengths {
             if len != n {
                 return Err(Error::corrupt(path, format!("{len} rows, the manifest counts {n} pages")));
             }
-        }
-        let title_bytes = sorted_ends.as_slice().last().copied().unwrap_or(0);
-        if sorted_spans.as_slice().len() % 2 != 0 || title_bytes != sorted_titles.as_slice().len() as u64 {
-            let what = "the title-ordered copy does not add up".to_string();
-            return Err(Error::corrupt(sorted_titles.path(), what));
         }
         if titles.len() as u64 != manifest.counts.distinct_titles {
             let what = format!("{} titles, the manifest counts {}", titles.len(), manifest.counts.distinct_titles);
@@ -202,9 +223,7 @@ impl Index {
             title_order,
             title_rank,
             folded_order,
-            sorted_titles,
-            sorted_ends,
-            sorted_spans,
+            sorted,
             dump,
             dump_path,
             dump_file,
@@ -356,11 +375,11 @@ impl Index {
         self.page_bytes(&self.page(row as usize)?)
     }
 
-    /// The rank in title order of `row`.
-    pub(crate) fn title_rank(&self, row: u64) -> Result<usize> {
-        let ranks = &self.title_rank;
+    /// The rank in title order of `row`, or `None` when the index has no `title_rank.npy`.
+    pub(crate) fn title_rank(&self, row: u64) -> Option<Result<usize>> {
+        let ranks = self.title_rank.as_ref()?;
         let rank = usize::try_from(row).ok().and_then(|r| ranks.as_slice().get(r));
-        rank.map(|&r| r as usize).ok_or_else(|| Error::corrupt(ranks.path(), format!("row {row} out of range")))
+        Some(rank.map(|&r| r as usize).ok_or_else(|| Error::corrupt(ranks.path(), format!("row {row} out of range"))))
     }
 
     pub(crate) fn order(&self, case: crate::Case) -> &NpyArray<u32> {

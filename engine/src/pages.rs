@@ -9,14 +9,20 @@
 //! This is the one reader of the file: row lookups read the located buffers directly, and
 //! [`PageTable::record_batches`] hands the same buffers to Arrow (the SQL `pages` table).
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt16Array, UInt32Array, UInt64Array,
+};
 use arrow_buffer::{ArrowNativeType, BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
+
+mod layout;
+
+pub use layout::schema_of;
+use layout::{Batch, Shape, StrCol, UintCol, Width, read_batch};
 
 use crate::error::{Error, Result};
 use crate::format::{FORMAT_VERSION, PAGES_BATCH_ROWS};
@@ -44,67 +50,6 @@ fn with_location(plain: &Schema) -> Schema {
     let mut fields: Vec<Field> = plain.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields.extend(location_fields());
     Schema::new_with_metadata(fields, plain.metadata().clone())
-}
-
-/// The schema of a plain dump's `pages.arrow` in layout `version`: version 1 has the first six
-/// columns, version 2 adds the rank signals and the rank; versions 3 to 5 change nothing here
-/// (version 4 adds [`location_fields`] for compressed datasets).
-pub fn schema_of(version: u32) -> Option<Schema> {
-    let mut fields = vec![
-        Field::new("page_id", DataType::UInt64, false),
-        Field::new("ns", DataType::Int32, false),
-        Field::new("title", DataType::Utf8, false),
-        Field::new("redirect", DataType::Utf8, true),
-        Field::new("start", DataType::UInt64, false),
-        Field::new("end", DataType::UInt64, false),
-    ];
-    match version {
-        1 => {}
-        2..=5 => fields.extend([
-            Field::new("incoming_links", DataType::UInt32, false),
-            Field::new("redirects_in", DataType::UInt32, false),
-            Field::new("text_bytes", DataType::UInt64, false),
-            Field::new("headings", DataType::UInt32, false),
-            Field::new("rank", DataType::Float32, false),
-        ]),
-        _ => return None,
-    }
-    let meta = HashMap::from([(VERSION_KEY.to_string(), version.to_string())]);
-    Some(Schema::new_with_metadata(fields, meta))
-}
-
-/// Byte ranges of one record batch's buffers inside the mapped file.
-#[derive(Debug, Clone)]
-struct Batch {
-    rows: usize,
-    page_id: Range<usize>,
-    ns: Range<usize>,
-    title: StrCol,
-    redirect: StrCol,
-    start: Range<usize>,
-    end: Range<usize>,
-    /// The signal columns (format 2 on).
-    signals: Option<SignalCols>,
-    /// `bz2_start` and `stream_offset` (a compressed dataset, format 4 on).
-    location: Option<(Range<usize>, Range<usize>)>,
-}
-
-/// Byte ranges of the rank signal columns of one batch.
-#[derive(Debug, Clone)]
-struct SignalCols {
-    incoming_links: Range<usize>,
-    redirects_in: Range<usize>,
-    text_bytes: Range<usize>,
-    headings: Range<usize>,
-    rank: Range<usize>,
-}
-
-#[derive(Debug, Clone)]
-struct StrCol {
-    validity: Option<Range<usize>>,
-    all_null: bool,
-    offsets: Range<usize>,
-    data: Range<usize>,
 }
 
 /// The mapped page table.
@@ -152,10 +97,11 @@ impl PageTable {
         };
         let with_signals = schema.fields().len() > 6;
         let with_location = schema.field_with_name("bz2_start").is_ok();
+        let narrow = version >= Some(6);
         let blocks = footer.recordBatches().ok_or_else(|| corrupt("footer lists no record batches"))?;
         let mut batches = Vec::with_capacity(blocks.len());
         for (i, block) in blocks.iter().enumerate() {
-            let shape = Shape { signals: with_signals, location: with_location };
+            let shape = Shape { signals: with_signals, location: with_location, narrow };
             let batch = read_batch(&map, block.offset(), block.metaDataLength(), block.bodyLength(), shape)
                 .map_err(|what| Error::corrupt(path, format!("record batch {i}: {what}")))?;
             let last = i + 1 == blocks.len();
@@ -228,6 +174,24 @@ impl PageTable {
             .ok_or_else(|| Error::corrupt(&self.path, format!("fixed-width column too short for row {i}")))
     }
 
+    /// Value `i` of an unsigned column of any width, widened.
+    fn uint(&self, col: &UintCol, i: usize) -> Result<u64> {
+        match col.width {
+            Width::U16 => self.fixed::<u16>(&col.values, i).map(u64::from),
+            Width::U32 => self.fixed::<u32>(&col.values, i).map(u64::from),
+            Width::U64 => self.fixed::<u64>(&col.values, i),
+        }
+    }
+
+    /// `rows` values of an unsigned column as the Arrow array of its width.
+    fn uints(&self, col: &UintCol, rows: usize) -> Result<ArrayRef, String> {
+        Ok(match col.width {
+            Width::U16 => Arc::new(UInt16Array::new(self.scalars(&col.values, rows)?, None)),
+            Width::U32 => Arc::new(UInt32Array::new(self.scalars(&col.values, rows)?, None)),
+            Width::U64 => Arc::new(UInt64Array::new(self.scalars(&col.values, rows)?, None)),
+        })
+    }
+
     fn string(&self, col: &StrCol, i: usize) -> Result<Option<&str>> {
         let span = self.span(col, i)?;
         self.text(col, span, i as u32)
@@ -272,7 +236,7 @@ impl PageTable {
         let (b, i) = self.locate(row)?;
         Ok(crate::Page {
             row: row as u32,
-            page_id: self.fixed(&b.page_id, i)?,
+            page_id: self.uint(&b.page_id, i)?,
             ns: self.fixed(&b.ns, i)?,
             title: self
                 .string(&b.title, i)?
@@ -321,7 +285,8 @@ impl PageTable {
         let column = |pick: fn(&Batch) -> &Range<usize>| -> Result<Vec<u64>> {
             locs.iter().map(|(b, i)| self.fixed::<u64>(pick(b), *i)).collect()
         };
-        let (page_id, start, end) = (column(|b| &b.page_id)?, column(|b| &b.start)?, column(|b| &b.end)?);
+        let page_id: Vec<u64> = locs.iter().map(|(b, i)| self.uint(&b.page_id, *i)).collect::<Result<_>>()?;
+        let (start, end) = (column(|b| &b.start)?, column(|b| &b.end)?);
         let ns: Vec<i32> = locs.iter().map(|(b, i)| self.fixed(&b.ns, *i)).collect::<Result<_>>()?;
         let spans = |pick: fn(&Batch) -> &StrCol| -> Result<Vec<Option<Range<usize>>>> {
             locs.iter().map(|(b, i)| self.span(pick(b), *i)).collect()
@@ -353,7 +318,7 @@ impl PageTable {
         let schema = self.schema.clone();
         let batch = |b: &Batch| -> Result<RecordBatch, String> {
             let mut columns: Vec<ArrayRef> = vec![
-                Arc::new(UInt64Array::new(self.scalars(&b.page_id, b.rows)?, None)),
+                self.uints(&b.page_id, b.rows)?,
                 Arc::new(Int32Array::new(self.scalars(&b.ns, b.rows)?, None)),
                 Arc::new(self.strings(&b.title, b.rows)?),
                 Arc::new(self.strings(&b.redirect, b.rows)?),
@@ -364,8 +329,8 @@ impl PageTable {
                 columns.extend([
                     Arc::new(UInt32Array::new(self.scalars(&c.incoming_links, b.rows)?, None)) as ArrayRef,
                     Arc::new(UInt32Array::new(self.scalars(&c.redirects_in, b.rows)?, None)),
-                    Arc::new(UInt64Array::new(self.scalars(&c.text_bytes, b.rows)?, None)),
-                    Arc::new(UInt32Array::new(self.scalars(&c.headings, b.rows)?, None)),
+                    self.uints(&c.text_bytes, b.rows)?,
+                    self.uints(&c.headings, b.rows)?,
                     Arc::new(Float32Array::new(self.scalars(&c.rank, b.rows)?, None)),
                 ]);
             }
@@ -425,7 +390,7 @@ impl PageTable {
     /// The `page_id` of `row`.
     pub fn page_id(&self, row: usize) -> Result<u64> {
         let (b, i) = self.locate(row)?;
-        self.fixed(&b.page_id, i)
+        self.uint(&b.page_id, i)
     }
 
     /// The namespace of `row`.
@@ -466,8 +431,8 @@ impl PageTable {
         Ok(Some(Signals {
             incoming_links: self.fixed(&c.incoming_links, i)?,
             redirects_in: self.fixed(&c.redirects_in, i)?,
-            text_bytes: self.fixed(&c.text_bytes, i)?,
-            headings: self.fixed(&c.headings, i)?,
+            text_bytes: self.uint(&c.text_bytes, i)?,
+            headings: u32::try_from(self.uint(&c.headings, i)?).unwrap_or(u32::MAX),
         }))
     }
 
@@ -487,85 +452,4 @@ impl PageTable {
         let (b, i) = self.locate(row)?;
         b.signals.as_ref().map_or(Ok(0.0), |c| self.fixed(&c.rank, i))
     }
-}
-
-/// Which optional columns a page table has.
-#[derive(Clone, Copy)]
-struct Shape {
-    signals: bool,
-    location: bool,
-}
-
-/// Locates one record batch's buffers; errors are plain descriptions.
-fn read_batch(map: &[u8], offset: i64, meta_len: i32, body_len: i64, shape: Shape) -> Result<Batch, String> {
-    let offset = usize::try_from(offset).map_err(|_| "negative offset")?;
-    let meta_len = usize::try_from(meta_len).map_err(|_| "negative metadata length")?;
-    let body_len = usize::try_from(body_len).map_err(|_| "negative body length")?;
-    let meta = map.get(offset..offset + meta_len).ok_or("metadata past the end of the file")?;
-    // Encapsulated message: 0xFFFFFFFF continuation, i32 length, flatbuffer, padding.
-    let fb = match meta {
-        [0xff, 0xff, 0xff, 0xff, a, b, c, d, rest @ ..] => {
-            let len = i32::from_le_bytes([*a, *b, *c, *d]) as usize;
-            rest.get(..len).ok_or("message length past the metadata")?
-        }
-        _ => return Err("no continuation marker".into()),
-    };
-    let message = arrow_ipc::root_as_message(fb).map_err(|e| e.to_string())?;
-    let rb = message.header_as_record_batch().ok_or("message is not a record batch")?;
-    if rb.compression().is_some() {
-        return Err("compressed record batches are not supported".into());
-    }
-    let body = offset + meta_len;
-    if body + body_len > map.len() {
-        return Err("body past the end of the file".into());
-    }
-    let rows = usize::try_from(rb.length()).map_err(|_| "negative row count")?;
-    let nodes: Vec<(i64, i64)> =
-        rb.nodes().ok_or("no field nodes")?.iter().map(|n| (n.length(), n.null_count())).collect();
-    let bufs: Vec<Range<usize>> = rb
-        .buffers()
-        .ok_or("no buffers")?
-        .iter()
-        .map(|b| {
-            let (o, l) = (usize::try_from(b.offset()).ok()?, usize::try_from(b.length()).ok()?);
-            (o + l <= body_len).then(|| body + o..body + o + l)
-        })
-        .collect::<Option<_>>()
-        .ok_or("buffer outside the body")?;
-    // Each fixed-width column has two buffers (validity, values), each string column three.
-    let (want_nodes, want_bufs) = match (shape.signals, shape.location) {
-        (false, _) => (6, 14),
-        (true, false) => (11, 24),
-        (true, true) => (13, 28),
-    };
-    if nodes.len() != want_nodes || bufs.len() != want_bufs || nodes.iter().any(|&(len, _)| len as usize != rows) {
-        return Err(format!(
-            "{} nodes and {} buffers for {rows} rows, expected {want_nodes} and {want_bufs}",
-            nodes.len(),
-            bufs.len()
-        ));
-    }
-    let strings = |node: (i64, i64), b: &[Range<usize>]| StrCol {
-        validity: (!b[0].is_empty()).then(|| b[0].clone()),
-        all_null: node.1 as usize == rows && rows > 0,
-        offsets: b[1].clone(),
-        data: b[2].clone(),
-    };
-    Ok(Batch {
-        rows,
-        page_id: bufs[1].clone(),
-        ns: bufs[3].clone(),
-        title: strings(nodes[2], &bufs[4..7]),
-        redirect: strings(nodes[3], &bufs[7..10]),
-        start: bufs[11].clone(),
-        end: bufs[13].clone(),
-        location: (shape.signals && shape.location).then(|| (bufs[25].clone(), bufs[27].clone())),
-        signals: shape.signals.then(|| SignalCols {
-            incoming_links: bufs[15].clone(),
-            redirects_in: bufs[17].clone(),
-            text_bytes: bufs[19].clone(),
-            headings: bufs[21].clone(),
-            rank: bufs[23].clone(),
-        }),
-    })
 }

@@ -111,7 +111,14 @@ impl Index {
     fn lower_bound(&self, case: Case, key: &[u8]) -> Result<usize> {
         let n = self.len();
         match case {
-            Case::Sensitive => self.titles.lower_bound(key).map_or(Ok(n), |row| self.title_rank(row)),
+            // Through the FST and `title_rank.npy` where the index has it: two array reads.
+            Case::Sensitive => match self.titles.lower_bound(key) {
+                None => Ok(n),
+                Some(row) => match self.title_rank(row) {
+                    Some(rank) => rank,
+                    None => self.partition(case, 0..n, |k, _| k < key),
+                },
+            },
             Case::Insensitive => self.partition(case, 0..n, |k, _| k < key),
         }
     }
@@ -131,15 +138,15 @@ impl Index {
     }
 
     /// Title, start and end of every page whose title starts with `prefix`, in the order of
-    /// `case`. Case-sensitive listings read the title-ordered copy: one sequential read, however
-    /// scattered the pages are in the dump.
+    /// `case`. Case-sensitive listings read the title-ordered copy where the index has one: one
+    /// sequential read, however scattered the pages are in the dump.
     pub fn prefix_spans(&self, prefix: &str, case: Case) -> Result<Vec<TitleSpan<'_>>> {
         self.spans_of_ranks(self.prefix_ranks(prefix, case)?, case)
     }
 
     /// Title, start and end of the pages at `ranks` in the order of `case`.
     pub(crate) fn spans_of_ranks(&self, ranks: Range<usize>, case: Case) -> Result<Vec<TitleSpan<'_>>> {
-        if case == Case::Sensitive {
+        if case == Case::Sensitive && self.sorted.is_some() {
             return self.sorted_spans_of(ranks);
         }
         let order = self.order(case);
@@ -152,13 +159,21 @@ impl Index {
 
     /// [`Index::sorted_span`] for every rank of `ranks`, with one UTF-8 check over the block of
     /// their titles instead of one per title (a 16,000-title listing is 700 KB of titles, read
-    /// once, in order).
+    /// once, in order). Without a title-ordered copy, gathered from the page table.
     pub(crate) fn sorted_spans_of(&self, ranks: Range<usize>) -> Result<Vec<TitleSpan<'_>>> {
+        let Some(sorted) = &self.sorted else {
+            let order = &self.title_order;
+            let rows = order
+                .as_slice()
+                .get(ranks.clone())
+                .ok_or_else(|| crate::Error::corrupt(order.path(), format!("ranks {ranks:?} out of range")))?;
+            return self.pages.spans(rows);
+        };
         if ranks.is_empty() {
             return Ok(Vec::new());
         }
-        let (ends, spans) = (self.sorted_ends.as_slice(), self.sorted_spans.as_slice());
-        let bad = |what: String| crate::Error::corrupt(self.sorted_titles.path(), what);
+        let (ends, spans) = (sorted.ends.as_slice(), sorted.spans.as_slice());
+        let bad = |what: String| crate::Error::corrupt(sorted.titles.path(), what);
         let (first, last) = (ranks.start, ranks.end - 1);
         let from = if first == 0 { Some(0) } else { ends.get(first - 1).copied() };
         let block_ends = ends.get(ranks.clone()).ok_or_else(|| bad(format!("ranks {ranks:?} out of range")))?;
@@ -166,7 +181,7 @@ impl Index {
         let bytes = from
             .zip(block_ends.last().copied())
             .and_then(|(a, b)| Some((usize::try_from(a).ok()?, usize::try_from(b).ok()?)))
-            .and_then(|(a, b)| self.sorted_titles.as_slice().get(a..b).map(|bytes| (a, bytes)));
+            .and_then(|(a, b)| sorted.titles.as_slice().get(a..b).map(|bytes| (a, bytes)));
         let (base, bytes) = bytes.ok_or_else(|| bad(format!("title ends of ranks {ranks:?} out of range")))?;
         let block = std::str::from_utf8(bytes).map_err(|e| bad(format!("titles of ranks {ranks:?}: {e}")))?;
         let mut at = 0;
@@ -182,9 +197,10 @@ impl Index {
         Ok(out)
     }
 
-    /// Title, start and end of the page at `rank` in title order, from the title-ordered copy.
+    /// Title, start and end of the page at `rank` in title order, from the title-ordered copy
+    /// (or the page table, in an index without one).
     pub fn sorted_span(&self, rank: usize) -> Result<TitleSpan<'_>> {
-        let bad = || crate::Error::corrupt(self.sorted_titles.path(), format!("rank {rank} out of range"));
+        let bad = || crate::Error::corrupt(self.title_order.path(), format!("rank {rank} out of range"));
         let next = rank.checked_add(1).ok_or_else(bad)?;
         self.sorted_spans_of(rank..next)?.pop().ok_or_else(bad)
     }

@@ -171,6 +171,7 @@ impl Index {
     /// Checks the title-ordered copy against the page table, rank by rank (read in blocks of
     /// 65,536 ranks).
     fn verify_sorted(&self) -> Result<()> {
+        let Some(copy) = &self.sorted else { return Ok(()) };
         let order = self.title_order.as_slice();
         for from in (0..order.len()).step_by(1 << 16) {
             let to = order.len().min(from + (1 << 16));
@@ -178,7 +179,7 @@ impl Index {
                 let page = self.page(row as usize)?;
                 if (sorted.title, sorted.start, sorted.end) != (page.title, page.start, page.end) {
                     let what = format!("rank {rank} holds {:?}, the page table {:?}", sorted.title, page.title);
-                    return Err(Error::corrupt(self.sorted_titles.path(), what));
+                    return Err(Error::corrupt(copy.titles.path(), what));
                 }
             }
         }
@@ -189,12 +190,12 @@ impl Index {
     /// first page, and that `title_rank.npy` is the inverse of `title_order.npy`.
     fn verify_titles(&self) -> Result<()> {
         let order = self.title_order.as_slice();
-        let ranks = self.title_rank.as_slice();
-        if let Some(rank) = (0..order.len()).find(|&r| ranks.get(order[r] as usize) != Some(&(r as u32))) {
-            return Err(Error::corrupt(
-                self.title_rank.path(),
-                format!("not the inverse of title_order at rank {rank}"),
-            ));
+        if let Some(title_rank) = &self.title_rank {
+            let ranks = title_rank.as_slice();
+            if let Some(rank) = (0..order.len()).find(|&r| ranks.get(order[r] as usize) != Some(&(r as u32))) {
+                let what = format!("not the inverse of title_order at rank {rank}");
+                return Err(Error::corrupt(title_rank.path(), what));
+            }
         }
         let path = self.dir.join(format::TITLES_FILE);
         let mut rank = 0usize;

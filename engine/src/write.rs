@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use arrow_array::{ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    ArrayRef, Float32Array, Int32Array, RecordBatch, StringArray, UInt16Array, UInt32Array, UInt64Array,
+};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use rayon::prelude::*;
 
@@ -80,6 +82,11 @@ impl IndexWriter {
             return Err(Error::InvalidInput("page starts are not strictly increasing".into()));
         }
         let location = streams.map(|rows| locations(&pages.start, rows)).transpose()?;
+        let page_id = narrow_ids(&pages.page_id)?;
+        // MediaWiki caps a page's text far below 4 GiB, and a count of headings beyond 65,535
+        // adds nothing to a rank that saturates at 20: both saturate rather than fail.
+        let text_bytes: Vec<u32> = pages.text_bytes.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX)).collect();
+        let headings: Vec<u16> = pages.headings.iter().map(|&n| u16::try_from(n).unwrap_or(u16::MAX)).collect();
         let path = self.dir.join(format::PAGES_FILE);
         let arrow_err = |e: arrow_schema::ArrowError| Error::io(&path, std::io::Error::other(e));
         self.write(format::PAGES_FILE, |w| {
@@ -88,7 +95,7 @@ impl IndexWriter {
             for lo in (0..pages.len()).step_by(PAGES_BATCH_ROWS) {
                 let rows = lo..pages.len().min(lo + PAGES_BATCH_ROWS);
                 let mut columns: Vec<ArrayRef> = vec![
-                    Arc::new(UInt64Array::from(pages.page_id[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(page_id[rows.clone()].to_vec())),
                     Arc::new(Int32Array::from(pages.ns[rows.clone()].to_vec())),
                     string_array(&pages.title, rows.clone())?,
                     string_array(&pages.redirect, rows.clone())?,
@@ -96,8 +103,8 @@ impl IndexWriter {
                     Arc::new(UInt64Array::from(pages.end[rows.clone()].to_vec())),
                     Arc::new(UInt32Array::from(pages.incoming_links[rows.clone()].to_vec())),
                     Arc::new(UInt32Array::from(pages.redirects_in[rows.clone()].to_vec())),
-                    Arc::new(UInt64Array::from(pages.text_bytes[rows.clone()].to_vec())),
-                    Arc::new(UInt32Array::from(pages.headings[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(text_bytes[rows.clone()].to_vec())),
+                    Arc::new(UInt16Array::from(headings[rows.clone()].to_vec())),
                     Arc::new(Float32Array::from(pages.rank[rows.clone()].to_vec())),
                 ];
                 if let Some((bz2_start, stream_offset)) = &location {
@@ -112,9 +119,10 @@ impl IndexWriter {
         self.write_npy(format::OFFSETS_FILE, &pages.start)
     }
 
-    /// Writes `titles.fst`, `title_order.npy` and `title_rank.npy` from the titles and the rows
-    /// sorted by `(title, row)`. Returns the number of distinct titles.
-    pub fn write_titles(&self, titles: &Strings, order: &[u32]) -> Result<u64> {
+    /// Writes `titles.fst`, `title_order.npy` and (unless `lean`: [`format::lean`])
+    /// `title_rank.npy` from the titles and the rows sorted by `(title, row)`. Returns the
+    /// number of distinct titles.
+    pub fn write_titles(&self, titles: &Strings, order: &[u32], lean: bool) -> Result<u64> {
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
         let firsts = first_of_runs(order.len(), key);
@@ -122,6 +130,9 @@ impl IndexWriter {
         let (npys, fst) = rayon::join(
             || {
                 self.write_npy(format::TITLE_ORDER_FILE, order)?;
+                if lean {
+                    return Ok(());
+                }
                 let mut rank_of = vec![0u32; order.len()];
                 for (rank, &row) in order.iter().enumerate() {
                     rank_of[row as usize] = rank as u32;
@@ -183,7 +194,9 @@ impl IndexWriter {
             format::SORTED_SPANS_FILE,
             format::FOLDED_ORDER_FILE,
         ] {
-            if !files.contains_key(name) {
+            let optional = format::lean(format::FORMAT_VERSION, compressed.is_some())
+                && format::LEFT_OUT_WHEN_LEAN.contains(&name);
+            if !files.contains_key(name) && !optional {
                 return Err(Error::InvalidInput(format!("{name} was not written")));
             }
         }
@@ -263,4 +276,20 @@ fn locations(starts: &[u64], rows: &[(u64, u64)]) -> Result<(Vec<u64>, Vec<u32>)
         stream_offset.push(within);
     }
     Ok((bz2_start, stream_offset))
+}
+
+/// The page ids as `u32`, as MediaWiki stores them (`page_id int unsigned`); an id beyond that
+/// is an input error naming the page.
+fn narrow_ids(ids: &[u64]) -> Result<Vec<u32>> {
+    ids.iter()
+        .enumerate()
+        .map(|(row, &id)| {
+            u32::try_from(id).map_err(|_| {
+                Error::InvalidInput(format!(
+                    "page {row} (in dump order) has <id>{id}</id>, beyond 4294967295: page ids are \
+                     MediaWiki's `int unsigned`, and the index stores them so; check the dump's <id>"
+                ))
+            })
+        })
+        .collect()
 }

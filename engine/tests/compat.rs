@@ -76,6 +76,66 @@ fn format_v5_compressed_checks_each_stream_by_its_sum_and_reads_pages_without_de
 }
 
 #[test]
+fn format_v6_stores_ids_and_counts_as_mediawiki_does_and_reads_them_back_widened() {
+    let (v6, v5) = (Index::open(fixture("v6")).unwrap(), Index::open(fixture("v2")).unwrap());
+    answers_the_same(&v6);
+    let schema = v6.page_table().schema();
+    let ty = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+    use arrow_schema::DataType::{UInt16, UInt32};
+    assert_eq!((ty("page_id"), ty("text_bytes"), ty("headings")), (UInt32, UInt32, UInt16));
+    for row in 0..v6.len() {
+        assert_eq!(v6.page(row).unwrap(), v5.page(row).unwrap(), "row {row}");
+        assert_eq!(v6.page_table().signals(row).unwrap(), v5.page_table().signals(row).unwrap(), "row {row}");
+        assert_eq!(v6.page_table().rank(row).unwrap(), v5.page_table().rank(row).unwrap(), "row {row}");
+    }
+}
+
+#[test]
+fn format_v6_compressed_leaves_the_title_ordered_copy_out_and_lists_the_same() {
+    let (lean, full) = (Index::open(fixture("v6-compressed")).unwrap(), Index::open(fixture("v5-compressed")).unwrap());
+    answers_the_same(&lean);
+    for file in folio_engine::format::LEFT_OUT_WHEN_LEAN {
+        assert!(!fixture("v6-compressed").join(file).exists(), "{file}");
+        assert!(fixture("v5-compressed").join(file).exists(), "{file}");
+    }
+    // Every prefix of every title (and of its folded key), listed both ways, from every cursor.
+    let mut prefixes: Vec<String> = vec![String::new(), "\u{10FFFF}".into(), "B".into()];
+    for row in 0..full.len() {
+        let title = full.page(row).unwrap().title;
+        prefixes.extend(title.char_indices().map(|(i, _)| title[..i].to_string()));
+        prefixes.push(title.to_string());
+        prefixes.push(title.to_lowercase());
+    }
+    for prefix in &prefixes {
+        for case in [Case::Sensitive, Case::Insensitive] {
+            let spans = |index: &Index| {
+                let got = index.prefix_spans(prefix, case).unwrap();
+                got.iter().map(|s| (s.title.to_string(), s.start, s.end)).collect::<Vec<_>>()
+            };
+            assert_eq!(spans(&lean), spans(&full), "{prefix:?} {case:?}");
+            assert_eq!(lean.prefix_ranks(prefix, case).unwrap(), full.prefix_ranks(prefix, case).unwrap());
+            let mut after = None;
+            loop {
+                let q = PrefixQuery { prefix, case, after: after.clone(), limit: 2, ns: None };
+                let (a, b) = (lean.prefix(&q).unwrap(), full.prefix(&q).unwrap());
+                let rows = |p: &folio_engine::PrefixPage<'_>| p.pages.iter().map(|p| p.row).collect::<Vec<_>>();
+                assert_eq!(rows(&a), rows(&b), "{prefix:?} {case:?} after {after:?}");
+                assert_eq!(a.next, b.next);
+                match a.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    for rank in 0..full.len() {
+        let (a, b) = (lean.sorted_span(rank).unwrap(), full.sorted_span(rank).unwrap());
+        assert_eq!((a.title, a.start, a.end), (b.title, b.start, b.end), "rank {rank}");
+    }
+    assert!(lean.sorted_span(full.len()).is_err());
+}
+
+#[test]
 fn format_v1_has_no_suggestions_and_says_how_to_get_them() {
     let index = Index::open(fixture("v1")).unwrap();
     let e = index
@@ -150,19 +210,22 @@ fn answers_the_same(index: &Index) {
 
 #[test]
 fn the_arrow_view_of_the_page_table_equals_its_rows() {
-    for version in ["v1", "v2", "v3-compressed", "v4-compressed", "v5-compressed"] {
+    for version in ["v1", "v2", "v3-compressed", "v4-compressed", "v5-compressed", "v6", "v6-compressed"] {
         arrow_view_equals_rows(&Index::open(fixture(version)).unwrap());
     }
 }
 
 fn arrow_view_equals_rows(index: &Index) {
-    use arrow_array::{Array, Int32Array, StringArray, UInt64Array};
+    use arrow_array::{Array, Int32Array, StringArray, UInt32Array, UInt64Array};
     let batches = index.page_table().record_batches().unwrap();
     let mut row = 0;
     for b in &batches {
         let col = |i: usize| b.column(i).clone();
         let (ids, ns) = (col(0), col(1));
-        let ids = ids.as_any().downcast_ref::<UInt64Array>().unwrap();
+        let id = |i: usize| match ids.as_any().downcast_ref::<UInt64Array>() {
+            Some(wide) => wide.value(i),
+            None => ids.as_any().downcast_ref::<UInt32Array>().unwrap().value(i).into(),
+        };
         let ns = ns.as_any().downcast_ref::<Int32Array>().unwrap();
         let (titles, redirects, starts) = (col(2), col(3), col(4));
         let titles = titles.as_any().downcast_ref::<StringArray>().unwrap();
@@ -170,7 +233,7 @@ fn arrow_view_equals_rows(index: &Index) {
         let starts = starts.as_any().downcast_ref::<UInt64Array>().unwrap();
         for i in 0..b.num_rows() {
             let page = index.page(row).unwrap();
-            assert_eq!((ids.value(i), ns.value(i), titles.value(i)), (page.page_id, page.ns, page.title));
+            assert_eq!((id(i), ns.value(i), titles.value(i)), (page.page_id, page.ns, page.title));
             assert_eq!(redirects.is_null(i), page.redirect.is_none());
             assert_eq!(starts.value(i), page.start);
             row += 1;

@@ -125,7 +125,14 @@ pub fn build(config: &BuildConfig) -> Result<BuildReport> {
                 },
             )
         },
-        || write_orders(&writer, &pages, weights),
+        || {
+            write_orders(
+                &writer,
+                &pages,
+                weights,
+                folio_engine::format::lean(folio_engine::FORMAT_VERSION, compressed.is_some()),
+            )
+        },
     );
     written.0?;
     written.1?;
@@ -191,12 +198,23 @@ fn count(pages: &PageColumns) -> Counts {
 }
 
 /// Sorts the rows by title and by folded title and writes the FST, both orders, the
-/// title-ordered copy and the weights in title order; returns the number of distinct titles.
-fn write_orders(writer: &IndexWriter, pages: &PageColumns, weights: Option<&[u16]>) -> folio_engine::Result<u64> {
+/// title-ordered copy (unless `lean`: [`folio_engine::format::lean`]) and the weights in title
+/// order; returns the number of distinct titles.
+fn write_orders(
+    writer: &IndexWriter,
+    pages: &PageColumns,
+    weights: Option<&[u16]>,
+    lean: bool,
+) -> folio_engine::Result<u64> {
     let titles = &pages.title;
     let order = sort_rows(titles);
     let ((distinct, sorted), (folded, title_weights)) = rayon::join(
-        || rayon::join(|| writer.write_titles(titles, &order), || writer.write_sorted(pages, &order)),
+        || {
+            rayon::join(
+                || writer.write_titles(titles, &order, lean),
+                || if lean { Ok(()) } else { writer.write_sorted(pages, &order) },
+            )
+        },
         || {
             rayon::join(
                 || writer.write_folded_order(&sort_rows(&map_all(titles, fold_into))),

@@ -271,6 +271,10 @@ impl<'a> Scanner<'a> {
         let (at, raw) = field(&self.id)?;
         let id = parse(raw)
             .ok_or_else(|| ScanError { offset: at as u64, what: "<id> is not a non-negative integer".into() })?;
+        if u32::try_from(id).is_err() {
+            let what = format!("<id> {id} is beyond 4294967295: page ids are MediaWiki's `int unsigned`");
+            return err(at, what);
+        }
         match self.redirect.find(head) {
             Some(r) => {
                 let tag_end = memchr::memchr(b'>', &head[r..]).map_or(head.len(), |e| r + e);

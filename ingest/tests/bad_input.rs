@@ -175,3 +175,22 @@ fn full_disk() {
     assert!(stderr(&o).contains("No space left on device"), "{}", stderr(&o));
     assert_eq!(entries(&mnt), Vec::<String>::new());
 }
+
+#[test]
+fn a_page_id_beyond_mediawikis_range() {
+    let d = tempfile::tempdir().unwrap();
+    let big = PAGE.replace("<id>1</id>", "<id>4294967296</id>");
+    let xml = format!("{HEAD}{PAGE}{big}</mediawiki>\n");
+    let at = HEAD.len() + PAGE.len() + big.find("<id>").unwrap() + "<id>".len();
+    fails_cleanly(
+        &write(d.path(), "ids.xml", xml.as_bytes()),
+        &["ids.xml", &format!("byte {at}"), "4294967296", "int unsigned"],
+    );
+    // The largest id MediaWiki can give is fine.
+    let max = PAGE.replace("<id>1</id>", "<id>4294967295</id>").replace("Fine", "Max");
+    let xml = format!("{HEAD}{PAGE}{max}</mediawiki>\n");
+    let tmp = tempfile::tempdir().unwrap();
+    build_ok(&write(d.path(), "max.xml", xml.as_bytes()), &tmp.path().join("idx"));
+    let index = folio_engine::Index::open(tmp.path().join("idx")).unwrap();
+    assert_eq!(index.get("Max").unwrap().unwrap().page_id, 4294967295);
+}

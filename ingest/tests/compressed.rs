@@ -38,6 +38,22 @@ fn a_compressed_dataset_serves_the_bytes_of_the_plain_one() {
         assert_eq!(packed.page(row).unwrap(), plain.page(row).unwrap());
         assert_eq!(&*packed.row_bytes(row as u32).unwrap(), &*plain.row_bytes(row as u32).unwrap(), "row {row}");
     }
+    // The same listings, though a compressed index keeps no title-ordered copy.
+    for file in folio_engine::format::LEFT_OUT_WHEN_LEAN {
+        assert!(!packed_dir.join(file).exists() && plain_dir.join(file).exists(), "{file}");
+    }
+    let mut prefixes = std::collections::BTreeSet::new();
+    for row in 0..plain.len() {
+        let title = plain.page(row).unwrap().title;
+        prefixes.extend(title.char_indices().skip(1).take(3).map(|(i, _)| title[..i].to_string()));
+        prefixes.insert(title.to_string());
+    }
+    for prefix in &prefixes {
+        for case in [folio_engine::Case::Sensitive, folio_engine::Case::Insensitive] {
+            let (a, b) = (packed.prefix_spans(prefix, case).unwrap(), plain.prefix_spans(prefix, case).unwrap());
+            assert_eq!(a, b, "{prefix:?} {case:?}");
+        }
+    }
     // Any range of the XML, across streams too.
     let m = packed.multistream().expect("a compressed dataset");
     assert_eq!(m.table().len(), 5, "header, three streams of pages, footer");

@@ -33,7 +33,7 @@ def dump_bytes():
 def test_manifest_is_plain_json():
     m = manifest()
     assert m["format"] == "folio-index"
-    assert m["format_version"] == 5  # engine/FORMAT.md
+    assert m["format_version"] == 6  # engine/FORMAT.md
     assert m["counts"]["pages"] == 206
     assert m["counts"]["redirects"] == 100
     assert sum(m["counts"]["namespaces"].values()) == 206
@@ -50,7 +50,7 @@ def test_pages_arrow_schema_and_rows():
         "incoming_links", "redirects_in", "text_bytes", "headings", "rank",
     ]
     assert [str(f.type) for f in t.schema] == [
-        "uint64", "int32", "string", "string", "uint64", "uint64", "uint32", "uint32", "uint64", "uint32", "float",
+        "uint32", "int32", "string", "string", "uint64", "uint64", "uint32", "uint32", "uint32", "uint16", "float",
     ]
     assert t.schema.field("redirect").nullable and not t.schema.field("title").nullable
     assert t.num_rows == manifest()["counts"]["pages"]

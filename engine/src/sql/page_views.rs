@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, TableProvider, view::ViewTable};
 use datafusion::common::{Column, TableReference};
 use datafusion::datasource::provider_as_source;
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder, lit};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, lit};
 use datafusion::prelude::SessionContext;
 
 use super::session::df;
@@ -16,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// Registers each `(dataset, table)` as `{dataset}.pages` (a schema per dataset in the default
 /// catalog) and returns the view over all of them: a `dataset` column (the name), then the
-/// columns every table has with the same type, in the first table's order (an index of an
+/// columns every table has with a type they share, in the first table's order (an index of an
 /// older format may lack the newer columns, a compressed dataset has two more). `None` when
 /// there are no tables. The caller names the view (`all_pages` on the server).
 pub fn register_page_tables(
@@ -32,20 +33,38 @@ pub fn register_page_tables(
         catalog.register_schema(name, schema).map_err(df)?;
     }
     let fields = first.schema();
-    let common: Vec<&str> = fields
+    // Each column every table has, with the type they share: their own when they agree, UInt64
+    // when they are unsigned integers of different widths (format 6 narrowed `page_id`,
+    // `text_bytes` and `headings`); a column whose types cannot be reconciled is left out.
+    let common: Vec<(&str, Option<DataType>)> = fields
         .fields()
         .iter()
-        .filter(|f| {
-            tables
+        .filter_map(|f| {
+            let types: Option<Vec<DataType>> = tables
                 .iter()
-                .all(|(_, p)| p.schema().field_with_name(f.name()).is_ok_and(|g| g.data_type() == f.data_type()))
+                .map(|(_, p)| p.schema().field_with_name(f.name()).ok().map(|g| g.data_type().clone()))
+                .collect();
+            let types = types?;
+            let name = f.name().as_str();
+            if types.iter().all(|t| t == f.data_type()) {
+                Some((name, None))
+            } else if types.iter().all(|t| matches!(t, DataType::UInt16 | DataType::UInt32 | DataType::UInt64)) {
+                Some((name, Some(DataType::UInt64)))
+            } else {
+                None
+            }
         })
-        .map(|f| f.name().as_str())
         .collect();
     let mut union: Option<LogicalPlanBuilder> = None;
     for (name, provider) in tables {
         let mut columns = vec![lit(name.as_str()).alias("dataset")];
-        columns.extend(common.iter().map(|c| Expr::Column(Column::new_unqualified(*c))));
+        columns.extend(common.iter().map(|(c, wide)| {
+            let column = Expr::Column(Column::new_unqualified(*c));
+            match wide {
+                Some(t) => cast(column, t.clone()).alias(*c),
+                None => column,
+            }
+        }));
         let plan = LogicalPlanBuilder::scan(
             TableReference::partial(name.as_str(), "pages"),
             provider_as_source(provider.clone()),

@@ -257,3 +257,30 @@ async fn each_dataset_has_its_pages_and_all_pages_unites_them_with_a_dataset_col
     let err = q("SELECT count(*) FROM three.pages").await.unwrap_err();
     assert!(err.to_string().contains("three"), "{err}");
 }
+
+#[tokio::test]
+async fn all_pages_widens_the_numbers_format_6_narrowed() {
+    let limits = SqlLimits::default();
+    let (wide, narrow) = (fixture("v2"), fixture("v6"));
+    let pages = [("wide".to_string(), wide.page_table().clone()), ("narrow".to_string(), narrow.page_table().clone())];
+    let replica = Replica::new(vec![1; 10_000], &[], &pages, &limits).unwrap();
+    let q = |sql: &'static str| ask(&replica, &limits, sql, &[]);
+    let types = json(
+        &q("SELECT arrow_typeof(page_id) AS id, arrow_typeof(text_bytes) AS t, arrow_typeof(headings) AS h \
+            FROM all_pages LIMIT 1")
+        .await
+        .unwrap(),
+    );
+    assert_eq!(types, serde_json::json!([{"id": "UInt64", "t": "UInt64", "h": "UInt64"}]));
+    let of = |dataset: &str| {
+        let columns = "page_id, title, text_bytes, headings, rank";
+        format!("SELECT {columns} FROM all_pages WHERE dataset = '{dataset}' ORDER BY page_id")
+    };
+    let of = async |dataset: &str| json(&ask(&replica, &limits, &of(dataset), &[]).await.unwrap());
+    let (a, b) = (of("wide").await, of("narrow").await);
+    assert_eq!(a.as_array().unwrap().len(), wide.len());
+    assert_eq!(a, b, "the same dump in both formats");
+    // Each dataset's own table keeps its file's types.
+    let own = json(&q("SELECT arrow_typeof(page_id) AS id FROM narrow.pages LIMIT 1").await.unwrap());
+    assert_eq!(own, serde_json::json!([{"id": "UInt32"}]));
+}
