@@ -12,6 +12,8 @@
 #    decode_cpu_ns, thread CPU clocks); /wiki on titles whose streams are all cached against the
 #    plain index of the same dump; /wiki on random titles with the default cache against plain.
 #    Each server is measured once its background check of the index has finished.
+#    And what the lean index (no title-ordered copy, format 6) costs a long listing:
+#    /offsets/List_of_ against the plain index's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${1:-10}"
@@ -95,6 +97,8 @@ decode_ns() { curl -sf "$URL/stats" | python3 -c 'import json,sys; c=json.load(s
 serve "$WORK/plain"
 python3 benches/requests.py wiki "$URL" "$WORK/random.lua" --count 20000 --seed 15
 python3 benches/requests.py wiki "$URL" "$WORK/few.lua" --count 200 --seed 16
+LISTED=$(curl -sf "$URL/offsets/List_of_" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
+printf 'request = function() return wrk.format("GET", "/offsets/List_of_") end\n' > "$WORK/list.lua"
 stop
 declare -A RPS P99 CPU ERR DEC
 run() { # run NAME LUA: one wrk run, figures added to NAME's
@@ -116,8 +120,8 @@ run() { # run NAME LUA: one wrk run, figures added to NAME's
 for r in $(seq "$RUNS"); do
   serve "$WORK/idx" --stream-cache 1; run uncached random; stop
   serve "$WORK/idx"; taskset -c 1 wrk -t1 -c8 -d2s -s "$WORK/few.lua" "$URL" > /dev/null
-  run cached few; run random random; stop
-  serve "$WORK/plain"; run plain-few few; run plain-random random; stop
+  run cached few; run random random; run list list; stop
+  serve "$WORK/plain"; run plain-few few; run plain-random random; run plain-list list; stop
   echo "run $r of $RUNS done" >&2
 done
 echo
@@ -129,6 +133,12 @@ row "200 titles, their streams cached" compressed cached
 row "200 titles" plain plain-few
 row "random titles, 256 MiB cache" compressed random
 row "random titles" plain plain-random
+echo
+echo "| /offsets/List_of_ ($LISTED titles) | dataset | requests/s | p99 | server CPU per request | errors |"
+echo "| --- | --- | --- | --- | --- | --- |"
+row "from pages.arrow through title_order.npy" "compressed (lean)" list
+row "from the title-ordered copy" plain plain-list
+record compressed.listing_cpu_over_plain "$(ratio "$(echo "${CPU[list]}" | median)" "$(echo "${CPU[plain-list]}" | median)")"
 dec=$(echo "${DEC[uncached]}" | median); unc=$(echo "${CPU[uncached]}" | median)
 record compressed.uncached_over_decode "$(ratio "$unc" "$dec")"
 record compressed.cached_over_plain "$(ratio "$(echo "${CPU[cached]}" | median)" "$(echo "${CPU[plain-few]}" | median)")"
