@@ -3,8 +3,8 @@
 # (folio-ingest synth --multistream: 100 pages per stream, level 9, with its -index.txt.bz2):
 #   benches/compressed.sh [SECONDS] [RUNS]     (default 10 s per load run, 3 runs)
 #   FOLIO_BENCH_COMPRESSED_PAGES (default 1,400,000 pages: about 1.03 GB of bz2, 6.2 GB of XML)
-# 1. Ingest: `build --compressed` with --threads 1 and --threads 2, CPU seconds (user + sys) and
-#    wall time of each.
+# 1. Ingest: `build --compressed` with --threads 1 and --threads 2, alternated RUNS times, CPU
+#    seconds (user + sys) and wall time of each, medians.
 # 2. The index's own bytes per page, file by file, and that no decompressed copy exists.
 # 3. Serving, the server pinned to core 0 (one worker; its decoding pool on the same core) and
 #    wrk to core 1: /wiki on random titles with a stream cache too small to help (every request
@@ -36,19 +36,28 @@ cat "$DUMP" > /dev/null
 echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
 echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of multistream bz2 ($(ls "${DUMP%.xml.bz2}-index.txt.bz2" >/dev/null && echo "with its index file"))"
 
-# 1. Ingest on one thread and on two: "wall user sys" of /usr/bin/time.
+# 1. Ingest on one thread and on two, alternated RUNS times (medians: the machine is shared, and
+#    one pair of builds can differ by 10 % from the next): "wall user sys" of /usr/bin/time.
 timed() { /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$@" >&2; cat "$WORK/time"; }
-read -r W1 U1 S1 < <(timed "$BIN/folio-ingest" build "$DUMP" --out "$WORK/idx-1" --compressed --quiet --threads 1)
-rm -rf "$WORK/idx-1"
-read -r W2 U2 S2 < <(timed "$BIN/folio-ingest" build "$DUMP" --out "$WORK/idx" --compressed --quiet --threads 2)
-CPU1=$(awk -v u="$U1" -v s="$S1" 'BEGIN {print u + s}'); CPU2=$(awk -v u="$U2" -v s="$S2" 'BEGIN {print u + s}')
+declare -A WALL CPUS
+for r in $(seq "$RUNS"); do
+  for t in 1 2; do
+    rm -rf "$WORK/idx"
+    read -r w u s < <(timed "$BIN/folio-ingest" build "$DUMP" --out "$WORK/idx" --compressed --quiet --threads "$t")
+    WALL[$t]+="$w "
+    CPUS[$t]+="$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}') "
+  done
+  echo "ingest run $r of $RUNS done" >&2
+done
+W1=$(echo "${WALL[1]}" | median); W2=$(echo "${WALL[2]}" | median)
+CPU1=$(echo "${CPUS[1]}" | median); CPU2=$(echo "${CPUS[2]}" | median)
 record compressed.ingest.speedup "$(ratio "$W1" "$W2")"
 echo
-echo "| ingest (\`build --compressed\`) | wall | CPU (user + sys) |"
-echo "| --- | --- | --- |"
-echo "| --threads 1 | $W1 s | $CPU1 s |"
-echo "| --threads 2 | $W2 s | $CPU2 s |"
-echo "| 1 → 2 threads | $(ratio "$W1" "$W2") x faster | $(ratio "$CPU2" "$CPU1") x the CPU |"
+echo "| ingest (\`build --compressed\`), median of $RUNS alternated runs | wall | CPU (user + sys) | each run's wall |"
+echo "| --- | --- | --- | --- |"
+echo "| --threads 1 | $W1 s | $CPU1 s | ${WALL[1]% } s |"
+echo "| --threads 2 | $W2 s | $CPU2 s | ${WALL[2]% } s |"
+echo "| 1 → 2 threads | $(ratio "$W1" "$W2") x faster | $(ratio "$CPU2" "$CPU1") x the CPU | |"
 
 # 2. The index's bytes per page, and no XML anywhere.
 echo
