@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The kernel's share of a request (issue 16): what callgrind's instruction counts (profile.sh)
+# do not see.   benches/syscalls.sh [PAGES] [SECONDS] [RATE]   (default 1000000 pages, 10 s, 4000/s)
+# Folio (one event loop, --workers 1) and the actix-web peer (one worker), each pinned to core 0,
+# oha on core 1 at a fixed offered rate below saturation (16 connections), per route:
+#   - user and system CPU per request (/proc/PID/stat, all threads), minor page faults per
+#     request (same file), context switches per request (every thread's /proc/PID/task/*/status);
+#   - system calls per request, by name: a second run at the same rate under `strace -c -f`,
+#     attached to every thread before the run starts (strace slows each call, so the CPU figures
+#     come from the first run, without it);
+#   - where the CPU goes: a third run at the same rate under `perf record -e cpu-clock` (a
+#     software clock: no hardware counters needed), samples grouped by the crate of their
+#     function (the kernel, libc and the allocator as one group each).
+# Prints Markdown for benches/RESULTS.md. Needs strace and perf (apt-get install strace linux-perf).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAGES="${1:-1000000}"
+SECS="${2:-10}"
+RATE="${3:-4000}"
+source benches/fixture.sh
+command -v strace > /dev/null || { apt-get update -qq && apt-get install -y -qq strace; }
+command -v perf > /dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf; }
+TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
+[ -x "$TOOLS/bin/oha" ] || env -u CARGO_TARGET_DIR cargo install --quiet --locked --root "$TOOLS" oha >&2
+OHA="$TOOLS/bin/oha"
+(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
+ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+HZ=$(getconf CLK_TCK)
+echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"
+echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML; $("$OHA" --version), $(strace -V | head -1)"
+
+# counters PID: "utime stime minflt ctxsw" of the whole process (context switches summed over
+# its threads).
+counters() {
+  local cs
+  cs=$(cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}')
+  awk -v cs="$cs" '{print $14, $15, $10, cs}' "/proc/$1/stat"
+}
+# warm URLFILE: a short warm-up run.
+warm() {
+  taskset -c 1 "$OHA" --no-tui --worker-threads 1 -n 500 -c 4 --urls-from-file "$1" \
+    -H "accept-encoding: identity" > /dev/null
+}
+# load URLFILE: one oha run at RATE on core 1; prints the number of answers and the non-2xx
+# among them.
+load() {
+  taskset -c 1 "$OHA" --no-tui --worker-threads 1 --latency-correction -z "${SECS}s" -q "$RATE" -c 16 \
+    --urls-from-file "$1" -H "accept-encoding: identity" --output-format json > "$WORK/syscalls-oha.json"
+  python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1])).get("statusCodeDistribution", {})
+print(sum(c.values()), sum(v for k, v in c.items() if not k.startswith("2")))' "$WORK/syscalls-oha.json"
+}
+STRACE_PID=""
+# attach: strace -c -f on every thread of TARGET, returning once they are all attached (strace
+# says "Process N attached with K threads" then).
+attach() {
+  strace -c -f -p "$TARGET" -o "$WORK/syscalls-strace.txt" 2> "$WORK/syscalls-strace.log" &
+  STRACE_PID=$!
+  until grep -q 'attached' "$WORK/syscalls-strace.log" 2>/dev/null; do sleep 0.05; done
+}
+declare -A ROWS
+measure() { # measure NAME PID URLFILE
+  local a b n bad
+  TARGET=$2
+  warm "$3"
+  a=$(counters "$2")
+  read -r n bad < <(load "$3")
+  b=$(counters "$2")
+  ROWS[$1]=$(python3 -c '
+import sys
+a = list(map(int, sys.argv[1].split())); b = list(map(int, sys.argv[2].split()))
+n, hz = int(sys.argv[3]), int(sys.argv[4])
+d = [y - x for x, y in zip(a, b)]
+print(f"{d[0] / hz / n * 1e6:.1f} µs | {d[1] / hz / n * 1e6:.1f} µs | {(d[0] + d[1]) / hz / n * 1e6:.1f} µs | {d[2] / n:.2f} | {d[3] / n:.2f}")
+' "$a" "$b" "$n" "$HZ")
+  [ "$bad" = 0 ] || echo "warning: $bad non-2xx answers for $1" >&2
+  # The same load under strace.
+  warm "$3"
+  attach
+  read -r n bad < <(load "$3")
+  kill -INT "$STRACE_PID"
+  wait "$STRACE_PID" 2>/dev/null || true
+  python3 - "$WORK/syscalls-strace.txt" "$n" "$1" >> "$WORK/syscalls-by-name.md" <<'PY'
+import sys
+path, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+calls = {}
+for line in open(path):
+    f = line.split()
+    # "% time seconds usecs/call calls [errors] syscall"
+    if len(f) >= 5 and f[0].replace(".", "").isdigit() and f[-1] != "total":
+        calls[f[-1]] = int(f[3])
+total = sum(calls.values())
+top = sorted(calls.items(), key=lambda kv: -kv[1])
+print(f"| {name} | {total / n:.2f} | " + ", ".join(f"{k} {v / n:.2f}" for k, v in top if v / n >= 0.01) + " |")
+PY
+}
+# profile NAME PID URLFILE: the same load under perf record; one row of samples by crate.
+profile() {
+  local rec
+  warm "$3"
+  perf record -q -e cpu-clock -F 20000 -p "$2" -o "$WORK/syscalls-perf.data" -- sleep $((SECS + 1)) > /dev/null 2>&1 &
+  rec=$!
+  sleep 0.5 # perf is attached
+  load "$3" > /dev/null
+  wait "$rec" || true
+  perf report -i "$WORK/syscalls-perf.data" --no-children --sort dso,sym -n --stdio 2> /dev/null \
+    | python3 -c '
+import collections, re, sys
+groups, total = collections.Counter(), 0
+for line in sys.stdin:
+    f = line.split(None, 4)
+    if line.startswith("#") or len(f) < 5 or not f[1].isdigit():
+        continue
+    n, dso, sym = int(f[1]), f[2], f[4].strip()
+    total += n
+    if dso.startswith("[kernel"):
+        key = "kernel"
+    elif dso.startswith("libc"):
+        key = "libc"
+    else:
+        m = re.match(r"[<(&]*(?:dyn )?([A-Za-z_0-9]+)::", sym)
+        key = m.group(1) if m else "other"
+        if sym.startswith(("_mi_", "mi_")):
+            key = "mimalloc"
+    groups[key] += n
+top = ", ".join(f"{k} {v / total * 100:.1f} %" for k, v in groups.most_common(12))
+print(f"| {sys.argv[1]} | {total} | {top} |")' "$1" >> "$WORK/syscalls-by-crate.md"
+}
+> "$WORK/syscalls-by-name.md"
+> "$WORK/syscalls-by-crate.md"
+url_file() { printf "%s%s\n" "$1" "$2" > "$WORK/syscalls-urls-$3"; echo "$WORK/syscalls-urls-$3"; }
+
+LAUNCH=(taskset -c 0)
+serve 18130 --workers 1
+wait_verified "$URL"
+python3 benches/requests.py wiki "$URL" "$WORK/syscalls-wiki.lua" --count 20000 --seed 16
+measure "Folio /plaintext" "$SERVER_PID" "$(url_file "$URL" /plaintext plain)"
+measure "Folio /json" "$SERVER_PID" "$(url_file "$URL" /json json)"
+measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/syscalls-wiki.lua.urls"
+profile "Folio /plaintext" "$SERVER_PID" "$WORK/syscalls-urls-plain"
+profile "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/syscalls-wiki.lua.urls"
+stop_server
+
+taskset -c 0 "$ACTIX" 127.0.0.1:18131 > /dev/null 2>&1 &
+ACTIX_PID=$!
+trap 'stop_server; kill $ACTIX_PID 2>/dev/null; true' EXIT
+until curl -sf -o /dev/null "http://127.0.0.1:18131/plaintext"; do sleep 0.01; done
+measure "actix-web /plaintext" "$ACTIX_PID" "$(url_file http://127.0.0.1:18131 /plaintext aplain)"
+measure "actix-web /json" "$ACTIX_PID" "$(url_file http://127.0.0.1:18131 /json ajson)"
+profile "actix-web /plaintext" "$ACTIX_PID" "$WORK/syscalls-urls-aplain"
+
+echo
+echo "Offered $RATE requests/s for $SECS s (oha -c16 on core 1), server on core 0 with one worker:"
+echo
+echo "| server and route | user CPU | system CPU | CPU per request | minor faults | context switches |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for k in "Folio /plaintext" "Folio /json" "Folio /wiki/{random title}" "actix-web /plaintext" "actix-web /json"; do
+  echo "| $k | ${ROWS[$k]} |"
+done
+echo
+echo "System calls per request, by name (a second run at the same rate under strace -c -f):"
+echo
+echo "| server and route | all | by name (at least 0.01 per request) |"
+echo "| --- | --- | --- |"
+cat "$WORK/syscalls-by-name.md"
+echo
+echo "Where the server's CPU goes (a third run at the same rate under perf record -e cpu-clock at 20 kHz):"
+echo "samples, and their share by the crate of the function they fell in."
+echo
+echo "| server and route | samples | by crate |"
+echo "| --- | --- | --- |"
+cat "$WORK/syscalls-by-crate.md"
