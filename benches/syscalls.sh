@@ -8,6 +8,9 @@
 #   - system calls per request, by name: a second run at the same rate under `strace -c -f`,
 #     attached to every thread before the run starts (strace slows each call, so the CPU figures
 #     come from the first run, without it);
+#   - the same at saturation (wrk -t1 -c64 on core 1): requests/s, user and system CPU per
+#     request, and system calls per request counted by the kernel's tracepoints (`perf stat`,
+#     which slows nothing measurably), so that throughput gaps can be told apart;
 #   - where the CPU goes: a third run at the same rate under `perf record -e cpu-clock` (a
 #     software clock: no hardware counters needed), samples grouped by the crate of their
 #     function (the kernel, libc and the allocator as one group each).
@@ -127,8 +130,39 @@ for line in sys.stdin:
 top = ", ".join(f"{k} {v / total * 100:.1f} %" for k, v in groups.most_common(12))
 print(f"| {sys.argv[1]} | {total} | {top} |")' "$1" >> "$WORK/syscalls-by-crate.md"
 }
+# saturate NAME PID URL: one wrk run at saturation, with the kernel counting system calls.
+SYSCALLS=(raw_syscalls:sys_enter syscalls:sys_enter_recvfrom syscalls:sys_enter_read
+  syscalls:sys_enter_writev syscalls:sys_enter_sendto syscalls:sys_enter_write syscalls:sys_enter_epoll_wait)
+saturate() {
+  local a b out stat
+  taskset -c 1 wrk -t1 -c64 -d2s "$3" > /dev/null
+  a=$(counters "$2")
+  perf stat -x, -o "$WORK/syscalls-stat.txt" $(printf -- '-e %s ' "${SYSCALLS[@]}") -p "$2" -- sleep $((SECS + 1)) &
+  stat=$!
+  sleep 0.5 # perf is attached
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${SECS}s" "$3")
+  wait "$stat" || true
+  b=$(counters "$2")
+  python3 - "$1" "$a" "$b" "$HZ" "$WORK/syscalls-stat.txt" "$(echo "$out" | awk '/requests in/ {print $1}')" \
+    "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" >> "$WORK/syscalls-saturated.md" <<'PY'
+import sys
+name, a, b, hz, path, n, rps = sys.argv[1:8]
+a, b, hz, n = list(map(int, a.split())), list(map(int, b.split())), int(hz), int(n)
+counts = {}
+for line in open(path):
+    f = line.strip().split(",")
+    if len(f) > 2 and f[0].isdigit():
+        counts[f[2].split(":")[-1].replace("sys_enter_", "")] = int(f[0])
+d = [y - x for x, y in zip(a, b)]
+per = lambda k: counts.get(k, 0) / n
+print(f"| {name} | {float(rps):.0f} | {d[0] / hz / n * 1e6:.1f} µs | {d[1] / hz / n * 1e6:.1f} µs | "
+      f"{per('sys_enter'):.2f} | {per('recvfrom') + per('read'):.2f} | {per('writev') + per('sendto') + per('write'):.2f} | "
+      f"{per('epoll_wait'):.3f} |")
+PY
+}
 > "$WORK/syscalls-by-name.md"
 > "$WORK/syscalls-by-crate.md"
+> "$WORK/syscalls-saturated.md"
 url_file() { printf "%s%s\n" "$1" "$2" > "$WORK/syscalls-urls-$3"; echo "$WORK/syscalls-urls-$3"; }
 
 LAUNCH=(taskset -c 0)
@@ -139,6 +173,8 @@ measure "Folio /plaintext" "$SERVER_PID" "$(url_file "$URL" /plaintext plain)"
 measure "Folio /json" "$SERVER_PID" "$(url_file "$URL" /json json)"
 measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/syscalls-wiki.lua.urls"
 profile "Folio /plaintext" "$SERVER_PID" "$WORK/syscalls-urls-plain"
+saturate "Folio /plaintext" "$SERVER_PID" "$URL/plaintext"
+saturate "Folio /json" "$SERVER_PID" "$URL/json"
 profile "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/syscalls-wiki.lua.urls"
 stop_server
 
@@ -149,6 +185,8 @@ until curl -sf -o /dev/null "http://127.0.0.1:18131/plaintext"; do sleep 0.01; d
 measure "actix-web /plaintext" "$ACTIX_PID" "$(url_file http://127.0.0.1:18131 /plaintext aplain)"
 measure "actix-web /json" "$ACTIX_PID" "$(url_file http://127.0.0.1:18131 /json ajson)"
 profile "actix-web /plaintext" "$ACTIX_PID" "$WORK/syscalls-urls-aplain"
+saturate "actix-web /plaintext" "$ACTIX_PID" http://127.0.0.1:18131/plaintext
+saturate "actix-web /json" "$ACTIX_PID" http://127.0.0.1:18131/json
 
 echo
 echo "Offered $RATE requests/s for $SECS s (oha -c16 on core 1), server on core 0 with one worker:"
@@ -171,3 +209,9 @@ echo
 echo "| server and route | samples | by crate |"
 echo "| --- | --- | --- |"
 cat "$WORK/syscalls-by-crate.md"
+echo
+echo "At saturation (wrk -t1 -c64 on core 1, $SECS s; system calls counted by the kernel's tracepoints, perf stat):"
+echo
+echo "| server and route | requests/s | user CPU | system CPU | system calls | reads | writes | epoll_wait |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+cat "$WORK/syscalls-saturated.md"
