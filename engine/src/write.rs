@@ -82,11 +82,16 @@ impl IndexWriter {
             return Err(Error::InvalidInput("page starts are not strictly increasing".into()));
         }
         let location = streams.map(|rows| locations(&pages.start, rows)).transpose()?;
-        let page_id = narrow_ids(&pages.page_id)?;
-        // MediaWiki caps a page's text far below 4 GiB, and a count of headings beyond 65,535
-        // adds nothing to a rank that saturates at 20: both saturate rather than fail.
-        let text_bytes: Vec<u32> = pages.text_bytes.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX)).collect();
-        let headings: Vec<u16> = pages.headings.iter().map(|&n| u16::try_from(n).unwrap_or(u16::MAX)).collect();
+        check_ids(&pages.page_id)?;
+        // Narrowed batch by batch: page ids were checked above; MediaWiki caps a page's text far
+        // below 4 GiB, and a count of headings beyond 65,535 adds nothing to a rank that
+        // saturates at 20: both saturate rather than fail.
+        let u32s = |v: &[u64]| {
+            Arc::new(UInt32Array::from_iter_values(v.iter().map(|&n| u32::try_from(n).unwrap_or(u32::MAX))))
+        };
+        let u16s = |v: &[u32]| {
+            Arc::new(UInt16Array::from_iter_values(v.iter().map(|&n| u16::try_from(n).unwrap_or(u16::MAX))))
+        };
         let path = self.dir.join(format::PAGES_FILE);
         let arrow_err = |e: arrow_schema::ArrowError| Error::io(&path, std::io::Error::other(e));
         self.write(format::PAGES_FILE, |w| {
@@ -95,7 +100,7 @@ impl IndexWriter {
             for lo in (0..pages.len()).step_by(PAGES_BATCH_ROWS) {
                 let rows = lo..pages.len().min(lo + PAGES_BATCH_ROWS);
                 let mut columns: Vec<ArrayRef> = vec![
-                    Arc::new(UInt32Array::from(page_id[rows.clone()].to_vec())),
+                    u32s(&pages.page_id[rows.clone()]),
                     Arc::new(Int32Array::from(pages.ns[rows.clone()].to_vec())),
                     string_array(&pages.title, rows.clone())?,
                     string_array(&pages.redirect, rows.clone())?,
@@ -103,8 +108,8 @@ impl IndexWriter {
                     Arc::new(UInt64Array::from(pages.end[rows.clone()].to_vec())),
                     Arc::new(UInt32Array::from(pages.incoming_links[rows.clone()].to_vec())),
                     Arc::new(UInt32Array::from(pages.redirects_in[rows.clone()].to_vec())),
-                    Arc::new(UInt32Array::from(text_bytes[rows.clone()].to_vec())),
-                    Arc::new(UInt16Array::from(headings[rows.clone()].to_vec())),
+                    u32s(&pages.text_bytes[rows.clone()]),
+                    u16s(&pages.headings[rows.clone()]),
                     Arc::new(Float32Array::from(pages.rank[rows.clone()].to_vec())),
                 ];
                 if let Some((bz2_start, stream_offset)) = &location {
@@ -278,18 +283,15 @@ fn locations(starts: &[u64], rows: &[(u64, u64)]) -> Result<(Vec<u64>, Vec<u32>)
     Ok((bz2_start, stream_offset))
 }
 
-/// The page ids as `u32`, as MediaWiki stores them (`page_id int unsigned`); an id beyond that
-/// is an input error naming the page.
-fn narrow_ids(ids: &[u64]) -> Result<Vec<u32>> {
-    ids.iter()
-        .enumerate()
-        .map(|(row, &id)| {
-            u32::try_from(id).map_err(|_| {
-                Error::InvalidInput(format!(
-                    "page {row} (in dump order) has <id>{id}</id>, beyond 4294967295: page ids are \
-                     MediaWiki's `int unsigned`, and the index stores them so; check the dump's <id>"
-                ))
-            })
-        })
-        .collect()
+/// Checks that every page id fits a `u32`, as MediaWiki stores them (`page_id int unsigned`);
+/// an id beyond that is an input error naming the page.
+fn check_ids(ids: &[u64]) -> Result<()> {
+    match ids.iter().position(|&id| u32::try_from(id).is_err()) {
+        None => Ok(()),
+        Some(row) => Err(Error::InvalidInput(format!(
+            "page {row} (in dump order) has <id>{}</id>, beyond 4294967295: page ids are \
+             MediaWiki's `int unsigned`, and the index stores them so; check the dump's <id>",
+            ids[row]
+        ))),
+    }
 }
