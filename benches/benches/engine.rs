@@ -7,6 +7,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use folio_engine::{Case, Index, PrefixQuery};
+use folio_ingest::signals::Reader;
+use memchr::memmem;
 
 fn pages() -> u64 {
     std::env::var("FOLIO_BENCH_PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000)
@@ -71,6 +73,42 @@ fn scan(c: &mut Criterion) {
     g.finish();
 }
 
+/// The link counting of a ranked build alone ([`Reader::links`] over every page's text): the
+/// part of the scan that `--no-links` skips, the cost that ranking adds to an ingest.
+fn links(c: &mut Criterion) {
+    let (dump, _) = folio_benches::synthetic_index(pages());
+    let map = folio_engine::Mmap::open(&dump).unwrap();
+    let texts = page_texts(&map);
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let mut g = c.benchmark_group("ingest");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10);
+    g.bench_function("links", |b| {
+        b.iter(|| {
+            let mut reader = Reader::for_bytes(bytes);
+            for (i, text) in texts.iter().enumerate() {
+                reader.links(black_box(text), i as u64);
+            }
+            reader.into_shards().len()
+        })
+    });
+    g.finish();
+}
+
+/// The content of every `<text>` element of `dump`, still XML-escaped.
+fn page_texts(dump: &[u8]) -> Vec<&[u8]> {
+    let (open, close) = (memmem::Finder::new(b"<text"), memmem::Finder::new(b"</text>"));
+    let mut texts = Vec::new();
+    let mut at = 0;
+    while let Some(k) = open.find(&dump[at..]) {
+        let start = at + k + memchr::memchr(b'>', &dump[at + k..]).unwrap() + 1;
+        let end = start + close.find(&dump[start..]).unwrap();
+        texts.push(&dump[start..end]);
+        at = end;
+    }
+    texts
+}
+
 /// The renderer over every page of the real sample (English Wikipedia), and its largest article.
 fn render(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -106,5 +144,5 @@ fn render(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queries, scan, render);
+criterion_group!(benches, queries, scan, links, render);
 criterion_main!(benches);
