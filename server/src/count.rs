@@ -27,10 +27,10 @@ impl Counted {
 
     /// Counts `response` in `stats` under the route that answered it (`other` when none did),
     /// names the server on it, and logs it when the log is on.
-    pub fn finish(self, stats: &Stats, response: &mut Response) {
+    pub fn finish(self, stats: &Stats, route: Option<RouteId>, response: &mut Response) {
         response.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER));
         let took = self.started.elapsed();
-        stats.record(response.extensions().get::<RouteId>().map(|r| r.0), took);
+        stats.record(route.map(|r| r.0), took);
         if let Some(access) = self.access {
             let (method, uri) = *access;
             tracing::info!(

@@ -18,6 +18,7 @@ use crate::admit::{Admission, InFlight};
 use crate::compress::{Asked, Encoding};
 use crate::count::Counted;
 use crate::counters::Stats;
+use crate::routed::{RouteId, take_routed};
 use crate::state::AppState;
 
 /// What the gate of one server holds.
@@ -71,11 +72,13 @@ where
         match shared.admission.admit(&request) {
             Ok(guard) => {
                 let asked = Some(Asked::of(&request));
+                take_routed();
                 let step = Step::Routing { inner: self.inner.call(request), asked };
-                GateFuture { step, counted, shared, inflight: Some(guard) }
+                GateFuture { step, counted, shared, inflight: Some(guard), route: take_routed() }
             }
             Err(e) => {
-                GateFuture { step: Step::Refused { answer: Some(e.into_response()) }, counted, shared, inflight: None }
+                let step = Step::Refused { answer: Some(e.into_response()) };
+                GateFuture { step, counted, shared, inflight: None, route: None }
             }
         }
     }
@@ -90,6 +93,8 @@ pin_project_lite::pin_project! {
         shared: Arc<Shared>,
         // Counts the request in flight until its answer is ready (compressed, if it is).
         inflight: Option<InFlight>,
+        // The route that answers, once the router called its handler.
+        route: Option<RouteId>,
     }
 }
 
@@ -121,7 +126,12 @@ where
                 },
                 StepProj::Encoding { encoding } => break std::task::ready!(encoding.as_mut().poll(cx)),
                 StepProj::Routing { inner, asked } => {
-                    let Ok(response) = std::task::ready!(inner.poll(cx));
+                    take_routed();
+                    let polled = inner.poll(cx);
+                    if let Some(route) = take_routed() {
+                        *this.route = Some(route);
+                    }
+                    let Ok(response) = std::task::ready!(polled);
                     let Some(asked) = asked.take() else { return Poll::Pending };
                     match asked.answer(response, &this.shared.pool) {
                         Ok(response) => break response,
@@ -132,7 +142,7 @@ where
         };
         this.inflight.take();
         if let Some(counted) = this.counted.take() {
-            counted.finish(&this.shared.stats, &mut response);
+            counted.finish(&this.shared.stats, *this.route, &mut response);
         }
         Poll::Ready(Ok(response))
     }

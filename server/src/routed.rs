@@ -6,9 +6,10 @@
 //! A route that answers from an index takes the dataset's index as it is now for the whole
 //! request ([`Scope`]), is refused with `index_error` once that index failed verification, and
 //! names it in its answer's `Folio-Index` header; a route that is not a dataset's is refused
-//! under `/d/{name}/`. Every answer carries a [`RouteId`], which the [gate](crate::gate) counts
-//! it under.
+//! under `/d/{name}/`. Calling a route's handler leaves its [`RouteId`] for the
+//! [gate](crate::gate), which counts the answer under it ([`take_routed`]).
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -22,10 +23,27 @@ use crate::error::{ApiError, Code};
 use crate::scope::{INDEX_HEADER, Picked, Scope};
 use crate::state::{AppState, Limits};
 
-/// Which route answered: its position in [`ROUTES`](crate::routes::table::ROUTES), left in the
-/// answer's extensions for the gate's counters.
+/// Which route answered: its position in [`ROUTES`](crate::routes::table::ROUTES), for the
+/// gate's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteId(pub usize);
+
+thread_local! {
+    /// The route whose handler this thread called last, until the gate takes it.
+    static ROUTED: Cell<Option<RouteId>> = const { Cell::new(None) };
+}
+
+/// Takes the route whose handler was called on this thread since the last call, if any.
+///
+/// The gate calls it right after each call or poll of the router, on the same thread: a
+/// handler is called inside one of those (axum calls it when the router's future is first
+/// polled), and nothing else runs on the thread between the handler's call and the gate's take,
+/// so the route taken is the one of the request the gate is polling, however many requests a
+/// thread interleaves. This is how the route reaches the gate without a map in each answer's
+/// extensions (three allocations a request: the map, its table and the boxed value).
+pub fn take_routed() -> Option<RouteId> {
+    ROUTED.take()
+}
 
 /// A route of the table as its handlers are built: its position, whether it answers from an
 /// index, and the API's limits.
@@ -91,24 +109,22 @@ where
     type Future = RoutedFuture<H::Future>;
 
     fn call(self, mut request: Request, state: AppState) -> Self::Future {
+        ROUTED.set(Some(self.route));
         match self.admit(&mut request, &state) {
-            Ok(id) => {
-                RoutedFuture { inner: Some(self.handler.call(request, state)), refused: None, id, route: self.route }
-            }
-            Err(e) => RoutedFuture { inner: None, refused: Some(e), id: None, route: self.route },
+            Ok(id) => RoutedFuture { inner: Some(self.handler.call(request, state)), refused: None, id },
+            Err(e) => RoutedFuture { inner: None, refused: Some(e), id: None },
         }
     }
 }
 
 pin_project_lite::pin_project! {
     /// The future of [`Routed`]: the handler's answer, or its refusal; either marked with the
-    /// route and the index it came from.
+    /// index it came from.
     pub struct RoutedFuture<F> {
         #[pin]
         inner: Option<F>,
         refused: Option<ApiError>,
         id: Option<HeaderValue>,
-        route: RouteId,
     }
 }
 
@@ -127,7 +143,6 @@ impl<F: Future<Output = Response>> Future for RoutedFuture<F> {
         if let Some(id) = this.id.take() {
             answer.headers_mut().insert(INDEX_HEADER, id);
         }
-        answer.extensions_mut().insert(*this.route);
         Poll::Ready(answer)
     }
 }

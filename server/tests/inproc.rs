@@ -124,6 +124,26 @@ impl App {
         self.send("POST", path, &[("content-type", content_type)], body.as_bytes().to_vec())
     }
 
+    /// Every request of `paths` (GET, with `headers`) sent at once from one task, so that the
+    /// router's futures interleave on one thread; the statuses, in order, once every answer
+    /// and its body is complete.
+    pub fn all_at_once(&self, paths: &[&str], headers: &[(&str, &str)]) -> Vec<u16> {
+        let requests = paths.iter().map(|path| {
+            let mut builder = axum::http::Request::builder().uri(*path);
+            for (k, v) in headers {
+                builder = builder.header(*k, *v);
+            }
+            let router = self.router.clone();
+            async move {
+                let response = router.oneshot(builder.body(Body::empty()).unwrap()).await.unwrap();
+                let status = response.status().as_u16();
+                axum::body::to_bytes(response.into_body(), 1 << 30).await.unwrap();
+                status
+            }
+        });
+        runtime().block_on(futures::future::join_all(requests))
+    }
+
     /// Any request, answered by the router.
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
         let mut builder = axum::http::Request::builder().method(method).uri(path);

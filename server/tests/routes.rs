@@ -229,6 +229,31 @@ fn every_answer_has_one_server_and_one_date_header() {
 }
 
 #[test]
+fn answers_in_flight_together_are_counted_under_their_own_routes() {
+    // One task polls every request in turn: answers rendered, compressed or read off the event
+    // loop come back later and out of order, so each must be counted under the route that
+    // answered it, not under the route polled last.
+    let s = App::sample();
+    let sent = [
+        ("/html/Anarchism", "/html/{*title}"),
+        ("/wiki/Anarchism", "/wiki/{*title}"),
+        ("/json", "/json"),
+        ("/nope", "other"),
+        ("/suggest?q=anarch", "/suggest"),
+        ("/plaintext", "/plaintext"),
+    ];
+    let paths: Vec<&str> = (0..8).flat_map(|_| sent.iter().map(|(path, _)| *path)).collect();
+    let statuses = s.all_at_once(&paths, &[("accept-encoding", "gzip")]);
+    assert_eq!(statuses.iter().filter(|&&st| st == 200).count(), 5 * 8, "{statuses:?}");
+    let stats = s.get("/stats").json();
+    let routes = stats["requests"]["routes"].as_array().unwrap();
+    for (path, route) in sent {
+        let counted = routes.iter().find(|r| r["route"] == route).map(|r| r["requests"].clone());
+        assert_eq!(counted, Some(8.into()), "{path} counted under {route}: {routes:?}");
+    }
+}
+
+#[test]
 fn stats_metrics_and_openapi() {
     let launched = std::time::Instant::now();
     let s = App::sample();
