@@ -8,7 +8,6 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use folio_engine::{Case, Index, PrefixQuery};
 use folio_ingest::signals::Reader;
-use memchr::memmem;
 
 fn pages() -> u64 {
     std::env::var("FOLIO_BENCH_PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000)
@@ -76,9 +75,10 @@ fn scan(c: &mut Criterion) {
 /// The link counting of a ranked build alone ([`Reader::links`] over every page's text): the
 /// part of the scan that `--no-links` skips, the cost that ranking adds to an ingest.
 fn links(c: &mut Criterion) {
-    let (dump, _) = folio_benches::synthetic_index(pages());
-    let map = folio_engine::Mmap::open(&dump).unwrap();
-    let texts = page_texts(&map);
+    let (_, dir) = folio_benches::synthetic_index(pages());
+    let index = Index::open(&dir).expect("open the fixture");
+    let pages: Vec<_> = (0..index.len()).map(|r| index.page_bytes(&index.page(r).unwrap()).unwrap()).collect();
+    let texts: Vec<&[u8]> = pages.iter().map(|p| folio_engine::article::raw_text(p).unwrap()).collect();
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Bytes(bytes as u64));
@@ -93,20 +93,6 @@ fn links(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// The content of every `<text>` element of `dump`, still XML-escaped.
-fn page_texts(dump: &[u8]) -> Vec<&[u8]> {
-    let (open, close) = (memmem::Finder::new(b"<text"), memmem::Finder::new(b"</text>"));
-    let mut texts = Vec::new();
-    let mut at = 0;
-    while let Some(k) = open.find(&dump[at..]) {
-        let start = at + k + memchr::memchr(b'>', &dump[at + k..]).unwrap() + 1;
-        let end = start + close.find(&dump[start..]).unwrap();
-        texts.push(&dump[start..end]);
-        at = end;
-    }
-    texts
 }
 
 /// The renderer over every page of the real sample (English Wikipedia), and its largest article.

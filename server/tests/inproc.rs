@@ -59,6 +59,15 @@ pub fn build_with(dump: &Path, dir: &Path, compressed: bool) {
     .unwrap();
 }
 
+/// A request to the router.
+fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> axum::http::Request<Body> {
+    let mut builder = axum::http::Request::builder().method(method).uri(path);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    builder.body(Body::from(body)).unwrap()
+}
+
 /// The router over a fresh state; its SQL tables live as long as it does.
 pub struct App {
     pub state: AppState,
@@ -129,13 +138,9 @@ impl App {
     /// and its body is complete.
     pub fn all_at_once(&self, paths: &[&str], headers: &[(&str, &str)]) -> Vec<u16> {
         let requests = paths.iter().map(|path| {
-            let mut builder = axum::http::Request::builder().uri(*path);
-            for (k, v) in headers {
-                builder = builder.header(*k, *v);
-            }
-            let router = self.router.clone();
+            let (router, request) = (self.router.clone(), request("GET", path, headers, Vec::new()));
             async move {
-                let response = router.oneshot(builder.body(Body::empty()).unwrap()).await.unwrap();
+                let response = router.oneshot(request).await.unwrap();
                 let status = response.status().as_u16();
                 axum::body::to_bytes(response.into_body(), 1 << 30).await.unwrap();
                 status
@@ -146,11 +151,7 @@ impl App {
 
     /// Any request, answered by the router.
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
-        let mut builder = axum::http::Request::builder().method(method).uri(path);
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
-        let request = builder.body(Body::from(body)).unwrap();
+        let request = request(method, path, headers, body);
         let router = self.router.clone();
         runtime().block_on(async move {
             let response = router.oneshot(request).await.unwrap();
