@@ -360,9 +360,9 @@ impl Index {
     /// another page.
     pub fn row_of(&self, title: &str) -> Result<Option<u32>> {
         let Some(row) = self.titles.get(title.as_bytes()) else { return Ok(None) };
-        let found = u32::try_from(row).ok().and_then(|r| self.pages.title(r as usize).ok().map(|t| (r, t)));
+        let found = u32::try_from(row).ok().and_then(|r| self.pages.title_bytes(r as usize).ok().map(|t| (r, t)));
         match found {
-            Some((r, t)) if t == title => Ok(Some(r)),
+            Some((r, t)) if t == title.as_bytes() => Ok(Some(r)),
             _ => Err(Error::corrupt(
                 self.dir.join(format::TITLES_FILE),
                 format!("it maps {title:?} to row {row}, which holds another title; run folio-ingest verify"),

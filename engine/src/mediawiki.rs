@@ -15,7 +15,8 @@ pub fn normalize_title(raw: &str) -> String {
         }
         out.push_str(word);
     }
-    upper_first(&out)
+    upper_first(&mut out);
+    out
 }
 
 /// Like [`normalize_title`] but keeps a trailing space (a prefix such as `List_of_` means
@@ -30,11 +31,14 @@ pub fn normalize_prefix(raw: &str) -> String {
     out
 }
 
-fn upper_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// Upper-cases the first letter of `s` in place (no new string when it is ASCII, as most are).
+fn upper_first(s: &mut String) {
+    let Some(c) = s.chars().next() else { return };
+    if c.is_ascii() {
+        s[..1].make_ascii_uppercase();
+    } else {
+        let upper: String = c.to_uppercase().collect();
+        s.replace_range(..c.len_utf8(), &upper);
     }
 }
 
@@ -64,5 +68,20 @@ mod tests {
         assert_eq!(normalize_prefix("list_of_"), "List of ");
         assert_eq!(normalize_prefix("ana"), "Ana");
         assert_eq!(title_to_url("Say \"hi\"? 50%"), "Say_%22hi%22%3F_50%25");
+        assert_eq!(normalize_title("ßtraße"), "SStraße", "a letter whose capital is two");
+        assert_eq!(normalize_title("éire_x"), "Éire x");
+    }
+
+    proptest::proptest! {
+        /// The first letter upper-cased in place is the whole title's first character mapped
+        /// through `char::to_uppercase`, whatever the letters.
+        #[test]
+        fn upper_first_is_to_uppercase_of_the_first_char(s in "[a-zA-Zßéǆ東_ ]{0,6}") {
+            let mut got = s.clone();
+            upper_first(&mut got);
+            let mut chars = s.chars();
+            let want: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

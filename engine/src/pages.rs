@@ -405,6 +405,15 @@ impl PageTable {
         self.string(&b.title, i)?.ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))
     }
 
+    /// The bytes of the title of `row`, not checked as UTF-8: for comparing with a title
+    /// that is (bytes equal to a `&str` are UTF-8).
+    pub(crate) fn title_bytes(&self, row: usize) -> Result<&[u8]> {
+        let (b, i) = self.locate(row)?;
+        let span =
+            self.span(&b.title, i)?.ok_or_else(|| Error::corrupt(&self.path, format!("row {row}: null title")))?;
+        Ok(&self.map[b.title.data.clone()][span])
+    }
+
     /// The redirect target of `row`, if it is a redirect.
     pub fn redirect(&self, row: usize) -> Result<Option<&str>> {
         let (b, i) = self.locate(row)?;

@@ -9,7 +9,6 @@
 //! wrong one. (The bytes before it were either copied by hyper before the check, where a fault
 //! would show, or are still queued for `write(2)`, which fails with `EFAULT` on a lost page.)
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -20,25 +19,44 @@ use http_body::{Frame, SizeHint};
 
 /// A response body of dump slices (and small header chunks) checked against the dump's health.
 pub struct MapBody {
-    frames: VecDeque<Bytes>,
+    /// The frames still to send, the next one last (taken with `pop`).
+    frames: Vec<Bytes>,
     remaining: u64,
     index: Arc<Index>,
 }
 
 impl MapBody {
     /// A body sending `frames` in order, the last one's final byte only after the dump checks out.
-    pub fn new(index: Arc<Index>, frames: Vec<Bytes>) -> MapBody {
-        let mut frames: VecDeque<Bytes> = frames.into_iter().filter(|b| !b.is_empty()).collect();
-        if let Some(last) = frames.pop_back() {
+    pub fn new(index: Arc<Index>, mut frames: Vec<Bytes>) -> MapBody {
+        frames.retain(|b| !b.is_empty());
+        if let Some(last) = frames.pop() {
             let n = last.len();
+            let byte = last[n - 1];
             if n > 1 {
-                frames.push_back(last.slice(..n - 1));
+                frames.push(last.slice(..n - 1));
             }
-            frames.push_back(Bytes::copy_from_slice(&last[n - 1..]));
+            frames.push(one_byte(byte));
         }
+        frames.reverse();
         let remaining = frames.iter().map(|b| b.len() as u64).sum();
         MapBody { frames, remaining, index }
     }
+}
+
+/// `byte` as a frame of its own, copied out of wherever it was read (a static table: no
+/// allocation per answer).
+fn one_byte(byte: u8) -> Bytes {
+    static ALL: [u8; 256] = {
+        let mut all = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            all[i] = i as u8;
+            i += 1;
+        }
+        all
+    };
+    let i = usize::from(byte);
+    Bytes::from_static(&ALL[i..=i])
 }
 
 impl http_body::Body for MapBody {
@@ -47,7 +65,7 @@ impl http_body::Body for MapBody {
 
     fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
-        let Some(frame) = this.frames.pop_front() else { return Poll::Ready(None) };
+        let Some(frame) = this.frames.pop() else { return Poll::Ready(None) };
         if this.frames.is_empty()
             && let Err(e) = this.index.check_dump()
         {
@@ -67,5 +85,15 @@ impl http_body::Body for MapBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_byte_is_that_byte() {
+        for b in 0..=255u8 {
+            assert_eq!(&super::one_byte(b)[..], &[b]);
+        }
     }
 }

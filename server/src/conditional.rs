@@ -25,8 +25,18 @@ pub const CODING_SUFFIXES: [&str; 2] = ["-zstd", "-gzip"];
 
 /// A strong ETag made of `parts` (ASCII: ids, numbers, versions).
 pub fn tag(parts: std::fmt::Arguments<'_>) -> ApiResult<HeaderValue> {
-    HeaderValue::from_str(&format!("\"{parts}\""))
-        .map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))
+    use std::io::Write;
+    // Formatted on the stack (tags are short): the header value is the one allocation.
+    let mut buf = [0u8; 96];
+    let mut w = std::io::Cursor::new(&mut buf[..]);
+    let value = match write!(w, "\"{parts}\"") {
+        Ok(()) => {
+            let n = w.position() as usize;
+            HeaderValue::from_bytes(&buf[..n])
+        }
+        Err(_) => HeaderValue::from_str(&format!("\"{parts}\"")),
+    };
+    value.map_err(|_| ApiError::new(Code::Internal, "an ETag that is not ASCII"))
 }
 
 /// `tag` with a coding's `suffix` inside its closing quote (`"x"` → `"x-zstd"`).
@@ -85,6 +95,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    #[test]
+    fn tags_of_any_length_are_quoted() {
+        let short = tag(format_args!("{}-{}", "ab12", 7)).unwrap();
+        assert_eq!(short, "\"ab12-7\"");
+        let long = "x".repeat(200);
+        assert_eq!(tag(format_args!("{long}")).unwrap(), format!("\"{long}\"").as_str());
+        assert!(tag(format_args!("a\nb")).is_err());
     }
 
     #[test]

@@ -45,13 +45,17 @@ pub async fn page(
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
     let first_row = first.row;
-    let served = if follow_redirects { index.follow_redirects(first)?.row } else { first_row };
+    let page = if follow_redirects { index.follow_redirects(first)? } else { first };
+    let served = page.row;
     let tag = etag(&scope, served)?;
     let mut response = if conditional::matches(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = page_xml(&state, index, served).await?;
-        let body = MapBody::new(index.clone(), vec![Bytes::from_owner(bytes)]);
+        let bytes = page_xml(&state, index, &page).await?;
+        // Room for the page and its last byte, which the body splits off (no reallocation).
+        let mut frames = Vec::with_capacity(2);
+        frames.push(Bytes::from_owner(bytes));
+        let body = MapBody::new(index.clone(), frames);
         let mut r = Response::new(Body::new(body));
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
         r
@@ -77,18 +81,18 @@ pub async fn page(
     Ok(response)
 }
 
-/// The XML of the page in `row`: from memory on the event loop; from a disk (a plain dump's
-/// pages not in the page cache) or a compressed stream not decoded yet, on the blocking pool,
-/// so that no event loop waits for a disk or a decoder.
+/// The XML of `page`: from memory on the event loop; from a disk (a plain dump's pages not in
+/// the page cache) or a compressed stream not decoded yet, on the blocking pool, so that no
+/// event loop waits for a disk or a decoder.
 pub(crate) async fn page_xml(
     state: &AppState,
     index: &std::sync::Arc<Index>,
-    row: u32,
+    page: &Page<'_>,
 ) -> ApiResult<folio_engine::PageBytes> {
-    let page = index.page(row as usize)?;
     if index.holds(page.start, page.end.saturating_add(1)) {
-        return Ok(index.page_bytes(&page)?);
+        return Ok(index.page_bytes(page)?);
     }
+    let row = page.row;
     state
         .heavy(index, move |index| {
             let page = index.page(row as usize)?;
