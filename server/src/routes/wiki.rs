@@ -57,6 +57,9 @@ pub async fn page(
         frames.push(Bytes::from_owner(bytes));
         let body = MapBody::new(index.clone(), frames);
         let mut r = Response::new(Body::new(body));
+        // Room for every header the answer gets on its way out (type, tag, caching, index,
+        // length, vary, server, and a redirect's three): the map is allocated once, never grown.
+        r.headers_mut().reserve(11);
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
         r
     };
