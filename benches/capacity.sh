@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Capacity per core as CPU time per request (issue 16), for a VM whose throughput at saturation
+# moves by more than the gaps being measured:   benches/capacity.sh [PAGES] [RATE] [ROUNDS] [SECONDS]
+# (default 1000000 pages, 20000 requests/s, 5 rounds, 10 s). Each round starts Folio (per-core
+# runtime, one worker) and then the actix-web peer (one worker), each pinned to core 0, and
+# offers every route the same fixed rate from oha on core 1 (16 connections, below either
+# server's saturation): the server's user + system CPU per answer from /proc/PID/stat. A
+# server that needs less CPU per answer serves more answers per core at saturation, so the
+# ratios of medians stand for the issue's throughput ratios: actix-web's CPU over Folio's for
+# /plaintext and /json (target at least 1.0), Folio's /plaintext over its /wiki on random
+# titles (target at least 0.8). Prints Markdown for benches/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAGES="${1:-1000000}"
+RATE="${2:-20000}"
+ROUNDS="${3:-5}"
+SECS="${4:-10}"
+source benches/fixture.sh
+TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
+[ -x "$TOOLS/bin/oha" ] || env -u CARGO_TARGET_DIR cargo install --quiet --locked --root "$TOOLS" oha >&2
+OHA="$TOOLS/bin/oha"
+(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
+ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+HZ=$(getconf CLK_TCK)
+echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"
+echo "- dump: $PAGES pages; $("$OHA" --version); $RATE requests/s offered for $SECS s per route, $ROUNDS rounds"
+
+declare -A CPU
+# measure NAME PID URLFILE: a warm-up, then RATE for SECS; appends µs of CPU per answer to CPU[NAME].
+measure() {
+  local a b n
+  taskset -c 1 "$OHA" --no-tui --worker-threads 1 -n 2000 -c 4 --urls-from-file "$3" \
+    -H "accept-encoding: identity" > /dev/null
+  a=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  n=$(taskset -c 1 "$OHA" --no-tui --worker-threads 1 --latency-correction -z "${SECS}s" -q "$RATE" -c 16 \
+    --urls-from-file "$3" -H "accept-encoding: identity" --output-format json \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCodeDistribution"].get("200", 0))')
+  b=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  CPU[$1]+=" $(awk -v a="$a" -v b="$b" -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / hz / n * 1e6}')"
+}
+urls() { printf "%s%s\n" "$1" "$2" > "$WORK/capacity-urls-$3"; echo "$WORK/capacity-urls-$3"; }
+
+LAUNCH=(taskset -c 0)
+ACTIX_PID=""
+trap 'stop_server; [ -n "$ACTIX_PID" ] && kill "$ACTIX_PID" 2>/dev/null; true' EXIT
+for round in $(seq "$ROUNDS"); do
+  serve 18140 --workers 1
+  wait_verified "$URL"
+  [ -f "$WORK/capacity-wiki.lua.urls" ] ||
+    python3 benches/requests.py wiki "$URL" "$WORK/capacity-wiki.lua" --count 20000 --seed 16
+  measure "Folio /plaintext" "$SERVER_PID" "$(urls "$URL" /plaintext plain)"
+  measure "Folio /json" "$SERVER_PID" "$(urls "$URL" /json json)"
+  measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/capacity-wiki.lua.urls"
+  stop_server
+  taskset -c 0 "$ACTIX" 127.0.0.1:18141 > /dev/null 2>&1 &
+  ACTIX_PID=$!
+  until curl -sf -o /dev/null http://127.0.0.1:18141/plaintext; do sleep 0.01; done
+  measure "actix-web /plaintext" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /plaintext aplain)"
+  measure "actix-web /json" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /json ajson)"
+  kill "$ACTIX_PID"
+  wait "$ACTIX_PID" 2>/dev/null || true
+  ACTIX_PID=""
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+echo
+echo "| server and route | CPU per answer, µs (each round) | median |"
+echo "| --- | --- | --- |"
+declare -A MED
+for k in "Folio /plaintext" "Folio /json" "Folio /wiki/{random title}" "actix-web /plaintext" "actix-web /json"; do
+  MED[$k]=$(echo "${CPU[$k]}" | median)
+  echo "| $k |${CPU[$k]} | ${MED[$k]} |"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo
+echo "- answers per core, Folio / actix-web: /plaintext **$(ratio "${MED[actix-web /plaintext]}" "${MED[Folio /plaintext]}") x**, /json **$(ratio "${MED[actix-web /json]}" "${MED[Folio /json]}") x** (target at least 1.0)"
+echo "- /wiki/{random title} / /plaintext, Folio per core: **$(ratio "${MED[Folio /plaintext]}" "${MED[Folio /wiki/{random title}]}") x** (target at least 0.8)"
