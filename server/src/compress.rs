@@ -81,13 +81,12 @@ impl Coding {
     }
 }
 
-/// The coding to answer with, from the request's `Accept-Encoding` (RFC 9110 §12.5.3): the one
-/// with the highest weight, zstd on a tie; `*` stands for every coding not named; `q=0` refuses.
-pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
+/// The coding to answer with, from the values of the request's `Accept-Encoding` (RFC 9110
+/// §12.5.3): the one with the highest weight, zstd on a tie; `*` stands for every coding not
+/// named; `q=0` refuses.
+pub fn negotiate<'a>(values: impl IntoIterator<Item = &'a HeaderValue>) -> Option<Coding> {
     let (mut zstd, mut gzip, mut any) = (None, None, None);
-    for item in
-        headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','))
-    {
+    for item in values.into_iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')) {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or_default().trim();
         let is = |token: &str| name.eq_ignore_ascii_case(token);
@@ -135,18 +134,43 @@ fn compressible(response: &Response) -> bool {
 
 /// What a request asked of the answer's coding, taken before the request goes to its route.
 pub struct Asked {
-    // The coding to answer with, if any.
-    coding: Option<Coding>,
+    // The codings it accepts, weighed only for an answer worth compressing.
+    accepts: Accepts,
     // The request's headers when it revalidates a compressed answer (only its 304 needs them).
     held: Option<HeaderMap>,
+}
+
+/// A request's `Accept-Encoding`, kept as it came (a shared copy of its one value) until an
+/// answer is worth compressing: most answers are too small to be, and are never weighed.
+enum Accepts {
+    /// No coding (no header, or a `HEAD`, whose answer has no body to code).
+    Nothing,
+    /// The header's one value.
+    One(HeaderValue),
+    /// The header sent several times: weighed at once.
+    Weighed(Option<Coding>),
+}
+
+impl Accepts {
+    fn coding(&self) -> Option<Coding> {
+        match self {
+            Accepts::Nothing => None,
+            Accepts::One(v) => negotiate([v]),
+            Accepts::Weighed(c) => *c,
+        }
+    }
 }
 
 impl Asked {
     /// What `request` asks for (`HEAD` asks for no coding: its answer has no body to code).
     pub fn of(request: &Request) -> Asked {
         let headers = request.headers();
-        let asks = request.method() != Method::HEAD && headers.contains_key(header::ACCEPT_ENCODING);
-        let coding = if asks { negotiate(headers) } else { None };
+        let mut values = headers.get_all(header::ACCEPT_ENCODING).iter();
+        let accepts = match (request.method() != Method::HEAD, values.next(), values.next()) {
+            (false, _, _) | (true, None, _) => Accepts::Nothing,
+            (true, Some(v), None) => Accepts::One(v.clone()),
+            (true, Some(_), Some(_)) => Accepts::Weighed(negotiate(headers.get_all(header::ACCEPT_ENCODING))),
+        };
         let held = headers
             .get_all(header::IF_NONE_MATCH)
             .iter()
@@ -154,7 +178,7 @@ impl Asked {
                 conditional::CODING_SUFFIXES.iter().any(|s| v.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()))
             })
             .then(|| headers.clone());
-        Asked { coding, held }
+        Asked { accepts, held }
     }
 
     /// `response` as the client asked for it: as it is (marked `Vary` when it could have been
@@ -169,7 +193,7 @@ impl Asked {
             return Ok(response);
         }
         response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
-        match self.coding {
+        match self.accepts.coding() {
             None => Ok(response),
             Some(coding) => Err(Box::pin(encode(response, coding, pool.clone()))),
         }
@@ -249,7 +273,7 @@ mod tests {
     fn accept(v: &str) -> Option<Coding> {
         let mut h = HeaderMap::new();
         h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
-        negotiate(&h)
+        negotiate(h.get_all(header::ACCEPT_ENCODING))
     }
 
     #[test]
@@ -264,7 +288,7 @@ mod tests {
         assert_eq!(accept("br, deflate"), None);
         assert_eq!(accept("gzip;q=0, *;q=0"), None);
         assert_eq!(accept("ZSTD ; Q=1"), Some(Coding::Zstd));
-        assert_eq!(negotiate(&HeaderMap::new()), None);
+        assert_eq!(negotiate(HeaderMap::new().get_all(header::ACCEPT_ENCODING)), None);
     }
 
     /// A body whose first frame fails as `MapBody`'s does when the dump changed.

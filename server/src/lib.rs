@@ -54,6 +54,7 @@ pub mod routed;
 pub mod routes;
 pub mod scope;
 pub mod serve;
+pub mod socket;
 pub mod state;
 
 use axum::Router;

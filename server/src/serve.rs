@@ -186,7 +186,8 @@ async fn run_loop(
             continue;
         };
         let service = TowerToHyperService::new(shared.router.clone());
-        let connection = graceful.watch(shared.http.serve_connection(TokioIo::new(stream), service));
+        let connection =
+            graceful.watch(shared.http.serve_connection(TokioIo::new(crate::socket::Coalesced::new(stream)), service));
         tokio::spawn(async move {
             let _ = connection.await;
             drop(slot);

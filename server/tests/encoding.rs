@@ -74,6 +74,12 @@ fn asked_codings_decode_to_the_identity_answer_with_their_own_tags() {
                 assert_eq!((r.status, r.header("etag")), (304, Some(tag)), "{path}");
             }
         }
+        // The header sent twice: both lines weigh, as one list.
+        for (lines, coding) in [(["zstd;q=0.1", "gzip"], "gzip"), (["identity", "zstd"], "zstd")] {
+            let a = app.request("GET", &path, &[("accept-encoding", lines[0]), ("accept-encoding", lines[1])]);
+            assert_eq!((a.status, a.header("content-encoding")), (200, Some(coding)), "{path} {lines:?}");
+            assert_eq!(decode(&a), plain.body, "{path} {lines:?}: the same bytes");
+        }
     }
 }
 
