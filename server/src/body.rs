@@ -6,8 +6,9 @@
 //! before handing it over, asks [`Index::check_dump`] whether the dump is still the file the
 //! index describes and no read of it faulted. If not, the body fails instead: hyper drops the
 //! connection before the answer is complete, so the client sees a broken answer, never a whole
-//! wrong one. (The bytes before it were either copied by hyper before the check, where a fault
-//! would show, or are still queued for `write(2)`, which fails with `EFAULT` on a lost page.)
+//! wrong one. (The bytes before it were either copied before the check, by hyper or by
+//! `crate::socket` gathering a small answer, where a fault would show, or are still queued for
+//! `writev(2)`, which fails with `EFAULT` on a lost page.)
 
 use std::pin::Pin;
 use std::sync::Arc;
