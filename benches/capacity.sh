@@ -16,13 +16,10 @@ RATE="${2:-20000}"
 ROUNDS="${3:-5}"
 SECS="${4:-10}"
 source benches/fixture.sh
-TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-[ -x "$TOOLS/bin/oha" ] || env -u CARGO_TARGET_DIR cargo install --quiet --locked --root "$TOOLS" oha >&2
-OHA="$TOOLS/bin/oha"
-(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
-ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+oha_tool
+actix_peer
 HZ=$(getconf CLK_TCK)
-echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"
+machine_line
 echo "- dump: $PAGES pages; $("$OHA" --version); $RATE requests/s offered for $SECS s per route, $ROUNDS rounds"
 
 declare -A CPU
@@ -62,7 +59,6 @@ for round in $(seq "$ROUNDS"); do
   ACTIX_PID=""
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo
 echo "| server and route | CPU per answer, µs (each round) | median |"
 echo "| --- | --- | --- |"
@@ -71,7 +67,6 @@ for k in "Folio /plaintext" "Folio /json" "Folio /wiki/{random title}" "actix-we
   MED[$k]=$(echo "${CPU[$k]}" | median)
   echo "| $k |${CPU[$k]} | ${MED[$k]} |"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
 echo "- answers per core, Folio / actix-web: /plaintext **$(ratio "${MED[actix-web /plaintext]}" "${MED[Folio /plaintext]}") x**, /json **$(ratio "${MED[actix-web /json]}" "${MED[Folio /json]}") x** (target at least 1.0)"
 echo "- /wiki/{random title} / /plaintext, Folio per core: **$(ratio "${MED[Folio /plaintext]}" "${MED[Folio /wiki/{random title}]}") x** (target at least 0.8)"

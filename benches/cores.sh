@@ -22,14 +22,11 @@ PAGES="${1:-1000000}"
 SECS="${2:-10}"
 RUNS="${3:-3}"
 source benches/fixture.sh
-TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-[ -x "$TOOLS/bin/oha" ] || cargo install --quiet --locked --root "$TOOLS" oha >&2
-OHA="$TOOLS/bin/oha"
-(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
-ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+oha_tool
+actix_peer
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
+machine_line
 echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $("$OHA" --version)"
 
 # pinned PORT FLAG...: folio-server on core 0 (fixture.sh's serve, under taskset), measured

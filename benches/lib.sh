@@ -19,21 +19,35 @@ wait_verified() {
 # record KEY VALUE: appends a figure to FOLIO_BENCH_KV when set (benches/all.sh reads it back to
 # write benches/RESULTS.md and the plots).
 record() { [ -z "${FOLIO_BENCH_KV:-}" ] || echo "$1 $2" >> "$FOLIO_BENCH_KV"; }
+# oha_tool: sets OHA, the load generator (installed into FOLIO_TOOLS, default
+# ~/.cache/folio-tools, if missing).
+oha_tool() {
+  local tools="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
+  [ -x "$tools/bin/oha" ] || env -u CARGO_TARGET_DIR cargo install --quiet --locked --root "$tools" oha >&2
+  OHA="$tools/bin/oha"
+}
+# actix_peer: builds the actix-web peer (benches/peers/actix-hello) and sets ACTIX to it.
+actix_peer() {
+  (cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
+  ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+}
+# machine_line: the report's line naming the machine (cores, memory, CPU model, kernel).
+machine_line() {
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"
+}
 # The 1M-page synthetic dump that search.sh and fulltext.sh share, with what they need around it:
 #   synthetic_dump PAGES   sets WORK, OHA, BIN and DUMP (oha installed, release binaries built
 #   unless FOLIO_BENCH_BUILT is set, the dump written if missing and read once into the page cache)
 #   and prints the machine and dump lines of the report.
 synthetic_dump() {
   WORK="${FOLIO_BENCH_WORK:-$HOME/.cache/folio-bench/search}"
-  local tools="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-  mkdir -p "$WORK" "$tools"
-  [ -x "$tools/bin/oha" ] || cargo install --quiet --locked --root "$tools" oha >&2
-  OHA="$tools/bin/oha"
+  mkdir -p "$WORK"
+  oha_tool
   [ -n "${FOLIO_BENCH_BUILT:-}" ] || cargo build --release --locked -p folio-server -p folio-ingest >&2
   BIN="$CARGO_TARGET_DIR/release"
   DUMP="$WORK/synth-$1.xml"
   [ -s "$DUMP" ] || "$BIN/folio-ingest" synth --pages "$1" --out "$DUMP" --quiet
   cat "$DUMP" > /dev/null
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
+  machine_line
   echo "- dump: $1 pages, $(stat -c %s "$DUMP") bytes of XML"
 }

@@ -23,13 +23,10 @@ RATE="${3:-4000}"
 source benches/fixture.sh
 command -v strace > /dev/null || { apt-get update -qq && apt-get install -y -qq strace; }
 command -v perf > /dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf; }
-TOOLS="${FOLIO_TOOLS:-$HOME/.cache/folio-tools}"
-[ -x "$TOOLS/bin/oha" ] || env -u CARGO_TARGET_DIR cargo install --quiet --locked --root "$TOOLS" oha >&2
-OHA="$TOOLS/bin/oha"
-(cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
-ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
+oha_tool
+actix_peer
 HZ=$(getconf CLK_TCK)
-echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"
+machine_line
 echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML; $("$OHA" --version), $(strace -V | head -1)"
 
 # counters PID: "utime stime minflt ctxsw" of the whole process (context switches summed over
