@@ -4,6 +4,7 @@
 //! entities decoded into a buffer), the rest through [`wikilink::target`], which stays the
 //! definition: a property test in `signals` holds the two to the same answers.
 
+use folio_engine::Block;
 use folio_engine::wikilink::{self, Target};
 
 use crate::signals::title_hash;
@@ -157,25 +158,23 @@ pub struct Scanned {
 
 /// Reads the link whose target starts at `start` (just after `[[`): the target ends at the
 /// first `|` or `]]`, the link at the first `]]` after that; a `[[` before the `]]` opens an
-/// inner link. The target is read eight bytes at a time ([`Classes`]): one pass finds its end
-/// and whether it is plain.
+/// inner link. The target is read sixteen bytes at a time ([`Block`], [`Classes`]): one pass
+/// finds its end and whether it is plain.
 pub fn read_target(content: &[u8], start: usize) -> Link {
     let mut classes = Classes::default();
     let mut i = start;
     let end = loop {
-        if i >= content.len() {
-            return Link::Unclosed;
-        }
-        let w = word(&content[i..]);
-        let stops = equal(w, b']') | equal(w, b'[') | equal(w, b'|');
+        let Some(rest) = content.get(i..).filter(|r| !r.is_empty()) else { return Link::Unclosed };
+        let block = Block::new(rest, PAD);
+        let stops = block.eq(b']') | block.eq(b'[') | block.eq(b'|');
         if stops == 0 {
-            classes.add(w, u64::MAX);
-            i += 8;
+            classes.add(block, u16::MAX);
+            i += 16;
             continue;
         }
-        let k = stops.trailing_zeros() as usize / 8;
+        let k = stops.trailing_zeros() as usize;
         // The bytes before the first stop byte are the target's.
-        classes.add(w, (1u64 << (8 * k)).wrapping_sub(1));
+        classes.add(block, (1u16 << k) - 1);
         let p = i + k;
         let next = content.get(p + 1).copied();
         match content[p] {
@@ -196,8 +195,14 @@ pub fn read_target(content: &[u8], start: usize) -> Link {
     // The label: up to the `]]`, unless a `[[` comes first.
     let mut i = end + 1;
     loop {
-        let Some(j) = memchr::memchr2(b']', b'[', &content[i..]) else { return Link::Unclosed };
-        let p = i + j;
+        let Some(rest) = content.get(i..).filter(|r| !r.is_empty()) else { return Link::Unclosed };
+        let block = Block::new(rest, PAD);
+        let stops = block.eq(b']') | block.eq(b'[');
+        if stops == 0 {
+            i += 16;
+            continue;
+        }
+        let p = i + stops.trailing_zeros() as usize;
         if content.get(p + 1) == Some(&content[p]) {
             return if content[p] == b']' {
                 Link::Target(Scanned { end, close: p, plain, entities, colon })
@@ -209,63 +214,35 @@ pub fn read_target(content: &[u8], start: usize) -> Link {
     }
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+/// What pads a block read past the end of the text: a byte of no class and no stop.
+const PAD: u8 = b'a';
 
-/// The first eight bytes of `bytes` as a little-endian word, padded with `a` (a byte of no
-/// class and no stop) when fewer remain.
-#[inline]
-fn word(bytes: &[u8]) -> u64 {
-    match bytes.first_chunk::<8>() {
-        Some(w) => u64::from_le_bytes(*w),
-        None => {
-            let mut tail = [b'a'; 8];
-            tail[..bytes.len()].copy_from_slice(bytes);
-            u64::from_le_bytes(tail)
-        }
-    }
-}
-
-/// `0x80` in each byte of `w` that is below `n` (at most `0x80`), `0` in the others: the low
-/// seven bits plus `0x80 - n` carry into the top bit exactly when they reach `n`, and never
-/// into the next byte.
-#[inline]
-fn below(w: u64, n: u8) -> u64 {
-    !(((w & !HI) + LO * u64::from(0x80 - n)) | w) & HI
-}
-
-/// `0x80` in each byte of `w` equal to `c`.
-#[inline]
-fn equal(w: u64, c: u8) -> u64 {
-    below(w ^ (LO * u64::from(c)), 1)
-}
-
-/// What a target's bytes hold so far, read a word of eight at a time (SWAR: each test is a
-/// few word operations, with no branch per byte).
+/// What a target's bytes hold so far, read a [`Block`] of sixteen at a time: each class is one
+/// comparison of the whole block, with no branch per byte. Masks have bit `i` for byte `i`.
 #[derive(Default)]
 struct Classes {
     /// A byte that needs [`wikilink::target`]: a control character, `_` or `#`.
-    odd: u64,
+    odd: u16,
     /// A `&`.
-    amp: u64,
+    amp: u16,
     /// A `:`.
-    colon: u64,
+    colon: u16,
     /// A space right after a space.
-    double: u64,
-    /// The last byte read was a space (as `0x80` in the lowest byte).
-    carry: u64,
+    double: u16,
+    /// The last byte read was a space (as bit 0).
+    carry: u16,
 }
 
 impl Classes {
-    /// Adds the bytes of `w` that `mask` keeps (whole bytes, from the lowest).
+    /// Adds the bytes of `block` that `mask` keeps (a run from the lowest).
     #[inline]
-    fn add(&mut self, w: u64, mask: u64) {
-        self.odd |= (below(w, 0x20) | equal(w, b'_') | equal(w, b'#')) & mask;
-        self.amp |= equal(w, b'&') & mask;
-        self.colon |= equal(w, b':') & mask;
-        let spaces = equal(w, b' ') & mask;
-        self.double |= spaces & ((spaces << 8) | self.carry);
-        self.carry = spaces >> 56;
+    fn add(&mut self, block: Block, mask: u16) {
+        self.odd |= (block.at_most(0x1f) | block.eq(b'_') | block.eq(b'#')) & mask;
+        self.amp |= block.eq(b'&') & mask;
+        self.colon |= block.eq(b':') & mask;
+        let spaces = block.eq(b' ') & mask;
+        self.double |= spaces & ((spaces << 1) | self.carry);
+        self.carry = spaces >> 15;
     }
 
     /// Plain (no odd byte, no double space), has an entity, has a colon.
@@ -277,8 +254,8 @@ impl Classes {
 /// Whether a whole target is plain, has an entity, has a `:` ([`Classes`]).
 fn classify(target: &[u8]) -> (bool, bool, bool) {
     let mut classes = Classes::default();
-    for chunk in target.chunks(8) {
-        classes.add(word(chunk), u64::MAX);
+    for chunk in target.chunks(16) {
+        classes.add(Block::new(chunk, PAD), u16::MAX);
     }
     classes.result()
 }

@@ -1,12 +1,15 @@
-//! The engine's only `unsafe` code, in two rooms, each with its safety argument:
+//! The engine's only `unsafe` code, in three rooms, each with its safety argument:
 //!
 //! - [`mmap`]: read-only memory maps of the index and the dump, and the `SIGBUS` guard that keeps
 //!   a file truncated under a map from killing the process;
 //! - [`alloc`]: [`Metered`], a global allocator wrapper that counts live heap bytes and refuses an
 //!   allocation past a limit. The SQL worker process uses it to hold each ad-hoc query to its
-//!   memory limit, whatever DataFusion allocates.
+//!   memory limit, whatever DataFusion allocates;
+//! - [`block`]: [`Block`](block::Block), sixteen bytes compared with one value at once (SSE2),
+//!   for the ingest's walk over every byte of a dump's text.
 //!
 //! Everything else in the engine is safe Rust (`unsafe_code` is denied crate-wide).
 
 pub mod alloc;
+pub mod block;
 pub mod mmap;
