@@ -90,7 +90,7 @@ pub fn target(raw: &str) -> Target<'_> {
         return Target::Empty;
     }
     if !colon && let Some((prefix, rest)) = decoded.split_once(':') {
-        match prefix_kind(prefix) {
+        match prefix_kind(prefix.as_bytes()) {
             Prefix::Category => return Target::Category(normalize_title(rest)),
             Prefix::File => return Target::File(owned_or_borrowed(&decoded, rest.trim())),
             Prefix::Language => return Target::Language,
@@ -129,12 +129,42 @@ pub enum Prefix {
     Page,
 }
 
-/// What `prefix` (the part of a target before its first `:`, spaces allowed around it) makes
-/// of a link without a leading colon.
-pub fn prefix_kind(prefix: &str) -> Prefix {
-    // Every name that means something here is ASCII: compared without allocating.
-    let ns = prefix.trim();
-    let is = |name: &str| ns.eq_ignore_ascii_case(name);
+/// What `prefix` (the UTF-8 bytes of a target before its first `:`, spaces allowed around it)
+/// makes of a link without a leading colon. Bytes, so that the ingest's link counts can ask
+/// about a dump's bytes without validating them first.
+pub fn prefix_kind(prefix: &[u8]) -> Prefix {
+    // Every name that means something here is ASCII: compared without allocating. The spaces
+    // around it are trimmed as `str::trim` trims them: ASCII's here, Unicode's (a no-break
+    // space, ...) in the rare prefix that starts or ends with a byte above ASCII.
+    let ns = trim_ascii_spaces(prefix);
+    match (ns.first(), ns.last()) {
+        (Some(a), Some(b)) if !a.is_ascii() || !b.is_ascii() => match std::str::from_utf8(ns) {
+            Ok(text) if text.trim().len() < text.len() => prefix_kind(text.trim().as_bytes()),
+            _ => Prefix::Page,
+        },
+        _ => name_kind(ns),
+    }
+}
+
+/// The bytes `char::is_whitespace` calls white among ASCII's: tab to carriage return, space.
+fn trim_ascii_spaces(mut b: &[u8]) -> &[u8] {
+    let white = |c: &u8| matches!(c, b'\t'..=b'\r' | b' ');
+    while let [first, rest @ ..] = b
+        && white(first)
+    {
+        b = rest;
+    }
+    while let [rest @ .., last] = b
+        && white(last)
+    {
+        b = rest;
+    }
+    b
+}
+
+/// The kind of a trimmed prefix.
+fn name_kind(ns: &[u8]) -> Prefix {
+    let is = |name: &str| ns.eq_ignore_ascii_case(name.as_bytes());
     if is("category") {
         Prefix::Category
     } else if is("file") || is("image") {
@@ -147,11 +177,14 @@ pub fn prefix_kind(prefix: &str) -> Prefix {
 }
 
 /// A language code, in any case: 2 or 3 letters, then optionally `-` and letters.
-fn is_language(ns: &str) -> bool {
-    let (lang, variant) = ns.split_once('-').unwrap_or((ns, ""));
-    (2..=3).contains(&lang.len())
-        && lang.bytes().all(|b| b.is_ascii_alphabetic())
-        && variant.bytes().all(|b| b.is_ascii_alphabetic())
+fn is_language(ns: &[u8]) -> bool {
+    let letters = ns.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    (2..=3).contains(&letters)
+        && match ns.get(letters..) {
+            Some([b'-', variant @ ..]) => variant.iter().all(u8::is_ascii_alphabetic),
+            Some(rest) => rest.is_empty(),
+            None => false,
+        }
 }
 
 #[cfg(test)]
@@ -178,5 +211,43 @@ mod tests {
         assert_eq!(target("Help:Contents"), page("Help:Contents", ""));
         assert_eq!(target(""), Target::Empty);
         assert_eq!(target(" : "), Target::Empty);
+    }
+
+    /// [`prefix_kind`] as its definition reads on text: `str::trim`, then the names.
+    fn obvious_kind(prefix: &str) -> Prefix {
+        let ns = prefix.trim();
+        let is = |name: &str| ns.eq_ignore_ascii_case(name);
+        let (lang, variant) = ns.split_once('-').unwrap_or((ns, ""));
+        let language = (2..=3).contains(&lang.len())
+            && lang.bytes().all(|b| b.is_ascii_alphabetic())
+            && variant.bytes().all(|b| b.is_ascii_alphabetic());
+        if is("category") {
+            Prefix::Category
+        } else if is("file") || is("image") {
+            Prefix::File
+        } else if language && !NOT_LANGUAGES.iter().any(|n| is(n)) {
+            Prefix::Language
+        } else {
+            Prefix::Page
+        }
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_kind_reads_bytes_as_the_text_would_be_read(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-zA-Z\\- \t\u{b}\u{a0}\u{3000}é]{0,4}").unwrap(),
+                    proptest::sample::select(vec!["Category", "file", "IMAGE", "fr", "zh-yue", "talk", "wp", "en-", "-"])
+                        .prop_map(str::to_string),
+                ],
+                0..4,
+            )
+        ) {
+            let prefix = parts.concat();
+            proptest::prop_assert_eq!(prefix_kind(prefix.as_bytes()), obvious_kind(&prefix), "{:?}", prefix);
+        }
     }
 }

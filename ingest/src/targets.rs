@@ -64,10 +64,12 @@ fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
         return Plain::Slow;
     }
     if colon && let Some(colon) = memchr::memchr(b':', trimmed) {
-        match std::str::from_utf8(&trimmed[..colon]).map(wikilink::prefix_kind) {
-            Ok(wikilink::Prefix::Page) => {}
-            Ok(_) => return Plain::NotAPage,
-            Err(_) => return Plain::Slow,
+        let prefix = &trimmed[..colon];
+        if !prefix.is_ascii() && std::str::from_utf8(prefix).is_err() {
+            return Plain::Slow;
+        }
+        if wikilink::prefix_kind(prefix) != wikilink::Prefix::Page {
+            return Plain::NotAPage;
         }
     }
     if first.is_ascii() {
