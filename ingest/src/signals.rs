@@ -82,6 +82,16 @@ impl Shards {
         Shards { entries: ordered, bounds }
     }
 
+    /// The (hash, count) entries held, over all shards.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The counts of shard `s`.
     fn shard(&self, s: usize) -> &[(u64, u32)] {
         match (self.bounds.get(s), self.bounds.get(s + 1)) {
