@@ -5,6 +5,7 @@
 //! definition: a property test in `signals` holds the two to the same answers.
 
 use folio_engine::Block;
+use folio_engine::block::find_byte;
 use folio_engine::wikilink::{self, Target};
 
 use crate::signals::title_hash;
@@ -63,7 +64,7 @@ fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
     if first == b':' || (first >= 0x80 || last >= 0x80) && unicode_space_at_an_end(trimmed) {
         return Plain::Slow;
     }
-    if colon && let Some(colon) = memchr::memchr(b':', trimmed) {
+    if colon && let Some(colon) = find_byte(trimmed, 0, b':') {
         let prefix = &trimmed[..colon];
         if !prefix.is_ascii() && std::str::from_utf8(prefix).is_err() {
             return Plain::Slow;
