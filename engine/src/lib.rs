@@ -55,7 +55,7 @@ pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
 pub use resolve::MAX_REDIRECT_HOPS;
 pub use site::Site;
 pub use sys::alloc;
-pub use sys::block::{self, Block};
+pub use sys::block;
 pub use sys::mmap::{Mmap, MmapSlice};
 pub use title_fst::Titles;
 pub use verify::VerifyReport;

@@ -4,8 +4,7 @@
 //! entities decoded into a buffer), the rest through [`wikilink::target`], which stays the
 //! definition: a property test in `signals` holds the two to the same answers.
 
-use folio_engine::Block;
-use folio_engine::block::find_byte;
+use folio_engine::block::{Block, find_byte};
 use folio_engine::wikilink::{self, Target};
 
 use crate::signals::title_hash;
