@@ -7,7 +7,7 @@
 use folio_engine::block::{Block, find_byte};
 use folio_engine::wikilink::{self, Target};
 
-use crate::signals::title_hash;
+use crate::signals::{hash_bytes, title_hash};
 
 /// Scratch space reused from link to link.
 #[derive(Default)]
@@ -74,12 +74,12 @@ fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
     }
     if first.is_ascii() {
         if !first.is_ascii_lowercase() {
-            return Plain::Hash(xxhash_rust::xxh3::xxh3_64(trimmed));
+            return Plain::Hash(hash_bytes(trimmed));
         }
         scratch.clear();
         scratch.extend_from_slice(trimmed);
         scratch[0] = first.to_ascii_uppercase();
-        return Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch));
+        return Plain::Hash(hash_bytes(scratch));
     }
     // A non-ASCII first letter: decode it, upper-case it, then the rest as it is.
     let len = match first {
@@ -96,7 +96,7 @@ fn hash_plain(bytes: &[u8], colon: bool, scratch: &mut Vec<u8>) -> Plain {
         scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     }
     scratch.extend_from_slice(&trimmed[len..]);
-    Plain::Hash(xxhash_rust::xxh3::xxh3_64(scratch))
+    Plain::Hash(hash_bytes(scratch))
 }
 
 /// True when `t` starts or ends with a non-ASCII whitespace character (no-break space,
