@@ -31,7 +31,14 @@ pub fn rank(pages: &mut PageColumns, links: &LinkCounts) -> Vec<u16> {
         let k = by_hash.partition_point(|&(x, _)| x < h);
         by_hash.get(k).filter(|&&(x, _)| x == h).map(|&(_, r)| r)
     };
-    let direct: Vec<u32> = hashes.par_iter().map(|&h| links.get(h)).collect();
+    // Looked up in hash order, shard after shard ([`LinkCounts::get`]): one shard's map stays in
+    // the core's cache while its titles are looked up, where lookups in row order would miss on
+    // almost every title.
+    let found: Vec<u32> = by_hash.par_iter().map(|&(h, _)| links.get(h)).collect();
+    let mut direct = vec![0u32; n];
+    for (&(_, r), c) in by_hash.iter().zip(found) {
+        direct[r as usize] = c;
+    }
     // Where each redirect leads, as MediaWiki follows it (at most MAX_REDIRECT_HOPS hops).
     let target: Vec<Option<u32>> = (0..n)
         .into_par_iter()

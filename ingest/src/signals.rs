@@ -135,7 +135,8 @@ impl LinkCounts {
         LinkCounts { shards }
     }
 
-    /// Pages linking to the title whose hash is `h`.
+    /// Pages linking to the title whose hash is `h`. The shard is the hash's top bits: lookups
+    /// in hash order read one shard's map after another.
     pub fn get(&self, h: u64) -> u32 {
         self.shards.get(shard(h)).and_then(|m| m.get(&h)).copied().unwrap_or(0)
     }
@@ -325,7 +326,18 @@ mod tests {
 
     #[test]
     fn the_fast_path_hashes_as_the_titles_are_normalized() {
-        for raw in ["paris", "Paris", " paris ", "zürich", "ßtraße", "éire", "東京", "ǆemal", "a b", "Ω", "x"] {
+        // Targets of one block, of exactly one and two blocks, and longer (the target reader's
+        // blocks are sixteen bytes).
+        let long = [
+            "sixteen bytes ab",
+            "thirty-two bytes, two blocks abc",
+            "list of things longer than one block",
+            "Exactly thirty-two bytes of text",
+        ];
+        for raw in ["paris", "Paris", " paris ", "zürich", "ßtraße", "éire", "東京", "ǆemal", "a b", "Ω", "x"]
+            .into_iter()
+            .chain(long)
+        {
             let want = title_hash(&folio_engine::normalize_title(raw));
             assert_eq!(hash_of(raw), Some(want), "{raw:?}");
         }
