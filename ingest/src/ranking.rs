@@ -31,9 +31,9 @@ pub fn rank(pages: &mut PageColumns, links: &LinkCounts) -> Vec<u16> {
         let k = by_hash.partition_point(|&(x, _)| x < h);
         by_hash.get(k).filter(|&&(x, _)| x == h).map(|&(_, r)| r)
     };
-    // Looked up in hash order, shard after shard ([`LinkCounts::get`]): one shard's map stays in
-    // the core's cache while its titles are looked up, where lookups in row order would miss on
-    // almost every title.
+    // Looked up in hash order, shard after shard ([`LinkCounts::get`]), not in row order, which
+    // jumps to a random shard's map for every title (in builds, a gain within the noise:
+    // benches/RESULTS.md, 2026-12-06).
     let found: Vec<u32> = by_hash.par_iter().map(|&(h, _)| links.get(h)).collect();
     let mut direct = vec![0u32; n];
     for (&(_, r), c) in by_hash.iter().zip(found) {
