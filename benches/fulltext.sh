@@ -42,6 +42,8 @@ taskset -c 0 "$BIN/folio-server" --data "$IDX" --tables "$WORK/tables-ft" --list
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; wait 2>/dev/null' EXIT
 until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.05; done
+# The background check of the dump reads all of it on the server's core: measure after it.
+wait_verified "$URL"
 echo "- queries: $(python3 benches/requests.py fulltext "$URL" "$WORK/queries.fulltext" --count 1000 --seed 17)"
 sed 's/$/\&snippets=false/' "$WORK/queries.fulltext" > "$WORK/queries.fulltext-bare"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }

@@ -54,6 +54,8 @@ taskset -c 0 "$BIN/folio-server" --data "$WORK/idx-search" --tables "$WORK/table
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; wait 2>/dev/null' EXIT
 until curl -sf -o /dev/null "$URL/plaintext"; do sleep 0.05; done
+# The background check of the dump reads all of it on the server's core: measure after it.
+wait_verified "$URL"
 QUALITY=$(python3 benches/requests.py suggest "$URL" "$WORK/queries" --count 2000 --seed 13)
 echo "- quality (typo'd whole titles, article in the top 5): $QUALITY"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
