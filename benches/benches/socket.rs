@@ -1,5 +1,5 @@
-//! How an answer leaves: its head and body written with one `writev(2)`, or gathered into one
-//! buffer and written with `send(2)` (what `folio_server::socket::Coalesced` does for answers
+//! How an answer leaves: its head and body written with one `writev(2)`, with one `sendmsg(2)`
+//! of the same two buffers, or gathered into one buffer and written with `send(2)` (what `folio_server::socket::Coalesced` does for answers
 //! of at most 16 KiB), over a loopback TCP connection whose other end reads each answer whole.
 //! Each iteration is one answer written and read back, so the kernel's whole path is in it.
 
@@ -44,6 +44,20 @@ fn socket(c: &mut Criterion) {
                         IoSlice::new(&body[written.saturating_sub(head.len())..]),
                     ];
                     written += server.write_vectored(black_box(&slices)).expect("writev");
+                }
+                read_answer(&mut client, &mut buf, n);
+            })
+        });
+        g.bench_function(format!("sendmsg/{}", body.len()), |b| {
+            let socket = socket2::SockRef::from(&server);
+            b.iter(|| {
+                let mut written = 0;
+                while written < n {
+                    let slices = [
+                        IoSlice::new(&head[written.min(head.len())..]),
+                        IoSlice::new(&body[written.saturating_sub(head.len())..]),
+                    ];
+                    written += socket.send_vectored(black_box(&slices)).expect("sendmsg");
                 }
                 read_answer(&mut client, &mut buf, n);
             })

@@ -8,6 +8,7 @@ use crate::format::{self, FileSum};
 use crate::manifest::{Manifest, fingerprint};
 use crate::npy::NpyArray;
 use crate::pages::PageTable;
+use crate::sys::lease::Lease;
 use crate::sys::mmap::Mmap;
 use crate::title_fst::Titles;
 
@@ -83,6 +84,9 @@ pub struct Index {
     pub(crate) fulltext: Option<crate::fulltext::FullText>,
     /// The dump as opened, to notice a truncation or rewrite while it is mapped.
     dump_file: std::fs::File,
+    /// A read lease on the dump, when the kernel grants one: no writer can touch the dump
+    /// without [`Lease::intact`] turning false first.
+    dump_lease: Option<Lease>,
     dump_mtime: Option<std::time::SystemTime>,
     /// Why the dump is known to have changed, once a check found it (it never changes back).
     dump_changed: std::sync::OnceLock<String>,
@@ -172,6 +176,8 @@ impl Index {
 
         let dump_path = manifest.dump_path(dir);
         let dump_file = std::fs::File::open(&dump_path).map_err(|e| Error::io(&dump_path, e))?;
+        // Taken before the size and mtime are read: a write after this point breaks it.
+        let dump_lease = Lease::take(&dump_file);
         let dump_mtime = dump_file.metadata().and_then(|m| m.modified()).ok();
         let dump = Mmap::from_file(&dump_file, &dump_path)?;
         // The file on disk: the XML, or the compressed file its streams decode to the XML from.
@@ -227,6 +233,7 @@ impl Index {
             dump,
             dump_path,
             dump_file,
+            dump_lease,
             dump_mtime,
             dump_changed: std::sync::OnceLock::new(),
             streams,
@@ -244,7 +251,10 @@ impl Index {
     }
 
     /// Checks that the dump is still the file this index was opened over: the same size and
-    /// mtime, and no read of the map faulted because the file shrank. Costs one `fstat`.
+    /// mtime, and no read of the map faulted because the file shrank. Costs an atomic load while
+    /// the server holds its read lease on the dump (nobody has opened it for writing or
+    /// truncated it since it was opened; see [`Lease`]), one `fstat` once the lease is broken or
+    /// where the kernel refused it.
     ///
     /// Call it after reading page bytes and before declaring them served: a dump truncated or
     /// rewritten in place while the server runs makes this fail with [`Error::DumpChanged`]
@@ -254,6 +264,9 @@ impl Index {
     /// fails for good, and so does [`Index::check_dump_known`].
     pub fn check_dump(&self) -> Result<()> {
         self.check_dump_known()?;
+        if self.dump_lease.as_ref().is_some_and(Lease::intact) {
+            return Ok(());
+        }
         let meta = self.dump_file.metadata().map_err(|e| Error::io(&self.dump_path, e))?;
         let expected = self.manifest.compressed.as_ref().map_or(self.manifest.dump.bytes, |c| c.bytes);
         if meta.len() != expected {
@@ -281,6 +294,12 @@ impl Index {
     fn dump_changed(&self, what: String) -> Result<()> {
         let what = self.dump_changed.get_or_init(|| what);
         Err(Error::DumpChanged { path: self.dump_path.clone(), what: what.clone() })
+    }
+
+    /// Whether [`Index::check_dump`] still rests on a lease on the dump (no system call per
+    /// check), rather than an `fstat` of it.
+    pub fn dump_leased(&self) -> bool {
+        self.dump_lease.as_ref().is_some_and(Lease::intact)
     }
 
     /// The index directory.

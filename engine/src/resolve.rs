@@ -28,16 +28,18 @@ impl Index {
     /// a loop is [`Error::RedirectLoop`]; an error reading the index is that error, never a
     /// reason to stop early.
     pub fn follow_redirects<'a>(&'a self, mut page: Page<'a>) -> Result<Page<'a>> {
-        let mut seen = vec![page.row];
-        for _ in 0..MAX_REDIRECT_HOPS {
+        // The rows passed through, on the stack (most pages are no redirect and need none).
+        let mut seen = [page.row; MAX_REDIRECT_HOPS + 1];
+        for hop in 1..=MAX_REDIRECT_HOPS {
             let Some(target) = page.redirect else { break };
             let target = target.split('#').next().unwrap_or(target);
             let Some(next) = self.find(target)? else { break };
-            if seen.contains(&next.row) {
-                let chain = seen.iter().map(|&r| self.page(r as usize).map(|p| p.title)).collect::<Result<Vec<_>>>()?;
+            if seen[..hop].contains(&next.row) {
+                let chain =
+                    seen[..hop].iter().map(|&r| self.page(r as usize).map(|p| p.title)).collect::<Result<Vec<_>>>()?;
                 return Err(Error::RedirectLoop { chain: chain.join(" -> ") });
             }
-            seen.push(next.row);
+            seen[hop] = next.row;
             page = next;
         }
         Ok(page)

@@ -148,6 +148,31 @@ fn open_refuses_what_is_wrong() {
 }
 
 #[test]
+fn a_dump_rewritten_in_place_while_open_fails_the_check() {
+    let (_tmp, dump, out) = indexed_10k();
+    let index = Index::open(&out).unwrap();
+    let page = index.page(3).unwrap();
+    index.page_bytes(&page).unwrap();
+    index.check_dump().unwrap();
+    let leased = index.dump_leased();
+    // The same size, one byte of a page changed, through a descriptor opened for writing (which
+    // breaks the server's lease, if it holds one, before the open returns).
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&dump).unwrap();
+        assert!(!index.dump_leased(), "the open for writing broke the lease (held before: {leased})");
+        f.seek(SeekFrom::Start(page.start + 10)).unwrap();
+        f.write_all(b"X").unwrap();
+        // A clock tick later than the open's, whatever the file system's timestamp granularity.
+        f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(1)).unwrap();
+    }
+    let e = index.check_dump().unwrap_err();
+    assert_eq!(e.code(), "dump_changed", "{e}");
+    assert!(e.to_string().contains("modified"), "{e}");
+    assert_eq!(index.page_bytes(&page).unwrap_err().code(), "dump_changed", "and it stays changed");
+}
+
+#[test]
 fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
     let (_tmp, dump, out) = indexed_10k();
 

@@ -22,6 +22,7 @@ fn a_dump_truncated_under_load_is_refused_never_served_wrong_and_the_server_live
     let pages = pages(&server);
     let dump = server.index().dump_path().to_path_buf();
     let size = std::fs::metadata(&dump).unwrap().len();
+    assert!(server.get("/stats").json()["dataset"]["dump_leased"].is_boolean());
     let stop = AtomicBool::new(false);
     let (served, refused, broken) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
     std::thread::scope(|s| {
@@ -88,7 +89,8 @@ fn a_dump_truncated_under_load_is_refused_never_served_wrong_and_the_server_live
     assert_eq!(server.get("/titles?prefix=A&limit=5").status, 200);
     assert_eq!(server.get(&format!("/pages/{}", crate::util::encode(first))).status, 200);
     assert_eq!(server.post("/sql", "text/plain", "SELECT count(*) AS n FROM pages").status, 200);
-    assert_eq!(server.get("/stats").status, 200);
+    let stats = server.get("/stats").json();
+    assert_eq!(stats["dataset"]["dump_leased"], false, "whoever cut the dump broke any lease on it: {stats}");
     // A SQL worker started after the dump changed maps pages.arrow alone, and answers: stop one
     // at its memory limit and wait for its replacement to be ready.
     let started = || server.get("/stats").json()["sql"]["workers"]["started"].as_u64().unwrap();

@@ -1,7 +1,9 @@
-//! The engine's only `unsafe` code, in three rooms, each with its safety argument:
+//! The engine's only `unsafe` code, in four rooms, each with its safety argument:
 //!
 //! - [`mmap`]: read-only memory maps of the index and the dump, and the `SIGBUS` guard that keeps
 //!   a file truncated under a map from killing the process;
+//! - [`lease`]: [`Lease`](lease::Lease), a read lease on the dump, so that whether anyone wrote
+//!   to it since the server opened it is an atomic load, not an `fstat` per answer;
 //! - [`alloc`]: [`Metered`], a global allocator wrapper that counts live heap bytes and refuses an
 //!   allocation past a limit. The SQL worker process uses it to hold each ad-hoc query to its
 //!   memory limit, whatever DataFusion allocates;
@@ -12,4 +14,5 @@
 
 pub mod alloc;
 pub mod block;
+pub mod lease;
 pub mod mmap;

@@ -50,6 +50,9 @@ pub(crate) struct Dataset {
     /// `None` while verification runs.
     pub verified: Option<bool>,
     pub verify_error: Option<String>,
+    /// Whether the server holds a read lease on the dump: nobody has opened it for writing
+    /// since, and answers are checked against it without a system call each.
+    pub dump_leased: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -87,6 +90,7 @@ pub(crate) fn dataset(state: &AppState, dataset: &folio_engine::library::Dataset
         }),
         verified: loaded.check().map(|v| v.is_ok()),
         verify_error: loaded.failed().map(str::to_owned),
+        dump_leased: index.dump_leased(),
     }
 }
 

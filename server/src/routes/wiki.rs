@@ -44,7 +44,7 @@ pub async fn page(
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
-    let first_row = first.row;
+    let (first_row, first_title) = (first.row, first.title);
     let page = if follow_redirects { index.follow_redirects(first)? } else { first };
     let served = page.row;
     let tag = etag(&scope, served)?;
@@ -67,16 +67,16 @@ pub async fn page(
     conditional::stamp(h, tag, conditional::REVALIDATE);
     if served != first_row {
         // Which page was served instead of the one asked for.
-        let title = |row: u32| index.page(row as usize).map(|p| encode_title(p.title));
-        let (served, asked) = (title(served)?, title(first_row)?);
+        let (served, asked) = (encode_title(page.title), encode_title(first_title));
         let location = format!("{}/wiki/{served}", scope.base);
         for (name, value) in [
             (header::CONTENT_LOCATION.as_str(), location),
             ("x-folio-title", served),
             ("x-folio-redirected-from", asked),
         ] {
-            // Percent-encoded titles and a dataset name: always valid header values.
-            if let Ok(v) = HeaderValue::from_str(&value) {
+            // Percent-encoded titles and a dataset name: always valid header values, taken
+            // without a copy.
+            if let Ok(v) = HeaderValue::from_maybe_shared(Bytes::from(value)) {
                 h.insert(name, v);
             }
         }
