@@ -17,7 +17,9 @@
 //! touched: [`Lease::intact`]. Once the count moved, the lease reads as broken for good and
 //! callers go back to checking the file's size and mtime themselves (`Index::check_dump`), which
 //! is what they did before leases; a break that was only an open, not a write, costs speed, not
-//! correctness.
+//! correctness. The one gap: a process stopped (`SIGSTOP`) for longer than the break time lets
+//! the writer go ahead, and once continued, a thread may finish an answer before another has
+//! run the pending handler.
 //!
 //! # Safety
 //!
