@@ -252,9 +252,9 @@ impl Index {
 
     /// Checks that the dump is still the file this index was opened over: the same size and
     /// mtime, and no read of the map faulted because the file shrank. Costs an atomic load while
-    /// the server holds its read lease on the dump (nobody has opened it for writing or
-    /// truncated it since it was opened; see [`Lease`]), one `fstat` once the lease is broken or
-    /// where the kernel refused it.
+    /// the index holds its read lease on the dump (nobody has opened it for writing or
+    /// truncated it since it was opened; see [`Index::dump_leased`]), one `fstat` once the
+    /// lease is broken or where the kernel refused it.
     ///
     /// Call it after reading page bytes and before declaring them served: a dump truncated or
     /// rewritten in place while the server runs makes this fail with [`Error::DumpChanged`]
