@@ -125,10 +125,11 @@ fn textual(content_type: Option<&HeaderValue>) -> bool {
 /// Whether `response` is one the client may get compressed.
 fn compressible(response: &Response) -> bool {
     let size = http_body::Body::size_hint(response.body()).exact();
+    // The size first: most answers are too small, and are let go without a header lookup.
     response.status() == StatusCode::OK
+        && size.is_some_and(|n| (MIN_BYTES..=MAX_BYTES).contains(&n))
         && !response.headers().contains_key(header::CONTENT_ENCODING)
         && !response.headers().contains_key(header::CONTENT_RANGE)
-        && size.is_some_and(|n| (MIN_BYTES..=MAX_BYTES).contains(&n))
         && textual(response.headers().get(header::CONTENT_TYPE))
 }
 
@@ -165,20 +166,24 @@ impl Asked {
     /// What `request` asks for (`HEAD` asks for no coding: its answer has no body to code).
     pub fn of(request: &Request) -> Asked {
         let headers = request.headers();
-        let mut values = headers.get_all(header::ACCEPT_ENCODING).iter();
-        let accepts = match (request.method() != Method::HEAD, values.next(), values.next()) {
-            (false, _, _) | (true, None, _) => Accepts::Nothing,
-            (true, Some(v), None) => Accepts::One(v.clone()),
-            (true, Some(_), Some(_)) => Accepts::Weighed(negotiate(headers.get_all(header::ACCEPT_ENCODING))),
+        // One pass over a request's few headers, names compared as the known names they are:
+        // cheaper than two lookups by hash.
+        let (mut first, mut several, mut held) = (None, false, false);
+        for (name, value) in headers {
+            if name == header::ACCEPT_ENCODING {
+                several |= first.replace(value).is_some();
+            } else if name == header::IF_NONE_MATCH {
+                held |= conditional::CODING_SUFFIXES
+                    .iter()
+                    .any(|s| value.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+            }
+        }
+        let accepts = match (request.method() != Method::HEAD, first) {
+            (false, _) | (true, None) => Accepts::Nothing,
+            (true, Some(v)) if !several => Accepts::One(v.clone()),
+            (true, Some(_)) => Accepts::Weighed(negotiate(headers.get_all(header::ACCEPT_ENCODING))),
         };
-        let held = headers
-            .get_all(header::IF_NONE_MATCH)
-            .iter()
-            .any(|v| {
-                conditional::CODING_SUFFIXES.iter().any(|s| v.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()))
-            })
-            .then(|| headers.clone());
-        Asked { accepts, held }
+        Asked { accepts, held: held.then(|| headers.clone()) }
     }
 
     /// `response` as the client asked for it: as it is (marked `Vary` when it could have been
