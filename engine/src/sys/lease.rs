@@ -27,8 +27,8 @@
 //! descriptors read from a table of atomics. A descriptor is removed from the table before the
 //! lease's own duplicate of it is closed, so the handler can at worst call `F_SETLEASE, F_UNLCK`
 //! on a descriptor number just closed and reused, which on a file without our lease does
-//! nothing. Any handler installed for `SIGIO` before ours is chained to, as the `SIGBUS` guard
-//! does.
+//! nothing. Any handler installed for `SIGIO` before ours is chained to
+//! ([`super::signal::Previous`]), as the `SIGBUS` guard does.
 
 #![allow(unsafe_code)]
 
@@ -36,6 +36,8 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering, fence};
+
+use super::signal::Previous;
 
 /// How many leases can be held at once (one per open dataset); past it, none is taken.
 const SLOTS: usize = 256;
@@ -104,28 +106,12 @@ impl std::fmt::Debug for Lease {
 }
 
 /// The action that was installed for `SIGIO` before ours, to chain to.
-struct Previous(libc::sigaction);
-// SAFETY: plain data, written once before the handler can run and only read afterwards.
-unsafe impl Sync for Previous {}
-unsafe impl Send for Previous {}
 static PREVIOUS: OnceLock<Option<Previous>> = OnceLock::new();
 
 fn install() -> bool {
-    PREVIOUS
-        .get_or_init(|| {
-            // SAFETY: sigaction with a zeroed, then filled, struct; the handler only touches
-            // atomics and calls fcntl (see the module docs). SA_RESTART: a system call of ours
-            // interrupted by the break (a test opening its own dump for writing) is restarted.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_break as *const () as usize;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                let mut old: libc::sigaction = std::mem::zeroed();
-                (libc::sigaction(libc::SIGIO, &action, &mut old) == 0).then_some(Previous(old))
-            }
-        })
-        .is_some()
+    // SA_RESTART: a system call of ours interrupted by the break (a test opening its own dump
+    // for writing) is restarted.
+    PREVIOUS.get_or_init(|| Previous::install(libc::SIGIO, on_break, libc::SA_RESTART)).is_some()
 }
 
 extern "C" fn on_break(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
@@ -140,22 +126,8 @@ extern "C" fn on_break(signal: libc::c_int, info: *mut libc::siginfo_t, context:
             }
         }
     }
-    // SAFETY: calling the previous handler with our arguments is what the kernel would have
-    // done had we not been installed.
-    unsafe {
-        if let Some(Some(Previous(prev))) = PREVIOUS.get() {
-            let handler = prev.sa_sigaction;
-            if handler != libc::SIG_DFL && handler != libc::SIG_IGN {
-                if prev.sa_flags & libc::SA_SIGINFO != 0 {
-                    let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                        std::mem::transmute(handler);
-                    f(signal, info, context);
-                } else {
-                    let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
-                    f(signal);
-                }
-            }
-        }
+    if let Some(Some(prev)) = PREVIOUS.get() {
+        prev.chain(signal, info, context);
     }
 }
 

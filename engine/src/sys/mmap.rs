@@ -240,6 +240,8 @@ mod guard {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+    use super::super::signal::Previous;
+
     const SLOTS: usize = 1024;
 
     struct Slot {
@@ -253,29 +255,18 @@ mod guard {
     static PAGE: AtomicUsize = AtomicUsize::new(4096);
 
     /// The action that was installed before ours, to chain to.
-    struct Previous(libc::sigaction);
-    // SAFETY: plain data, written once before the handler can run and only read afterwards.
-    unsafe impl Sync for Previous {}
-    unsafe impl Send for Previous {}
     static PREVIOUS: OnceLock<Option<Previous>> = OnceLock::new();
 
     fn install() -> bool {
         PREVIOUS
             .get_or_init(|| {
-                // SAFETY: sysconf and sigaction with a zeroed, then filled, sigaction struct; the
-                // handler only touches atomics, the table and mmap (see the module docs).
-                unsafe {
-                    let page = libc::sysconf(libc::_SC_PAGESIZE);
-                    if page > 0 {
-                        PAGE.store(page as usize, Ordering::Relaxed);
-                    }
-                    let mut action: libc::sigaction = std::mem::zeroed();
-                    action.sa_sigaction = on_sigbus as *const () as usize;
-                    action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-                    libc::sigemptyset(&mut action.sa_mask);
-                    let mut old: libc::sigaction = std::mem::zeroed();
-                    (libc::sigaction(libc::SIGBUS, &action, &mut old) == 0).then_some(Previous(old))
+                // SAFETY: sysconf reads a configuration value and has no preconditions.
+                let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+                if page > 0 {
+                    PAGE.store(page as usize, Ordering::Relaxed);
                 }
+                // The handler only touches atomics, the table and mmap (see the module docs).
+                Previous::install(libc::SIGBUS, on_sigbus, libc::SA_ONSTACK)
             })
             .is_some()
     }
@@ -342,23 +333,13 @@ mod guard {
         }
         // Not ours: chain to the previous handler, or restore the default action and return so
         // the faulting read happens again and ends the process as it would have without us.
-        // SAFETY: calling the previous handler with the arguments we were given is what the
-        // kernel would have done; sigaction is async-signal-safe.
+        if let Some(Some(prev)) = PREVIOUS.get()
+            && prev.chain(signal, info, context)
+        {
+            return;
+        }
+        // SAFETY: sigaction with a zeroed struct (the default action); async-signal-safe.
         unsafe {
-            if let Some(Some(Previous(prev))) = PREVIOUS.get() {
-                let handler = prev.sa_sigaction;
-                if handler != libc::SIG_DFL && handler != libc::SIG_IGN {
-                    if prev.sa_flags & libc::SA_SIGINFO != 0 {
-                        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                            std::mem::transmute(handler);
-                        f(signal, info, context);
-                    } else {
-                        let f: extern "C" fn(libc::c_int) = std::mem::transmute(handler);
-                        f(signal);
-                    }
-                    return;
-                }
-            }
             let mut default: libc::sigaction = std::mem::zeroed();
             default.sa_sigaction = libc::SIG_DFL;
             libc::sigaction(signal, &default, std::ptr::null_mut());

@@ -1,4 +1,4 @@
-//! The engine's only `unsafe` code, in four rooms, each with its safety argument:
+//! The engine's only `unsafe` code, in five rooms, each with its safety argument:
 //!
 //! - [`mmap`]: read-only memory maps of the index and the dump, and the `SIGBUS` guard that keeps
 //!   a file truncated under a map from killing the process;
@@ -8,7 +8,9 @@
 //!   allocation past a limit. The SQL worker process uses it to hold each ad-hoc query to its
 //!   memory limit, whatever DataFusion allocates;
 //! - [`block`]: [`Block`](block::Block), sixteen bytes compared with one value at once (SSE2),
-//!   for the ingest's walk over every byte of a dump's text.
+//!   for the ingest's walk over every byte of a dump's text;
+//! - `signal`: installing a signal handler that chains to the one it replaced, for the
+//!   `SIGBUS` guard and the lease's `SIGIO` handler.
 //!
 //! Everything else in the engine is safe Rust (`unsafe_code` is denied crate-wide).
 
@@ -16,3 +18,4 @@ pub mod alloc;
 pub mod block;
 pub mod lease;
 pub mod mmap;
+mod signal;
