@@ -1,6 +1,6 @@
 //! How an answer leaves: its head and body written with one `writev(2)`, with one `sendmsg(2)`
-//! of the same two buffers, or gathered into one buffer and written with `send(2)` (what `folio_server::socket::Coalesced` does for answers
-//! of at most 16 KiB), over a loopback TCP connection whose other end reads each answer whole.
+//! of the same two buffers, or gathered into one buffer and written with `send(2)` (what `folio_server::http1` does for
+//! answers of at most 16 KiB), over a loopback TCP connection whose other end reads each answer whole.
 //! Each iteration is one answer written and read back, so the kernel's whole path is in it.
 
 use std::hint::black_box;
@@ -27,7 +27,7 @@ fn read_answer(from: &mut TcpStream, buf: &mut [u8], n: usize) {
 }
 
 /// Writes `head` and `body` as two buffers with `write` (one vectored call, then more for what
-/// a partial write left), as hyper does.
+/// a partial write left), as `folio_server::http1` does for larger answers.
 fn write_vectored(head: &[u8], body: &[u8], mut write: impl FnMut(&[IoSlice<'_>]) -> usize) {
     let (n, mut written) = (head.len() + body.len(), 0);
     while written < n {

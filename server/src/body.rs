@@ -4,11 +4,11 @@
 //! A dump truncated or rewritten while the server runs must never be served as page bytes. The
 //! body keeps back the answer's last byte (copied out of the map when the body is made) and,
 //! before handing it over, asks [`Index::check_dump`] whether the dump is still the file the
-//! index describes and no read of it faulted. If not, the body fails instead: hyper drops the
-//! connection before the answer is complete, so the client sees a broken answer, never a whole
-//! wrong one. (The bytes before it were either copied before the check, by hyper or by
-//! `crate::socket` gathering a small answer, where a fault would show, or are still queued for
-//! `writev(2)`, which fails with `EFAULT` on a lost page.)
+//! index describes and no read of it faulted. If not, the body fails instead: the connection
+//! ([`crate::http1`]) ends before the answer is complete, so the client sees a broken answer,
+//! never a whole wrong one. (The bytes before it were either copied before the check, into the
+//! connection's write buffer with a small answer's head, where a fault would show, or went out
+//! with `writev(2)`, which fails with `EFAULT` on a lost page.)
 
 use std::pin::Pin;
 use std::sync::Arc;

@@ -186,6 +186,8 @@ impl Args {
                 .context("--drain must be a number of seconds, 0 or more")?,
             workers,
             runtime: self.runtime,
+            // Bodies a route refuses with its own 413 are still read whole.
+            max_body: (api.max_sql_body + 1).max(ServeConfig::default().max_body),
             ..ServeConfig::default()
         };
         Ok(Config {

@@ -65,7 +65,7 @@ where
     }
 
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
-        // hyper's body as axum's (no allocation when it is one already, as in tests).
+        // The body as axum's (no allocation when it is one already, as it is from `http1`).
         let request = request.map(axum::body::Body::new);
         let counted = Some(Counted::start(&request, self.shared.access_log));
         let shared = self.shared.clone();

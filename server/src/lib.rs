@@ -46,6 +46,7 @@ pub mod dataset;
 pub mod error;
 pub mod flight;
 pub mod gate;
+pub mod http1;
 pub mod listen;
 pub mod logging;
 pub mod or_answer;
@@ -54,7 +55,6 @@ pub mod routed;
 pub mod routes;
 pub mod scope;
 pub mod serve;
-pub mod socket;
 pub mod state;
 
 use axum::Router;

@@ -2,20 +2,18 @@
 //! connections (past it, new ones get a canned 503 with `Retry-After`), and graceful shutdown; one
 //! event loop per core, or one shared runtime ([`Runtime`]).
 //!
-//! `axum::serve` offers none of these knobs, so Folio drives hyper itself, as axum does inside.
+//! Each connection is served by Folio's own HTTP/1.1 connection ([`crate::http1`]).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot, watch};
 
 use crate::counters::Stats;
+use crate::http1::{self, Http1};
 use crate::listen::Listeners;
 
 /// How connections are taken in and let go.
@@ -26,9 +24,13 @@ pub struct ServeConfig {
     /// Longest a client may take to send a request's head, and longest an idle keep-alive
     /// connection is kept.
     pub header_timeout: Duration,
-    /// hyper's read buffer: a request head longer than this gets a bare 431 (the API's own JSON
-    /// 431 and 414, from [`Limits`](crate::Limits), apply well below it).
+    /// Longest request head read: a longer one gets a 431 and the connection closes (the API's
+    /// own 431 and 414, from [`Limits`](crate::Limits), apply well below it).
     pub read_buffer: usize,
+    /// Longest request body read (bodies are read whole before a request is answered); a
+    /// route's own limit, such as [`Limits::max_sql_body`](crate::Limits::max_sql_body), answers
+    /// below it.
+    pub max_body: usize,
     /// Longest requests in flight get to finish after shutdown begins.
     pub grace: Duration,
     /// How long the server keeps answering after SIGTERM, not ready (see `/ready`), before it
@@ -67,6 +69,7 @@ impl Default for ServeConfig {
             max_connections: 16_384,
             header_timeout: Duration::from_secs(30),
             read_buffer: 64 << 10,
+            max_body: 1 << 20,
             grace: Duration::from_secs(10),
             drain: Duration::ZERO,
             workers: 1,
@@ -90,8 +93,11 @@ pub async fn serve(
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) -> bool {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(config.header_timeout).max_buf_size(config.read_buffer.max(8192));
+    let http = Http1 {
+        header_timeout: config.header_timeout,
+        max_head: config.read_buffer.max(1024),
+        max_body: config.max_body,
+    };
     stats.serving(config.runtime, config.workers);
     let shared =
         Arc::new(Shared { http, router, stats, slots: Semaphore::new(config.max_connections), grace: config.grace });
@@ -141,7 +147,7 @@ pub async fn serve(
 
 /// What every loop shares.
 struct Shared {
-    http: hyper::server::conn::http1::Builder,
+    http: Http1,
     router: crate::App,
     stats: Arc<Stats>,
     slots: Semaphore,
@@ -163,7 +169,8 @@ async fn run_loop(
             return false;
         }
     };
-    let graceful = GracefulShutdown::new();
+    // Told to the loop's connections when it stops; closed once they all ended.
+    let (closing, _) = watch::channel(false);
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -185,17 +192,20 @@ async fn run_loop(
             tokio::spawn(refuse(stream));
             continue;
         };
-        let service = TowerToHyperService::new(shared.router.clone());
-        let connection =
-            graceful.watch(shared.http.serve_connection(TokioIo::new(crate::socket::Coalesced::new(stream)), service));
+        // `alive` lives as long as the connection: the loop knows when all of them ended.
+        let (shared, alive, mut told) = (shared.clone(), closing.subscribe(), closing.subscribe());
+        let stop: http1::Stop = Box::pin(async move {
+            let _ = told.wait_for(|stop| *stop).await;
+        });
         tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
+            http1::serve(stream, shared.router.clone(), &shared.http, stop).await;
+            drop((alive, slot));
         });
     }
     drop(listener);
+    let _ = closing.send(true);
     tokio::select! {
-        () = graceful.shutdown() => true,
+        () = closing.closed() => true,
         () = tokio::time::sleep(shared.grace) => false,
     }
 }

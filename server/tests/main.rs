@@ -6,6 +6,7 @@ mod datasets;
 mod encoding;
 mod faults;
 mod flight;
+mod http1;
 mod inproc;
 mod lifecycle;
 mod limits;
