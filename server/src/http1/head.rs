@@ -1,5 +1,5 @@
 //! Request heads: the bytes of a request's head, off the connection's read buffer, as the parts
-//! of an [`http::Request`], and how its body is framed.
+//! of an [`axum::http::Request`], and how its body is framed.
 //!
 //! The head is parsed in place ([`httparse`]), then split off the buffer and frozen: the URI
 //! and every header value are slices of it, never copied.
