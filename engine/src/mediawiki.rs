@@ -9,14 +9,32 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 /// `Albert Einstein`). The input is already percent-decoded.
 pub fn normalize_title(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for word in raw.split(['_', ' ']).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
+    // Words are runs of bytes between separators (both ASCII, so every cut falls between
+    // characters): one pass over the bytes, each word copied whole.
+    let mut word = None;
+    for (i, &b) in raw.as_bytes().iter().enumerate() {
+        match (b == b'_' || b == b' ', word) {
+            (true, Some(start)) => {
+                push_word(&mut out, &raw[start..i]);
+                word = None;
+            }
+            (false, None) => word = Some(i),
+            _ => {}
         }
-        out.push_str(word);
+    }
+    if let Some(start) = word {
+        push_word(&mut out, &raw[start..]);
     }
     upper_first(&mut out);
     out
+}
+
+/// Appends `word` to a title being normalized, after a space if it is not the first.
+fn push_word(out: &mut String, word: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
 }
 
 /// Like [`normalize_title`] but keeps a trailing space (a prefix such as `List_of_` means
@@ -69,6 +87,12 @@ mod tests {
         assert_eq!(normalize_prefix("ana"), "Ana");
         assert_eq!(title_to_url("Say \"hi\"? 50%"), "Say_%22hi%22%3F_50%25");
         assert_eq!(normalize_title("ßtraße"), "SStraße", "a letter whose capital is two");
+        // Against the definition: words split at `_` and ` `, joined by one space.
+        for raw in ["a", "_", "  ", "a_", "_a", "a__b", "é_ü ß", "x y_z__", "日本_語 "] {
+            let mut want: String = raw.split(['_', ' ']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+            upper_first(&mut want);
+            assert_eq!(normalize_title(raw), want, "{raw:?}");
+        }
         assert_eq!(normalize_title("éire_x"), "Éire x");
     }
 

@@ -26,7 +26,7 @@ pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
 /// The ETag of a page's XML: the index's id (a page's bytes change only with the index) and
 /// the row.
 fn etag(scope: &Scope, row: u32) -> ApiResult<HeaderValue> {
-    conditional::tag(format_args!("{}-{row}", scope.etag()))
+    conditional::tag_of_row(scope.etag(), row)
 }
 
 /// `GET /wiki/{title}`: 200 with exactly the dump's bytes from `<page>` to `</page>`.
