@@ -164,6 +164,9 @@ impl Accepts {
     fn coding(&self) -> Option<Coding> {
         match self {
             Accepts::Nothing => None,
+            // Every coding taken (zstd, gzip, x-gzip, `*`) has a z, a g or a star: a value with
+            // none of them (`identity`, `br`) names none, and is not parsed.
+            Accepts::One(v) if !v.as_bytes().iter().any(|b| matches!(b, b'z' | b'Z' | b'g' | b'G' | b'*')) => None,
             Accepts::One(v) => negotiate([v]),
             Accepts::Weighed(c) => *c,
         }
@@ -302,6 +305,15 @@ mod tests {
         assert_eq!(accept("gzip;q=0, *;q=0"), None);
         assert_eq!(accept("ZSTD ; Q=1"), Some(Coding::Zstd));
         assert_eq!(negotiate(HeaderMap::new().get_all(header::ACCEPT_ENCODING)), None);
+    }
+
+    #[test]
+    fn one_value_is_weighed_as_negotiate_weighs_it() {
+        let values = ["gzip, deflate, br, zstd", "identity", "br", "*", "x-gzip", "X-GZIP", "ZSTD ; Q=1", "deflate"];
+        for v in values.into_iter().chain(["gzip;q=0, *;q=0", "", "identity;q=1, *;q=0.1"]) {
+            let one = HeaderValue::from_str(v).unwrap();
+            assert_eq!(Accepts::One(one.clone()).coding(), negotiate([&one]), "{v}");
+        }
     }
 
     /// A body whose first frame fails as `MapBody`'s does when the dump changed.
