@@ -244,7 +244,7 @@ async fn refuse(mut stream: TcpStream) {
         "HTTP/1.1 503 Service Unavailable\r\nserver: {}\r\ndate: {}\r\nretry-after: 1\r\n\
          content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         crate::SERVER,
-        httpdate::fmt_http_date(std::time::SystemTime::now()),
+        String::from_utf8_lossy(&http1::answer::date()),
         body.len()
     );
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
