@@ -18,7 +18,6 @@ SECS="${4:-10}"
 source benches/fixture.sh
 oha_tool
 actix_peer
-HZ=$(getconf CLK_TCK)
 machine_line
 echo "- dump: $PAGES pages; $("$OHA" --version); $RATE requests/s offered for $SECS s per route, $ROUNDS rounds"
 
@@ -28,18 +27,17 @@ measure() {
   local a b n
   taskset -c 1 "$OHA" --no-tui --worker-threads 1 -n 2000 -c 4 --urls-from-file "$3" \
     -H "accept-encoding: identity" > /dev/null
-  a=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  a=$(cpu_ticks "$2")
   n=$(taskset -c 1 "$OHA" --no-tui --worker-threads 1 --latency-correction -z "${SECS}s" -q "$RATE" -c 16 \
     --urls-from-file "$3" -H "accept-encoding: identity" --output-format json \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCodeDistribution"].get("200", 0))')
-  b=$(awk '{print $14 + $15}' "/proc/$2/stat")
-  CPU[$1]+=" $(awk -v a="$a" -v b="$b" -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / hz / n * 1e6}')"
+  b=$(cpu_ticks "$2")
+  CPU[$1]+=" $(us_per_answer "$a" "$b" "$n")"
 }
 urls() { printf "%s%s\n" "$1" "$2" > "$WORK/capacity-urls-$3"; echo "$WORK/capacity-urls-$3"; }
 
 LAUNCH=(taskset -c 0)
-ACTIX_PID=""
-trap 'stop_server; [ -n "$ACTIX_PID" ] && kill "$ACTIX_PID" 2>/dev/null; true' EXIT
+trap 'stop_server; actix_stop' EXIT
 for round in $(seq "$ROUNDS"); do
   serve 18140 --workers 1
   wait_verified "$URL"
@@ -49,14 +47,10 @@ for round in $(seq "$ROUNDS"); do
   measure "Folio /json" "$SERVER_PID" "$(urls "$URL" /json json)"
   measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/capacity-wiki.lua.urls"
   stop_server
-  taskset -c 0 "$ACTIX" 127.0.0.1:18141 > /dev/null 2>&1 &
-  ACTIX_PID=$!
-  until curl -sf -o /dev/null http://127.0.0.1:18141/plaintext; do sleep 0.01; done
+  actix_start 18141
   measure "actix-web /plaintext" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /plaintext aplain)"
   measure "actix-web /json" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /json ajson)"
-  kill "$ACTIX_PID"
-  wait "$ACTIX_PID" 2>/dev/null || true
-  ACTIX_PID=""
+  actix_stop
 done
 
 echo

@@ -25,7 +25,6 @@ source benches/fixture.sh
 oha_tool
 actix_peer
 HZ=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 machine_line
 echo "- dump: $PAGES pages, $(stat -c %s "$DUMP") bytes of XML; $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $("$OHA" --version)"
 

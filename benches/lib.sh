@@ -31,6 +31,26 @@ actix_peer() {
   (cd benches/peers/actix-hello && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/peers" cargo build --release --locked >&2)
   ACTIX="$CARGO_TARGET_DIR/peers/release/actix-hello"
 }
+# actix_start PORT: starts the peer (ACTIX, from actix_peer) pinned to core 0 with one worker,
+# sets ACTIX_PID and waits for its first answer. actix_stop stops it (a no-op when none runs).
+ACTIX_PID=""
+actix_start() {
+  taskset -c 0 "$ACTIX" "127.0.0.1:$1" > /dev/null 2>&1 &
+  ACTIX_PID=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$1/plaintext"; do sleep 0.01; done
+}
+actix_stop() {
+  [ -n "$ACTIX_PID" ] || return 0
+  kill "$ACTIX_PID" 2>/dev/null || true
+  wait "$ACTIX_PID" 2>/dev/null || true
+  ACTIX_PID=""
+}
+# cpu_ticks PID: user + system CPU of PID so far, in clock ticks (/proc/PID/stat).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# us_per_answer TICKS_BEFORE TICKS_AFTER ANSWERS [DIGITS]: µs of CPU per answer.
+us_per_answer() {
+  awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" -v d="${4:-2}" 'BEGIN {printf "%.*f", d, (b - a) / hz / n * 1e6}'
+}
 # machine_line: the report's line naming the machine (cores, memory, CPU model, kernel).
 machine_line() {
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}'), $(uname -r)"

@@ -15,7 +15,6 @@ SECS="${3:-6}"
 PAGES=1000000
 source benches/fixture.sh
 actix_peer
-HZ=$(getconf CLK_TCK)
 machine_line
 echo "- $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), one thread, 16 connections, $DEPTH requests per write, $SECS s per round, $ROUNDS rounds"
 
@@ -24,33 +23,28 @@ declare -A RPS CPU
 measure() {
   local a b out n
   taskset -c 1 wrk -t1 -c16 -d1s -s benches/pipeline.lua "$3" -- "$DEPTH" > /dev/null # warm up
-  a=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  a=$(cpu_ticks "$2")
   out=$(taskset -c 1 wrk -t1 -c16 -d"${SECS}s" -s benches/pipeline.lua "$3" -- "$DEPTH")
-  b=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  b=$(cpu_ticks "$2")
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   if echo "$out" | grep -q "Non-2xx"; then
     echo "$1: answers other than 200: $out" >&2
     exit 1
   fi
   RPS[$1]+=" $(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')"
-  CPU[$1]+=" $(awk -v a="$a" -v b="$b" -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.3f", (b - a) / hz / n * 1e6}')"
+  CPU[$1]+=" $(us_per_answer "$a" "$b" "$n" 3)"
 }
 
 LAUNCH=(taskset -c 0)
-ACTIX_PID=""
-trap 'stop_server; [ -n "$ACTIX_PID" ] && kill "$ACTIX_PID" 2>/dev/null; true' EXIT
+trap 'stop_server; actix_stop' EXIT
 for round in $(seq "$ROUNDS"); do
   serve 18145 --workers 1
   wait_verified "$URL"
   measure "Folio" "$SERVER_PID" "$URL/plaintext"
   stop_server
-  taskset -c 0 "$ACTIX" 127.0.0.1:18146 > /dev/null 2>&1 &
-  ACTIX_PID=$!
-  until curl -sf -o /dev/null http://127.0.0.1:18146/plaintext; do sleep 0.01; done
+  actix_start 18146
   measure "actix-web" "$ACTIX_PID" http://127.0.0.1:18146/plaintext
-  kill "$ACTIX_PID"
-  wait "$ACTIX_PID" 2>/dev/null || true
-  ACTIX_PID=""
+  actix_stop
 done
 
 echo
