@@ -1,5 +1,6 @@
 //! [`Index`]: an opened index directory and the dump it points into.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::dump::PageBytes;
@@ -40,6 +41,33 @@ impl Page<'_> {
     /// Always false: a page holds at least `<page></page>`.
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// Where the page's XML lies, with its title.
+    pub fn span(&self) -> PageSpan<'_> {
+        PageSpan { row: self.row, title: Cow::Borrowed(self.title), start: self.start, end: self.end }
+    }
+}
+
+/// Where a page's XML lies and the title its `<title>` carries: what serving a page's bytes
+/// needs, and no more of its row ([`Index::find_span`] reads two columns of the page table,
+/// [`Index::page`] all of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSpan<'t> {
+    /// Row in `pages.arrow` (dump order).
+    pub row: u32,
+    /// Title, unescaped: the key it was found by.
+    pub title: Cow<'t, str>,
+    /// Byte offset of the `<` of `<page>`.
+    pub start: u64,
+    /// Byte offset of the `>` of `</page>`, inclusive.
+    pub end: u64,
+}
+
+impl PageSpan<'_> {
+    /// The same span, owning its title (to move it to another thread).
+    pub fn into_owned(self) -> PageSpan<'static> {
+        PageSpan { title: Cow::Owned(self.title.into_owned()), ..self }
     }
 }
 
@@ -378,15 +406,29 @@ impl Index {
     /// the page table is checked against `title`, so a damaged `titles.fst` is an error, never
     /// another page.
     pub fn row_of(&self, title: &str) -> Result<Option<u32>> {
+        self.fst_row(title)?.map(|row| self.check_row_title(row, title).map(|()| row)).transpose()
+    }
+
+    /// The row `titles.fst` gives for `title`, unchecked: the caller checks it against the page
+    /// table ([`Index::check_row_title`]) or the dump ([`Index::span_bytes`]).
+    pub(crate) fn fst_row(&self, title: &str) -> Result<Option<u32>> {
         let Some(row) = self.titles.get(title.as_bytes()) else { return Ok(None) };
-        let found = u32::try_from(row).ok().and_then(|r| self.pages.title_bytes(r as usize).ok().map(|t| (r, t)));
-        match found {
-            Some((r, t)) if t == title.as_bytes() => Ok(Some(r)),
-            _ => Err(Error::corrupt(
-                self.dir.join(format::TITLES_FILE),
-                format!("it maps {title:?} to row {row}, which holds another title; run folio-ingest verify"),
-            )),
+        u32::try_from(row).map(Some).map_err(|_| self.fst_mismatch(title, row))
+    }
+
+    /// Fails unless the page table's title of `row` is `title`.
+    pub(crate) fn check_row_title(&self, row: u32, title: &str) -> Result<()> {
+        match self.pages.title_bytes(row as usize) {
+            Ok(t) if t == title.as_bytes() => Ok(()),
+            _ => Err(self.fst_mismatch(title, u64::from(row))),
         }
+    }
+
+    fn fst_mismatch(&self, title: &str, row: u64) -> Error {
+        Error::corrupt(
+            self.dir.join(format::TITLES_FILE),
+            format!("it maps {title:?} to row {row}, which holds another title; run folio-ingest verify"),
+        )
     }
 
     /// The XML of the page in `row`, checked as [`Index::page_bytes`] checks it.
@@ -427,13 +469,19 @@ impl Index {
     /// call [`Index::check_dump`] once they are read (the server does it before the answer's
     /// last byte). On a compressed dataset, a damaged stream is [`Error::DumpDamaged`].
     pub fn page_bytes(&self, page: &Page<'_>) -> Result<PageBytes> {
-        let bytes = self.read(page.start, page.end.saturating_add(1))?;
-        if !crate::page_check::is_page_titled(&bytes, page.title) {
-            // Wrong bytes: a dump changed under the map, or else a damaged page table.
+        self.span_bytes(&page.span())
+    }
+
+    /// The XML at `span`, checked as [`Index::page_bytes`] checks a page: its `<title>` is
+    /// `span.title`, so a damaged `titles.fst` or page table is an error, never another page.
+    pub fn span_bytes(&self, span: &PageSpan<'_>) -> Result<PageBytes> {
+        let bytes = self.read(span.start, span.end.saturating_add(1))?;
+        if !crate::page_check::is_page_titled(&bytes, &span.title) {
+            // Wrong bytes: a dump changed under the map, or else a damaged page table or FST.
             self.check_dump()?;
             let what = format!(
                 "row {} points at bytes {}-{} of the dump, which are not the page {:?}; run folio-ingest verify",
-                page.row, page.start, page.end, page.title
+                span.row, span.start, span.end, span.title
             );
             return Err(Error::corrupt(self.dir.join(format::PAGES_FILE), what));
         }

@@ -47,7 +47,7 @@ pub use error::{Error, Limit, Result};
 pub use fold::{fold, fold_into, search_key, search_key_into};
 pub use format::{FORMAT_VERSION, FileSum};
 pub use index::OpenOptions;
-pub use index::{Index, Page};
+pub use index::{Index, Page, PageSpan};
 pub use manifest::{CompressedDump, Counts, DumpInfo, Manifest, fingerprint, fingerprint_of};
 pub use mediawiki::{normalize_prefix, normalize_title, title_to_url};
 pub use pages::PageTable;

@@ -426,6 +426,12 @@ impl PageTable {
         self.fixed(&b.start, i)
     }
 
+    /// The byte offsets of the `<` of `<page>` and the `>` of `</page>` of `row`.
+    pub(crate) fn start_end(&self, row: usize) -> Result<(u64, u64)> {
+        let (b, i) = self.locate(row)?;
+        Ok((self.fixed(&b.start, i)?, self.fixed(&b.end, i)?))
+    }
+
     /// The byte offset of the `>` of `</page>` of `row` (inclusive).
     pub fn end(&self, row: usize) -> Result<u64> {
         let (b, i) = self.locate(row)?;

@@ -3,9 +3,11 @@
 //! These are the query semantics the HTTP routes translate; they live here so that every front
 //! end (HTTP, a notebook, a future protocol) answers the same.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::mediawiki::{normalize_prefix, normalize_title};
-use crate::{Case, Index, Page, TitleSpan};
+use crate::{Case, Index, Page, PageSpan, TitleSpan};
 
 /// Most redirect hops [`Index::follow_redirects`] takes.
 pub const MAX_REDIRECT_HOPS: usize = 5;
@@ -15,12 +17,32 @@ impl Index {
     /// does ([`normalize_title`]), or, when normalizing changed it and found nothing, titled
     /// `raw` exactly. `None` when neither exists.
     pub fn find(&self, raw: &str) -> Result<Option<Page<'_>>> {
+        self.find_span(raw)?.map(|span| self.page_at_span(&span)).transpose()
+    }
+
+    /// The whole row of the page at `span`, from [`Index::find_span`]: its title in the page
+    /// table is checked against the one it was found by, so a damaged `titles.fst` is an error,
+    /// never another page.
+    pub fn page_at_span(&self, span: &PageSpan<'_>) -> Result<Page<'_>> {
+        self.check_row_title(span.row, &span.title)?;
+        self.page(span.row as usize)
+    }
+
+    /// Where the XML of the page [`Index::find`] finds lies, read from the page table's start
+    /// and end columns alone: for serving its bytes with [`Index::span_bytes`], whose check of
+    /// the dump's `<title>` then stands for the page table's.
+    pub fn find_span<'t>(&self, raw: &'t str) -> Result<Option<PageSpan<'t>>> {
         let title = normalize_title(raw);
-        let row = match self.row_of(&title)? {
-            None if title != raw => self.row_of(raw)?,
-            found => found,
+        let (row, title) = match self.fst_row(&title)? {
+            Some(row) => (row, Cow::Owned(title)),
+            None if title != raw => match self.fst_row(raw)? {
+                Some(row) => (row, Cow::Borrowed(raw)),
+                None => return Ok(None),
+            },
+            None => return Ok(None),
         };
-        row.map(|r| self.page(r as usize)).transpose()
+        let (start, end) = self.pages.start_end(row as usize)?;
+        Ok(Some(PageSpan { row, title, start, end }))
     }
 
     /// Follows redirects from `page`, at most [`MAX_REDIRECT_HOPS`]: the page they lead to.

@@ -69,3 +69,28 @@ fn random_articles_are_articles_and_reach_every_article() {
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), articles, "500 draws reach every article");
     assert_eq!(index.random_article(7).unwrap(), index.random_article(7).unwrap(), "a seed repeats its draw");
 }
+
+#[test]
+fn a_span_found_by_title_is_the_page_find_finds_and_its_bytes_are_checked() {
+    let index = Index::open(fixture()).unwrap();
+    for row in 0..index.len() {
+        let page = index.page(row).unwrap();
+        for typed in [page.title.to_string(), page.title.replace(' ', "_")] {
+            let span = index.find_span(&typed).unwrap().unwrap();
+            let found = index.find(&typed).unwrap().unwrap();
+            assert_eq!(span, found.span(), "{typed:?}");
+            assert_eq!(index.page_at_span(&span).unwrap(), found);
+            assert_eq!(&*index.span_bytes(&span).unwrap(), &*index.page_bytes(&found).unwrap());
+        }
+    }
+    assert_eq!(index.find_span("straße").unwrap().unwrap().title, "Straße", "normalized as find does");
+    assert!(index.find_span("Nowhere").unwrap().is_none());
+
+    // A row that does not hold the title it was found by (a damaged titles.fst): the dump's
+    // `<title>` says so, and so does the page table's.
+    let (a, b) = (index.page(0).unwrap(), index.page(1).unwrap());
+    assert_ne!(a.title, b.title);
+    let wrong = folio_engine::PageSpan { title: b.title.into(), ..a.span() };
+    assert_eq!(index.span_bytes(&wrong).unwrap_err().code(), "index_corrupt");
+    assert_eq!(index.page_at_span(&wrong).unwrap_err().code(), "index_corrupt");
+}

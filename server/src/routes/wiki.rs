@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use folio_engine::{Index, Page};
+use folio_engine::{Index, Page, PageSpan};
 
 use super::{encode_title, path_param};
 use crate::body::MapBody;
@@ -18,9 +18,11 @@ use folio_engine::params;
 
 /// The page a person means by `raw` ([`Index::find`]), or 404.
 pub(crate) fn find<'a>(index: &'a Index, raw: &str) -> ApiResult<Page<'a>> {
-    index.find(raw)?.ok_or_else(|| {
-        ApiError::new(Code::PageNotFound, format!("no page is titled {:?}", folio_engine::normalize_title(raw)))
-    })
+    index.find(raw)?.ok_or_else(|| not_found(raw))
+}
+
+fn not_found(raw: &str) -> ApiError {
+    ApiError::new(Code::PageNotFound, format!("no page is titled {:?}", folio_engine::normalize_title(raw)))
 }
 
 /// The ETag of a page's XML: the index's id (a page's bytes change only with the index) and
@@ -40,18 +42,21 @@ pub async fn page(
     let headers = request.headers();
     let raw = path_param(path)?;
     let index = scope.index();
-    let first = find(index, &raw)?;
+    let first = index.find_span(&raw)?.ok_or_else(|| not_found(&raw))?;
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
-    let (first_row, first_title) = (first.row, first.title);
-    let page = if follow_redirects { index.follow_redirects(first)? } else { first };
-    let served = page.row;
-    let tag = etag(&scope, served)?;
+    // A page other than the one asked for, when redirects are followed to it.
+    let followed = match follow_redirects {
+        true => Some(index.follow_redirects(index.page_at_span(&first)?)?).filter(|p| p.row != first.row),
+        false => None,
+    };
+    let span = followed.as_ref().map_or_else(|| first.clone(), |p| p.span());
+    let tag = etag(&scope, span.row)?;
     let mut response = if conditional::matches(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = page_xml(&state, index, &page).await?;
+        let bytes = page_xml(&state, index, span).await?;
         // Room for the page and its last byte, which the body splits off (no reallocation).
         let mut frames = Vec::with_capacity(2);
         frames.push(Bytes::from_owner(bytes));
@@ -65,9 +70,9 @@ pub async fn page(
     };
     let h = response.headers_mut();
     conditional::stamp(h, tag, conditional::REVALIDATE);
-    if served != first_row {
+    if let Some(page) = &followed {
         // Which page was served instead of the one asked for.
-        let (served, asked) = (encode_title(page.title), encode_title(first_title));
+        let (served, asked) = (encode_title(page.title), encode_title(&first.title));
         let location = format!("{}/wiki/{served}", scope.base);
         for (name, value) in [
             (header::CONTENT_LOCATION.as_str(), location),
@@ -87,20 +92,19 @@ pub async fn page(
 /// The XML of `page`: from memory on the event loop; from a disk (a plain dump's pages not in
 /// the page cache) or a compressed stream not decoded yet, on the blocking pool, so that no
 /// event loop waits for a disk or a decoder.
-pub(crate) async fn page_xml(
+async fn page_xml(
     state: &AppState,
     index: &std::sync::Arc<Index>,
-    page: &Page<'_>,
+    span: PageSpan<'_>,
 ) -> ApiResult<folio_engine::PageBytes> {
-    if index.holds(page.start, page.end.saturating_add(1)) {
-        return Ok(index.page_bytes(page)?);
+    if index.holds(span.start, span.end.saturating_add(1)) {
+        return Ok(index.span_bytes(&span)?);
     }
-    let row = page.row;
+    let span = span.into_owned();
     state
         .heavy(index, move |index| {
-            let page = index.page(row as usize)?;
-            index.prefetch(page.start, page.end.saturating_add(1));
-            Ok(index.page_bytes(&page)?)
+            index.prefetch(span.start, span.end.saturating_add(1));
+            Ok(index.span_bytes(&span)?)
         })
         .await
 }
