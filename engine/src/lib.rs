@@ -56,6 +56,7 @@ pub use resolve::MAX_REDIRECT_HOPS;
 pub use site::Site;
 pub use sys::alloc;
 pub use sys::block;
+pub use sys::clock;
 pub use sys::mmap::{Mmap, MmapSlice};
 pub use title_fst::Titles;
 pub use verify::VerifyReport;

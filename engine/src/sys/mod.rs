@@ -1,4 +1,4 @@
-//! The engine's only `unsafe` code, in five rooms, each with its safety argument:
+//! The engine's only `unsafe` code, in six rooms, each with its safety argument:
 //!
 //! - [`mmap`]: read-only memory maps of the index and the dump, and the `SIGBUS` guard that keeps
 //!   a file truncated under a map from killing the process;
@@ -9,6 +9,8 @@
 //!   memory limit, whatever DataFusion allocates;
 //! - [`block`]: [`Block`](block::Block), sixteen bytes compared with one value at once (SSE2),
 //!   for the ingest's walk over every byte of a dump's text;
+//! - [`clock`]: the wall clock's whole seconds from the kernel's coarse clock, for the `Date`
+//!   header of every answer;
 //! - `signal`: installing a signal handler that chains to the one it replaced, for the
 //!   `SIGBUS` guard and the lease's `SIGIO` handler.
 //!
@@ -16,6 +18,7 @@
 
 pub mod alloc;
 pub mod block;
+pub mod clock;
 pub mod lease;
 pub mod mmap;
 mod signal;

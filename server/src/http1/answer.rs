@@ -104,13 +104,13 @@ pub fn head(out: &mut Vec<u8>, parts: &response::Parts, size: Option<u64>, asked
 
 /// The `Date` header's value for now (IMF-fixdate), formatted once a second per thread. The
 /// second comes from the kernel's coarse clock (updated every tick, read without the time
-/// stamp counter): cheaper than a precise read, and precise enough for whole seconds.
+/// stamp counter): cheaper than a precise read, and precise enough for whole seconds
+/// (`folio_engine::clock`).
 pub fn date() -> [u8; 29] {
     thread_local! {
         static DATE: Cell<(u64, [u8; 29])> = const { Cell::new((u64::MAX, [0; 29])) };
     }
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-    let second = u64::try_from(now.tv_sec).unwrap_or(0);
+    let second = folio_engine::clock::coarse_unix_seconds();
     DATE.with(|cached| {
         let (at, text) = cached.get();
         if at == second {
