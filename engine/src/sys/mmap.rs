@@ -30,6 +30,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::residency::Probe;
 use crate::error::{Error, Result};
 
 /// A cheaply cloneable, read-only memory map of a whole file.
@@ -66,7 +67,7 @@ impl Mmap {
             #[allow(unsafe_code)]
             let map = unsafe { memmap2::MmapOptions::new().map(file) }.map_err(|e| Error::io(path, e))?;
             let slot = guard::register(map.as_ptr() as usize, map.len());
-            Inner::Map(Mapped { map, slot })
+            Inner::Map(Mapped { map, slot, probe: Probe::for_file(file) })
         };
         Ok(Mmap { inner: Arc::new(inner) })
     }
@@ -85,7 +86,8 @@ impl Mmap {
         }
     }
 
-    /// Whether every page of `range` is in memory now (`mincore(2)`), so that reading it takes
+    /// Whether every page of `range` is in memory now (`cachestat(2)` on the file, or
+    /// `mincore(2)` on the map: see `sys/residency.rs`), so that reading it takes
     /// no disk read. Out of bounds or on error: false (the careful answer).
     pub fn resident(&self, range: std::ops::Range<usize>) -> bool {
         let Inner::Map(m) = &*self.inner else { return true };
@@ -95,25 +97,7 @@ impl Mmap {
         if range.end > m.map.len() {
             return false;
         }
-        let page = page_size();
-        let first = range.start / page * page;
-        // A page's worth of flags at a time: a megabyte of pages per call.
-        let mut flags = [0u8; 256];
-        let mut at = first;
-        while at < range.end {
-            let len = (range.end - at).min(flags.len() * page);
-            let pages = len.div_ceil(page);
-            // SAFETY: `at` is page-aligned and `at..at + len` lies inside the map (a live
-            // mapping that this `Mmap` keeps alive); `mincore` writes one byte per page of that
-            // range, `pages` <= `flags.len()` bytes, into `flags`, and reads nothing else.
-            #[allow(unsafe_code)]
-            let r = unsafe { libc::mincore(m.map.as_ptr().add(at) as *mut libc::c_void, len, flags.as_mut_ptr()) };
-            if r != 0 || flags[..pages].iter().any(|f| f & 1 == 0) {
-                return false;
-            }
-            at += len;
-        }
-        true
+        m.probe.resident(&m.map, range, page_size())
     }
 
     /// Brings `range` into memory: asks the kernel to read it ahead (`MADV_WILLNEED`, one
@@ -164,10 +148,12 @@ fn page_size() -> usize {
     })
 }
 
-/// A live map and its slot in the `SIGBUS` guard's table (none when the table is full).
+/// A live map, its slot in the `SIGBUS` guard's table (none when the table is full), and how
+/// its residency is asked.
 struct Mapped {
     map: memmap2::Mmap,
     slot: Option<usize>,
+    probe: Probe,
 }
 
 impl Drop for Mapped {
@@ -350,6 +336,7 @@ mod guard {
 #[cfg(test)]
 mod tests {
     use super::Mmap;
+    use crate::sys::residency::Probe;
 
     #[test]
     fn residency_follows_the_page_cache_and_fault_in_brings_pages_in() {
@@ -362,16 +349,31 @@ mod tests {
         // Clean pages no process maps: the kernel drops them on request.
         rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed).unwrap();
         let map = Mmap::from_file(&file, &path).unwrap();
-        assert!(!map.resident(0..len), "the file's pages were dropped from the page cache");
-        assert!(!map.resident(len - 10..len));
+        // What `resident` answers, and what each way of asking answers (`cachestat` only where
+        // this kernel has it): all the same.
+        let mut probes = vec![Probe::Mincore];
+        if let probe @ Probe::Cachestat(_) = Probe::for_file(&file) {
+            probes.push(probe);
+        }
+        let says = |range: std::ops::Range<usize>| {
+            let answer = map.resident(range.clone());
+            for probe in &probes {
+                if !range.is_empty() && range.end <= len {
+                    assert_eq!(probe.resident(&map, range.clone(), super::page_size()), answer, "{range:?}");
+                }
+            }
+            answer
+        };
+        assert!(!says(0..len), "the file's pages were dropped from the page cache");
+        assert!(!says(len - 10..len));
         map.fault_in(4096..(2 << 20));
-        assert!(map.resident(4096..(2 << 20)), "fault_in read the range");
-        assert!(map.resident(5000..6000));
-        assert!(!map.resident(len - 4096..len), "and not the whole file");
+        assert!(says(4096..(2 << 20)), "fault_in read the range");
+        assert!(says(5000..6000));
+        assert!(!says(len - 4096..len), "and not the whole file");
         map.fault_in(0..len);
-        assert!(map.resident(0..len));
-        assert!(map.resident(7..7), "an empty range takes no read");
-        assert!(!map.resident(0..len + 1), "out of bounds: not served from memory");
+        assert!(says(0..len));
+        assert!(says(7..7), "an empty range takes no read");
+        assert!(!says(0..len + 1), "out of bounds: not served from memory");
     }
 
     #[test]

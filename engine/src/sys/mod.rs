@@ -1,4 +1,4 @@
-//! The engine's only `unsafe` code, in six rooms, each with its safety argument:
+//! The engine's only `unsafe` code, in seven rooms, each with its safety argument:
 //!
 //! - [`mmap`]: read-only memory maps of the index and the dump, and the `SIGBUS` guard that keeps
 //!   a file truncated under a map from killing the process;
@@ -11,6 +11,8 @@
 //!   for the ingest's walk over every byte of a dump's text;
 //! - [`clock`]: the wall clock's whole seconds from the kernel's coarse clock, for the `Date`
 //!   header of every answer;
+//! - `residency`: whether a map's pages are in the page cache (`cachestat(2)`, else
+//!   `mincore(2)`), asked before an event loop reads dump bytes;
 //! - `signal`: installing a signal handler that chains to the one it replaced, for the
 //!   `SIGBUS` guard and the lease's `SIGIO` handler.
 //!
@@ -21,4 +23,5 @@ pub mod block;
 pub mod clock;
 pub mod lease;
 pub mod mmap;
+mod residency;
 mod signal;
