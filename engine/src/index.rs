@@ -12,6 +12,7 @@ use crate::pages::PageTable;
 use crate::sys::lease::Lease;
 use crate::sys::mmap::Mmap;
 use crate::title_fst::Titles;
+use crate::title_slots::TitleSlots;
 
 /// One page's row of the page table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +92,8 @@ pub struct Index {
     pub(crate) pages: PageTable,
     pub(crate) offsets: NpyArray<u64>,
     pub(crate) titles: Titles,
+    /// Exact titles to rows in one probe (format 7 on; before, `titles` answers them).
+    pub(crate) title_slots: Option<TitleSlots>,
     pub(crate) title_order: NpyArray<u32>,
     /// Absent from a compressed dataset (format 6 on): ranks are then found by binary search.
     pub(crate) title_rank: Option<NpyArray<u32>>,
@@ -159,6 +162,10 @@ impl Index {
         let pages = PageTable::open(&file(format::PAGES_FILE)?)?;
         let offsets = NpyArray::<u64>::open(&file(format::OFFSETS_FILE)?)?;
         let titles = Titles::open(&file(format::TITLES_FILE)?)?;
+        let title_slots = match manifest.format_version >= 7 {
+            true => Some(TitleSlots::new(NpyArray::open(&file(format::TITLE_SLOTS_FILE)?)?, manifest.counts.pages)?),
+            false => None,
+        };
         let title_order = NpyArray::<u32>::open(&file(format::TITLE_ORDER_FILE)?)?;
         let folded_order = NpyArray::<u32>::open(&file(format::FOLDED_ORDER_FILE)?)?;
         let lean = format::lean(manifest.format_version, manifest.compressed.is_some());
@@ -254,6 +261,7 @@ impl Index {
             pages,
             offsets,
             titles,
+            title_slots,
             title_order,
             title_rank,
             folded_order,
@@ -403,14 +411,26 @@ impl Index {
 
     /// The row of the page titled exactly `title` (the first in dump order): the cheapest lookup,
     /// for callers that need only the page's bytes ([`Index::row_bytes`]). The row's title in
-    /// the page table is checked against `title`, so a damaged `titles.fst` is an error, never
-    /// another page.
+    /// the page table is checked against `title`, so a damaged `titles.fst` or `title_slots.npy`
+    /// is an error, never another page.
     pub fn row_of(&self, title: &str) -> Result<Option<u32>> {
-        self.fst_row(title)?.map(|row| self.check_row_title(row, title).map(|()| row)).transpose()
+        self.title_row(title)?.map(|row| self.check_row_title(row, title).map(|()| row)).transpose()
     }
 
-    /// The row `titles.fst` gives for `title`, unchecked: the caller checks it against the page
-    /// table ([`Index::check_row_title`]) or the dump ([`Index::span_bytes`]).
+    /// The row of the page titled `title` exactly: from `title_slots.npy` (checked against the
+    /// page table's title), else from `titles.fst` (unchecked: the caller checks it against the
+    /// page table, [`Index::check_row_title`], or the dump, [`Index::span_bytes`]). A title the
+    /// table misses is looked up in the FST, so that even a damaged table hides no page.
+    pub(crate) fn title_row(&self, title: &str) -> Result<Option<u32>> {
+        if let Some(slots) = &self.title_slots
+            && let Some(row) = slots.get(title.as_bytes(), |row| self.pages.title_bytes(row as usize))?
+        {
+            return Ok(Some(row));
+        }
+        self.fst_row(title)
+    }
+
+    /// The row `titles.fst` gives for `title`, unchecked.
     pub(crate) fn fst_row(&self, title: &str) -> Result<Option<u32>> {
         let Some(row) = self.titles.get(title.as_bytes()) else { return Ok(None) };
         u32::try_from(row).map(Some).map_err(|_| self.fst_mismatch(title, row))

@@ -93,6 +93,7 @@ pub mod sql;
 pub mod sql_guard;
 mod sys;
 mod title_fst;
+pub mod title_slots;
 mod verify;
 pub mod wikilink;
 mod write;

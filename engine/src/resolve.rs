@@ -33,9 +33,9 @@ impl Index {
     /// the dump's `<title>` then stands for the page table's.
     pub fn find_span<'t>(&self, raw: &'t str) -> Result<Option<PageSpan<'t>>> {
         let title = normalize_title(raw);
-        let (row, title) = match self.fst_row(&title)? {
+        let (row, title) = match self.title_row(&title)? {
             Some(row) => (row, Cow::Owned(title)),
-            None if title != raw => match self.fst_row(raw)? {
+            None if title != raw => match self.title_row(raw)? {
                 Some(row) => (row, Cow::Borrowed(raw)),
                 None => return Ok(None),
             },

@@ -51,6 +51,7 @@ impl Index {
         self.verify_order(crate::Case::Sensitive)?;
         self.verify_order(crate::Case::Insensitive)?;
         self.verify_titles()?;
+        self.verify_title_slots()?;
         self.verify_sorted()?;
         self.verify_search()?;
         report.pages = self.len();
@@ -216,6 +217,26 @@ impl Index {
         })?;
         if rank != order.len() {
             return Err(Error::corrupt(&path, format!("titles from rank {rank} on are missing")));
+        }
+        Ok(())
+    }
+
+    /// Checks that `title_slots.npy` (format 7 on) finds every title at the row `titles.fst`
+    /// gives it (checked against the page table above) and holds nothing else.
+    fn verify_title_slots(&self) -> Result<()> {
+        let Some(slots) = &self.title_slots else { return Ok(()) };
+        self.titles.for_each(|key, row| {
+            let found = slots.get(key, |r| self.pages.title_bytes(r as usize))?;
+            if found.map(u64::from) != Some(row) {
+                let what = format!("finds {:?} at {found:?}, not at row {row}", String::from_utf8_lossy(key));
+                return Err(Error::corrupt(slots.path(), what));
+            }
+            Ok(())
+        })?;
+        let held = slots.held();
+        if held != self.titles.len() {
+            let what = format!("{held} slots hold a title; there are {} titles", self.titles.len());
+            return Err(Error::corrupt(slots.path(), what));
         }
         Ok(())
     }

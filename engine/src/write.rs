@@ -124,17 +124,23 @@ impl IndexWriter {
         self.write_npy(format::OFFSETS_FILE, &pages.start)
     }
 
-    /// Writes `titles.fst`, `title_order.npy` and (unless `lean`: [`format::lean`])
-    /// `title_rank.npy` from the titles and the rows sorted by `(title, row)`. Returns the
-    /// number of distinct titles.
+    /// Writes `titles.fst`, `title_slots.npy`, `title_order.npy` and (unless `lean`:
+    /// [`format::lean`]) `title_rank.npy` from the titles and the rows sorted by `(title, row)`.
+    /// Returns the number of distinct titles.
     pub fn write_titles(&self, titles: &Strings, order: &[u32], lean: bool) -> Result<u64> {
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
         let firsts = first_of_runs(order.len(), key);
         let values: Vec<u32> = firsts.par_iter().map(|&rank| order[rank as usize]).collect();
+        let slots = || {
+            let entries = firsts.iter().zip(&values).map(|(&rank, &row)| (key(rank as usize), row));
+            let slots = crate::title_slots::build(order.len() as u64, entries)?;
+            self.write_npy(format::TITLE_SLOTS_FILE, &slots)
+        };
         let (npys, fst) = rayon::join(
             || {
                 self.write_npy(format::TITLE_ORDER_FILE, order)?;
+                slots()?;
                 if lean {
                     return Ok(());
                 }
@@ -192,6 +198,7 @@ impl IndexWriter {
             format::PAGES_FILE,
             format::OFFSETS_FILE,
             format::TITLES_FILE,
+            format::TITLE_SLOTS_FILE,
             format::TITLE_ORDER_FILE,
             format::TITLE_RANK_FILE,
             format::SORTED_TITLES_FILE,

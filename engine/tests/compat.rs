@@ -91,6 +91,18 @@ fn format_v6_stores_ids_and_counts_as_mediawiki_does_and_reads_them_back_widened
 }
 
 #[test]
+fn format_v7_finds_exact_titles_through_its_hash_table_as_v6_does_through_its_fst() {
+    let (v7, v6) = (Index::open(fixture("v7")).unwrap(), Index::open(fixture("v6")).unwrap());
+    answers_the_same(&v7);
+    assert!(fixture("v7").join("title_slots.npy").exists() && !fixture("v6").join("title_slots.npy").exists());
+    for row in 0..v6.len() {
+        let title = v6.page(row).unwrap().title;
+        assert_eq!(v7.row_of(title).unwrap(), v6.row_of(title).unwrap(), "{title:?}");
+        assert_eq!(v7.page(row).unwrap(), v6.page(row).unwrap(), "row {row}");
+    }
+}
+
+#[test]
 fn format_v6_compressed_leaves_the_title_ordered_copy_out_and_lists_the_same() {
     let (lean, full) = (Index::open(fixture("v6-compressed")).unwrap(), Index::open(fixture("v5-compressed")).unwrap());
     answers_the_same(&lean);

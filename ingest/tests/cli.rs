@@ -214,6 +214,49 @@ fn a_damaged_page_table_gives_errors_never_another_pages_bytes() {
 }
 
 #[test]
+fn exact_titles_are_found_through_the_hash_table_and_a_damaged_table_hides_no_page() {
+    let (_tmp, _, out) = indexed_10k();
+    // The reference: each title's first row in dump order, from the page table alone.
+    let expected = {
+        let index = Index::open(&out).unwrap();
+        let mut first = std::collections::HashMap::new();
+        for row in 0..index.len() {
+            first.entry(index.page(row).unwrap().title.to_string()).or_insert(row as u32);
+        }
+        first
+    };
+    let slots = out.join("title_slots.npy");
+    let check = |why: &str| {
+        let index = Index::open(&out).unwrap();
+        for (title, &row) in &expected {
+            assert_eq!(index.row_of(title).unwrap(), Some(row), "{title:?} ({why})");
+            assert_eq!(index.find_span(title).unwrap().map(|s| s.row), Some(row), "{title:?} ({why})");
+        }
+        for absent in ["Nowhere at all", "", "Anarchism\u{1}", "anarchism"] {
+            assert_eq!(index.row_of(absent).unwrap(), None, "{absent:?} ({why})");
+        }
+    };
+    check("as built");
+    // Every slot emptied: the FST finds every title; verify names the table.
+    let good = std::fs::read(&slots).unwrap();
+    // (The .npy header of a one-dimensional array is 128 bytes; the slots follow.)
+    let npy_data = 128;
+    assert_eq!(good[npy_data - 1], b'\n');
+    let mut bad = good.clone();
+    bad[npy_data..].fill(0xff);
+    std::fs::write(&slots, &bad).unwrap();
+    check("emptied");
+    let e = Index::open(&out).unwrap().verify().expect_err("verify finds the damage");
+    assert!(e.to_string().contains("title_slots.npy"), "{e}");
+    // Every slot moved one place on: each title's slot is passed over or confirmed against the
+    // page table, never taken for another title's row.
+    let mut bad = good.clone();
+    bad[npy_data..].rotate_right(4);
+    std::fs::write(&slots, &bad).unwrap();
+    check("shifted");
+}
+
+#[test]
 fn a_damaged_title_ordered_copy_gives_errors_never_wrong_listings() {
     let (_tmp, _, out) = indexed_10k();
     let (a, b, pages) = {

@@ -33,7 +33,7 @@ def dump_bytes():
 def test_manifest_is_plain_json():
     m = manifest()
     assert m["format"] == "folio-index"
-    assert m["format_version"] == 6  # engine/FORMAT.md
+    assert m["format_version"] == 7  # engine/FORMAT.md
     assert m["counts"]["pages"] == 206
     assert m["counts"]["redirects"] == 100
     assert sum(m["counts"]["namespaces"].values()) == 206
