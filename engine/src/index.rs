@@ -536,8 +536,9 @@ impl Index {
 
     /// Whether [`Index::read`] of `start..end` is served from memory, without waiting for a
     /// disk: for a plain dump, when its pages are in the page cache ([`Mmap::resident`]: one
-    /// `cachestat(2)`, or one `mincore(2)` per MiB); for a compressed one, when its streams are decoded in the stream cache.
-    /// When not, read it where blocking is allowed, after [`Index::prefetch`].
+    /// `cachestat(2)`, or one `mincore(2)` per MiB); for a compressed one, when its streams are
+    /// decoded in the stream cache. When not, read it where blocking is allowed, after
+    /// [`Index::prefetch`].
     pub fn holds(&self, start: u64, end: u64) -> bool {
         if start >= end {
             return true;
