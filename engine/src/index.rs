@@ -412,22 +412,16 @@ impl Index {
     /// The row of the page titled exactly `title` (the first in dump order): the cheapest lookup,
     /// for callers that need only the page's bytes ([`Index::row_bytes`]). The row's title in
     /// the page table is checked against `title`, so a damaged `titles.fst` or `title_slots.npy`
-    /// is an error, never another page.
+    /// is an error, never another page: `title_slots.npy`'s probe confirms each candidate there,
+    /// a row from `titles.fst` is checked after against the page table. A title the table
+    /// misses is looked up in the FST, so that even a damaged table hides no page.
     pub fn row_of(&self, title: &str) -> Result<Option<u32>> {
-        self.title_row(title)?.map(|row| self.check_row_title(row, title).map(|()| row)).transpose()
-    }
-
-    /// The row of the page titled `title` exactly: from `title_slots.npy` (checked against the
-    /// page table's title), else from `titles.fst` (unchecked: the caller checks it against the
-    /// page table, [`Index::check_row_title`], or the dump, [`Index::span_bytes`]). A title the
-    /// table misses is looked up in the FST, so that even a damaged table hides no page.
-    pub(crate) fn title_row(&self, title: &str) -> Result<Option<u32>> {
         if let Some(slots) = &self.title_slots
             && let Some(row) = slots.get(title.as_bytes(), |row| self.pages.title_bytes(row as usize))?
         {
             return Ok(Some(row));
         }
-        self.fst_row(title)
+        self.fst_row(title)?.map(|row| self.check_row_title(row, title).map(|()| row)).transpose()
     }
 
     /// The row `titles.fst` gives for `title`, unchecked.

@@ -20,22 +20,22 @@ impl Index {
         self.find_span(raw)?.map(|span| self.page_at_span(&span)).transpose()
     }
 
-    /// The whole row of the page at `span`, from [`Index::find_span`]: its title in the page
-    /// table is checked against the one it was found by, so a damaged `titles.fst` is an error,
+    /// The whole row of the page at `span` (from [`Index::find_span`], or made elsewhere): its
+    /// title in the page table is checked against the span's, so a wrong span is an error,
     /// never another page.
     pub fn page_at_span(&self, span: &PageSpan<'_>) -> Result<Page<'_>> {
         self.check_row_title(span.row, &span.title)?;
         self.page(span.row as usize)
     }
 
-    /// Where the XML of the page [`Index::find`] finds lies, read from the page table's start
-    /// and end columns alone: for serving its bytes with [`Index::span_bytes`], whose check of
-    /// the dump's `<title>` then stands for the page table's.
+    /// Where the XML of the page [`Index::find`] finds lies: the row [`Index::row_of`] finds (its
+    /// title checked in the page table) and its start and end columns, not the whole row; for
+    /// serving its bytes with [`Index::span_bytes`], which also checks the dump's `<title>`.
     pub fn find_span<'t>(&self, raw: &'t str) -> Result<Option<PageSpan<'t>>> {
         let title = normalize_title(raw);
-        let (row, title) = match self.title_row(&title)? {
+        let (row, title) = match self.row_of(&title)? {
             Some(row) => (row, Cow::Owned(title)),
-            None if title != raw => match self.title_row(raw)? {
+            None if title != raw => match self.row_of(raw)? {
                 Some(row) => (row, Cow::Borrowed(raw)),
                 None => return Ok(None),
             },

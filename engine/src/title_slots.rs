@@ -88,15 +88,15 @@ impl TitleSlots {
         let slots = self.slots.as_slice();
         let mask = slots.len() - 1;
         let (mut at, tag) = place(title, mask, self.row_bits);
-        let tag_mask = !row_mask(self.row_bits);
+        let rows = row_mask(self.row_bits);
         // At most one pass over the table, even when a damaged one has no empty slot.
         for _ in 0..slots.len() {
             let slot = slots[at];
             if slot == EMPTY {
                 return Ok(None);
             }
-            if slot & tag_mask == tag {
-                let row = slot & row_mask(self.row_bits);
+            if slot & !rows == tag {
+                let row = slot & rows;
                 if title_of(row)? == title {
                     return Ok(Some(row));
                 }
