@@ -9,6 +9,7 @@ use crate::format::{self, FileSum};
 use crate::manifest::{Manifest, fingerprint};
 use crate::npy::NpyArray;
 use crate::pages::PageTable;
+use crate::recently_cached::RecentlyCached;
 use crate::sys::lease::Lease;
 use crate::sys::mmap::Mmap;
 use crate::title_fst::Titles;
@@ -104,6 +105,8 @@ pub struct Index {
     /// The dump file as it is on disk: the XML, or the multistream `.bz2` of a compressed
     /// dataset.
     pub(crate) dump: Mmap,
+    /// Pages of a plain dump found in the page cache a moment ago ([`Index::holds`]).
+    recently_cached: RecentlyCached,
     pub(crate) dump_path: PathBuf,
     /// For a compressed dataset: its streams and the cache of decoded ones.
     pub(crate) streams: Option<crate::dump::Multistream>,
@@ -266,6 +269,7 @@ impl Index {
             title_rank,
             folded_order,
             sorted,
+            recently_cached: RecentlyCached::new(if streams.is_some() { 0 } else { dump.len() }),
             dump,
             dump_path,
             dump_file,
@@ -530,20 +534,27 @@ impl Index {
 
     /// Whether [`Index::read`] of `start..end` is served from memory, without waiting for a
     /// disk: for a plain dump, when its pages are in the page cache ([`Mmap::resident`]: one
-    /// `cachestat(2)`, or one `mincore(2)` per MiB); for a compressed one, when its streams are
-    /// decoded in the stream cache. When not, read it where blocking is allowed, after
-    /// [`Index::prefetch`].
+    /// `cachestat(2)`, or one `mincore(2)` per MiB), or were found there within the last few
+    /// seconds ([`crate::recently_cached`]: no system call); for a compressed one, when its
+    /// streams are decoded in the stream cache. When not, read it where blocking is allowed,
+    /// after [`Index::prefetch`].
     pub fn holds(&self, start: u64, end: u64) -> bool {
         if start >= end {
             return true;
         }
-        match &self.streams {
-            Some(s) => s.holds(start..end),
-            None => usize::try_from(start)
-                .ok()
-                .zip(usize::try_from(end).ok())
-                .is_some_and(|(s, e)| self.dump.resident(s..e)),
+        if let Some(s) = &self.streams {
+            return s.holds(start..end);
         }
+        let (Ok(s), Ok(e)) = (usize::try_from(start), usize::try_from(end)) else { return false };
+        let window = crate::recently_cached::window_of(crate::clock::coarse_unix_seconds());
+        if self.recently_cached.all(s..e, window) {
+            return true;
+        }
+        let held = self.dump.resident(s..e);
+        if held {
+            self.recently_cached.note(s..e, window);
+        }
+        held
     }
 
     /// Brings `start..end` of a plain dump into memory (one read-ahead request, then a read of

@@ -83,6 +83,7 @@ pub mod params;
 mod prefix;
 pub mod publish;
 pub mod rank;
+pub mod recently_cached;
 pub mod render;
 mod resolve;
 pub mod search;
