@@ -1,6 +1,6 @@
 //! `folio-server`: the multicore HTTP API over a Folio index and its memory-mapped dump.
 //!
-//! [`app`] builds the [`axum::Router`] over an [`AppState`] (the datasets, a
+//! [`app`] builds the [router](router::Routes) of the route table over an [`AppState`] (the datasets, a
 //! [`Library`](folio_engine::library::Library) of indexes that can be reloaded while served, and
 //! the SQL [`Catalog`](folio_engine::sql::Catalog)); the binary (`main.rs`) picks the datasets,
 //! binds, and serves them on an event loop per core ([`serve`]) with graceful shutdown, reloading a
@@ -52,12 +52,11 @@ pub mod logging;
 pub mod or_answer;
 pub mod reload;
 pub mod routed;
+pub mod router;
 pub mod routes;
 pub mod scope;
 pub mod serve;
 pub mod state;
-
-use axum::Router;
 
 pub use error::{ApiError, Code};
 pub use state::{AppState, Limits};
@@ -66,25 +65,23 @@ pub use state::{AppState, Limits};
 pub const SERVER: &str = concat!("folio/", env!("CARGO_PKG_VERSION"));
 
 /// The service that answers every request: the [gate] in front of the dataset prefixes
-/// ([`scope::Pick`]) in front of axum's router.
-pub type App = gate::Gate<scope::Pick<Router>>;
+/// ([`scope::Pick`]) in front of the [router] of the route table.
+pub type App = gate::Gate<scope::Pick<router::Routes>>;
 
 /// The router of every route of the table ([`routes::table::ROUTES`]), over `state`, at the
 /// root paths (the default dataset) and under `/d/{name}/` for each dataset ([`scope`]), behind
 /// the [gate].
+///
+/// # Panics
+///
+/// When a path of the table does not parse as a route (a test of the table proves they all do).
 pub fn app(state: AppState) -> App {
     let library = state.library.clone();
-    let routes = routes::table::ROUTES.iter().enumerate().fold(Router::new(), |router, (i, r)| {
-        router.route(r.path, (r.handler)(routed::Entry::new(&state.limits, i, r.index)))
-    });
-    let router: Router = routes
-        .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                Code::MethodNotAllowed,
-                "this route does not answer this method (/sql takes POST, every other route GET and HEAD)",
-            )
-        })
-        .with_state(state.clone());
+    let routes = routes::table::ROUTES
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.path, (r.handler)(routed::Entry::new(&state.limits, i, r.index))));
+    // As axum's router did: a table that is no router is a bug, found by every test.
+    let router = router::Routes::new(routes, state.clone()).unwrap_or_else(|e| panic!("the route table: {e}"));
     gate::Gate::new(&state, scope::Pick::new(&library, router))
 }

@@ -1,6 +1,6 @@
 //! What a route knows of itself: [`Routed`] wraps each route's handler with its entry of the
 //! table ([`crate::routes::table`]), so that what depends on the route is decided once the
-//! router matched it, with no lookup by path and no layer of its own (a layer on axum's router
+//! [router](crate::router) matched it, with no lookup by path and no layer of its own (a layer
 //! costs each request a boxed service and a boxed future; a wrapped handler costs nothing).
 //!
 //! A route that answers from an index takes the dataset's index as it is now for the whole
@@ -37,8 +37,8 @@ thread_local! {
 /// Takes the route whose handler was called on this thread since the last call, if any.
 ///
 /// The gate calls it right after each call or poll of the router, on the same thread: a
-/// handler is called inside one of those (axum calls it when the router's future is first
-/// polled), and nothing else runs on the thread between the handler's call and the gate's take,
+/// handler is called inside one of those (the router calls it from its own `call`; a layered
+/// handler, such as `/sql`'s, is called when its future is first polled), and nothing else runs on the thread between the handler's call and the gate's take,
 /// so the route taken is the one of the request the gate is polling, however many requests a
 /// thread interleaves. This is how the route reaches the gate without a map in each answer's
 /// extensions (three allocations a request: the map, its table and the boxed value).
@@ -50,8 +50,8 @@ pub fn take_routed() -> Option<RouteId> {
 const SMALL: usize = 4096;
 
 /// The `Content-Length` value of an answer of `size` bytes, if it is below [`SMALL`]: made once,
-/// static, so it is copied into each answer without allocating (axum formats a new value into a
-/// new allocation for every answer that has none) and without a shared counter between cores.
+/// static, so it is copied into each answer without allocating (the router formats a new value
+/// into a new allocation for every larger answer that has none) and without a shared counter between cores.
 fn small_length(size: u64) -> Option<HeaderValue> {
     static LENGTHS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
         (0..SMALL).map(|n| HeaderValue::from_static(Box::leak(n.to_string().into_boxed_str()))).collect()
@@ -175,7 +175,7 @@ mod tests {
         for n in [0u64, 1, 13, 27, 999, 4095] {
             assert_eq!(small_length(n).map(|v| v.to_str().unwrap().to_string()), Some(n.to_string()));
         }
-        assert_eq!(small_length(SMALL as u64), None, "larger answers keep axum's value");
+        assert_eq!(small_length(SMALL as u64), None, "larger answers get the router's value");
         assert_eq!(small_length(u64::MAX), None);
     }
 }

@@ -213,8 +213,19 @@ fn pages_hello_and_the_plain_routes() {
     assert_eq!((plain.text().as_str(), plain.header("content-type")), ("Hello, World!", Some("text/plain")));
 
     s.get("/no/such/route").assert_error(404, "route_not_found");
-    s.request("POST", "/json", &[]).assert_error(405, "method_not_allowed");
+    let post = s.request("POST", "/json", &[]);
+    post.assert_error(405, "method_not_allowed");
+    assert_eq!(post.header("allow"), Some("GET,HEAD"), "a 405 says which methods the route takes");
     s.request("DELETE", "/wiki/Anarchism", &[]).assert_error(405, "method_not_allowed");
+    let get = s.get("/sql");
+    get.assert_error(405, "method_not_allowed");
+    assert_eq!(get.header("allow"), Some("POST"));
+    // A route's parameter is the rest of its path, percent-decoded, slashes and all.
+    let hello = s.get("/hello/a%2Fb/c%C3%A9?k=v");
+    assert_eq!(hello.json()["args"], serde_json::json!(["a", "b", "c\u{e9}"]));
+    assert_eq!(hello.json()["kwds"]["k"], "v");
+    assert_eq!(s.get("/hello").json()["args"], serde_json::json!([]));
+    s.get("/hello/%FF").assert_error(400, "bad_request");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! `/assets/{file}?v={VERSION}`, and the ETag of every rendered page includes it, so a new binary
 //! with new assets is never answered with a page cached for the old ones.
 
-use axum::extract::Path;
+use crate::router::Tail;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -51,11 +51,7 @@ pub const VERSION: u32 = {
 };
 
 /// `GET /assets/{file}`.
-pub async fn file(
-    path: Result<Path<String>, axum::extract::rejection::PathRejection>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let name = super::path_param(path)?;
+pub async fn file(Tail(name): Tail, headers: HeaderMap) -> ApiResult<Response> {
     let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
         let names: Vec<&str> = ASSETS.iter().map(|a| a.name).collect();
         return Err(ApiError::new(Code::RouteNotFound, format!("no asset named {name:?}; the assets are {names:?}")));

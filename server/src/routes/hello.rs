@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use serde_json::{Value, json};
 
+use crate::router::Tail;
+
 /// `GET /hello/{args...}`: `{"args": [...], "kwds": {...}}`.
-pub async fn hello(path: Option<Path<String>>, Query(kwds): Query<BTreeMap<String, String>>) -> Json<Value> {
+pub async fn hello(path: Option<Tail>, Query(kwds): Query<BTreeMap<String, String>>) -> Json<Value> {
     let args: Vec<String> = match path {
-        Some(Path(p)) => p.split('/').filter(|a| !a.is_empty()).map(str::to_string).collect(),
+        Some(Tail(p)) => p.split('/').filter(|a| !a.is_empty()).map(str::to_string).collect(),
         None => Vec::new(),
     };
     Json(json!({"args": args, "kwds": kwds}))

@@ -1,15 +1,14 @@
 //! Prefix listings: `/offsets/{prefix}` and `/title/{prefix}` (PyParallel's routes, bugs fixed)
 //! and the paginated `/titles`.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use folio_engine::{Case, Index, PrefixQuery, TitleSpan, normalize_prefix};
 use rayon::prelude::*;
 
-use super::path_param;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::router::Tail;
 use crate::scope::Scope;
 use crate::state::AppState;
 use folio_engine::params::{self, ParamError, TitlesParams, encode_cursor};
@@ -121,12 +120,7 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// `GET /offsets/{prefix}`: `[[title, start, end], ...]`, `end` inclusive.
-pub async fn offsets(
-    State(state): State<AppState>,
-    scope: Scope,
-    path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Response> {
-    let raw = path_param(path)?;
+pub async fn offsets(State(state): State<AppState>, scope: Scope, Tail(raw): Tail) -> ApiResult<Response> {
     let max = state.limits.max_listing;
     state.heavy(scope.index(), move |index| Ok(json(write_listing(&listing(index, &raw, max)?, true)))).await
 }
@@ -137,12 +131,7 @@ pub async fn offsets_empty() -> ApiError {
 }
 
 /// `GET /title/{prefix}`: `[[title, [start]], ...]`, the shape PyParallel's route answered.
-pub async fn title(
-    State(state): State<AppState>,
-    scope: Scope,
-    path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Response> {
-    let raw = path_param(path)?;
+pub async fn title(State(state): State<AppState>, scope: Scope, Tail(raw): Tail) -> ApiResult<Response> {
     let max = state.limits.max_listing;
     state.heavy(scope.index(), move |index| Ok(json(write_listing(&listing(index, &raw, max)?, false)))).await
 }

@@ -2,8 +2,7 @@
 //! `/read/{title}`, the same in a whole page (title, table of contents, metadata, licence).
 //! Rendering runs on the bounded pool for CPU-heavy work, never on an async worker.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use folio_engine::render::RENDERER_VERSION;
@@ -11,10 +10,10 @@ use folio_engine::{Article, Site, normalize_title, title_to_url};
 
 use super::assets::VERSION;
 use super::layout::{attr, document, html, text};
-use super::path_param;
 use super::wiki::find;
 use crate::conditional;
 use crate::error::{ApiResult, Code};
+use crate::router::Tail;
 use crate::scope::Scope;
 use crate::state::AppState;
 
@@ -53,10 +52,9 @@ async fn article(
 pub async fn fragment(
     State(state): State<AppState>,
     scope: Scope,
-    path: Result<Path<String>, PathRejection>,
+    Tail(raw): Tail,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let raw = path_param(path)?;
     let (article, tag) = match article(&state, &scope, raw, &headers, "h").await? {
         Ok(found) => found,
         Err(not_modified) => return Ok(not_modified),
@@ -73,10 +71,9 @@ pub async fn fragment(
 pub async fn page(
     State(state): State<AppState>,
     scope: Scope,
-    path: Result<Path<String>, PathRejection>,
+    Tail(raw): Tail,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let raw = path_param(path)?;
     let (article, tag) = match article(&state, &scope, raw.clone(), &headers, "r").await {
         Ok(Ok(found)) => found,
         Ok(Err(not_modified)) => return Ok(not_modified),

@@ -5,14 +5,14 @@
 //! `openapi.rs` (a test fails until it has one).
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, get, post};
+use axum::handler::Handler;
 
 use super::{
     assets, fortunes, hello, home, listings, metrics, openapi, reader, ready, search, sql, stats, suggest, tfb, wiki,
     xml,
 };
 use crate::routed::Entry;
-use crate::state::AppState;
+use crate::router::{Endpoint, get, post};
 
 /// One route.
 pub struct Route {
@@ -23,7 +23,7 @@ pub struct Route {
     /// Whether it answers from the index (refused with `index_error` once verification failed).
     pub index: bool,
     /// Its handlers, each wrapped with the route ([`Entry::wrap`]).
-    pub handler: fn(Entry<'_>) -> MethodRouter<AppState>,
+    pub handler: fn(Entry<'_>) -> Endpoint,
 }
 
 /// Every route of the API.
@@ -86,7 +86,7 @@ pub const ROUTES: &[Route] = &[
         path: "/sql",
         api: Some("/sql"),
         index: true,
-        handler: |e| post(e.wrap(sql::query)).layer(DefaultBodyLimit::max(e.limits.max_sql_body)),
+        handler: |e| post(e.wrap(sql::query).layer(DefaultBodyLimit::max(e.limits.max_sql_body))),
     },
     Route { path: "/datasets", api: Some("/datasets"), index: false, handler: |e| get(e.wrap(stats::list)) },
     Route { path: "/stats", api: Some("/stats"), index: false, handler: |e| get(e.wrap(stats::json)) },

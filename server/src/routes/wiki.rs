@@ -1,17 +1,17 @@
 //! `/wiki/{title}`: a page's XML, straight from the map; `/pages/{title}`: its metadata.
 
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use folio_engine::{Index, Page, PageSpan};
 
-use super::{encode_title, path_param};
+use super::encode_title;
 use crate::body::MapBody;
 use crate::conditional;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::router::Tail;
 use crate::scope::Scope;
 use crate::state::AppState;
 use folio_engine::params;
@@ -35,12 +35,11 @@ fn etag(scope: &Scope, row: u32) -> ApiResult<HeaderValue> {
 pub async fn page(
     State(state): State<AppState>,
     scope: Scope,
-    path: Result<Path<String>, PathRejection>,
+    Tail(raw): Tail,
     RawQuery(query): RawQuery,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let headers = request.headers();
-    let raw = path_param(path)?;
     let index = scope.index();
     let first = index.find_span(&raw)?.ok_or_else(|| not_found(&raw))?;
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
@@ -110,8 +109,7 @@ async fn page_xml(
 }
 
 /// `GET /pages/{title}`: one page's metadata.
-pub async fn meta(scope: Scope, path: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
-    let raw = path_param(path)?;
+pub async fn meta(scope: Scope, Tail(raw): Tail) -> ApiResult<Response> {
     let p = find(scope.index(), &raw)?;
     let body = serde_json::json!({
         "title": p.title, "page_id": p.page_id, "ns": p.ns, "redirect": p.redirect,
