@@ -45,7 +45,9 @@ for round in $(seq "$ROUNDS"); do
     python3 benches/requests.py wiki "$URL" "$WORK/capacity-wiki.lua" --count 20000 --seed 16
   measure "Folio /plaintext" "$SERVER_PID" "$(urls "$URL" /plaintext plain)"
   measure "Folio /json" "$SERVER_PID" "$(urls "$URL" /json json)"
-  measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/capacity-wiki.lua.urls"
+  # The list may have been drawn by another script's server: its URLs are pointed at this one.
+  sed "s#^http://[^/]*#$URL#" "$WORK/capacity-wiki.lua.urls" > "$WORK/capacity-urls-wiki"
+  measure "Folio /wiki/{random title}" "$SERVER_PID" "$WORK/capacity-urls-wiki"
   stop_server
   actix_start 18141
   measure "actix-web /plaintext" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /plaintext aplain)"
