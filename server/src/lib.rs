@@ -1,11 +1,12 @@
 //! `folio-server`: the multicore HTTP API over a Folio index and its memory-mapped dump.
 //!
-//! [`app`] builds the [router](router::Routes) of the route table over an [`AppState`] (the datasets, a
-//! [`Library`](folio_engine::library::Library) of indexes that can be reloaded while served, and
-//! the SQL [`Catalog`](folio_engine::sql::Catalog)); the binary (`main.rs`) picks the datasets,
-//! binds, and serves them on an event loop per core ([`serve`]) with graceful shutdown, reloading a
-//! dataset when a new index is published over its directory ([`reload`]). Handlers hold no query logic: they turn `folio_engine` answers into HTTP,
-//! and page bytes go out as zero-copy slices of the map. Errors come from one table
+//! [`app`] builds the [router](router::Routes) of the route table over an [`AppState`] (the
+//! datasets, a [`Library`](folio_engine::library::Library) of indexes that can be reloaded while
+//! served, and the SQL [`Catalog`](folio_engine::sql::Catalog)); the binary (`main.rs`) picks the
+//! datasets, binds, and serves them on an event loop per core ([`serve`]) with graceful shutdown,
+//! reloading a dataset when a new index is published over its directory ([`reload`]). Handlers
+//! hold no query logic: they turn `folio_engine` answers into HTTP, and page bytes go out as
+//! zero-copy slices of the map. Errors come from one table
 //! ([`error::Code`]) and are always JSON.
 //!
 //! # Example
