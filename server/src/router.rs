@@ -57,7 +57,9 @@ pub struct Routes {
 
 struct Inner {
     paths: matchit::Router<usize>,
-    endpoints: Vec<Endpoint>,
+    /// Each route's endpoint and where its parameter starts, if it has one: the length of the
+    /// fixed part of its path, which a matching path repeats byte for byte.
+    endpoints: Vec<(Endpoint, Option<usize>)>,
     state: AppState,
 }
 
@@ -73,7 +75,7 @@ impl Routes {
                 return Err(format!("{path}: a route's one parameter must be the rest of its path"));
             }
             paths.insert(path, endpoints.len()).map_err(|e| format!("{path}: {e}"))?;
-            endpoints.push(endpoint);
+            endpoints.push((endpoint, path.find('{')));
         }
         Ok(Routes { inner: Arc::new(Inner { paths, endpoints, state }) })
     }
@@ -84,8 +86,7 @@ impl Routes {
         let Ok(matched) = self.inner.paths.at(path) else {
             return Err(ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json"));
         };
-        let endpoint = &self.inner.endpoints[*matched.value];
-        let tail = matched.params.iter().next().map(|(_, value)| value.as_ptr() as usize - path.as_ptr() as usize);
+        let (endpoint, tail) = &self.inner.endpoints[*matched.value];
         let method = request.method();
         let head = method == Method::HEAD && !endpoint.post;
         let allowed = if endpoint.post { method == Method::POST } else { head || method == Method::GET };
@@ -99,7 +100,7 @@ impl Routes {
             refused.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
             return Ok((Box::pin(std::future::ready(refused)), false));
         }
-        if let Some(at) = tail {
+        if let Some(at) = *tail {
             request.extensions_mut().insert(TailAt(at));
         }
         Ok(((endpoint.call)(request, self.inner.state.clone()), head))
