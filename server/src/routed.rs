@@ -12,12 +12,11 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::LazyLock;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::handler::Handler;
-use axum::http::{HeaderValue, header};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, Code};
@@ -38,25 +37,13 @@ thread_local! {
 ///
 /// The gate calls it right after each call or poll of the router, on the same thread: a
 /// handler is called inside one of those (the router calls it from its own `call`; a layered
-/// handler, such as `/sql`'s, is called when its future is first polled), and nothing else runs on the thread between the handler's call and the gate's take,
-/// so the route taken is the one of the request the gate is polling, however many requests a
-/// thread interleaves. This is how the route reaches the gate without a map in each answer's
-/// extensions (three allocations a request: the map, its table and the boxed value).
+/// handler, such as `/sql`'s, when its future is first polled), and nothing else runs on the
+/// thread between the handler's call and the gate's take, so the route taken is the one of the
+/// request the gate is polling, however many requests a thread interleaves. This is how the
+/// route reaches the gate without a map in each answer's extensions (three allocations a
+/// request: the map, its table and the boxed value).
 pub fn take_routed() -> Option<RouteId> {
     ROUTED.take()
-}
-
-/// Answers shorter than this get their `Content-Length` from [`small_length`].
-const SMALL: usize = 4096;
-
-/// The `Content-Length` value of an answer of `size` bytes, if it is below [`SMALL`]: made once,
-/// static, so it is copied into each answer without allocating (the router formats a new value
-/// into a new allocation for every larger answer that has none) and without a shared counter between cores.
-fn small_length(size: u64) -> Option<HeaderValue> {
-    static LENGTHS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
-        (0..SMALL).map(|n| HeaderValue::from_static(Box::leak(n.to_string().into_boxed_str()))).collect()
-    });
-    LENGTHS.get(usize::try_from(size).ok()?).cloned()
 }
 
 /// A route of the table as its handlers are built: its position, whether it answers from an
@@ -157,25 +144,6 @@ impl<F: Future<Output = Response>> Future for RoutedFuture<F> {
         if let Some(id) = this.id.take() {
             answer.headers_mut().insert(INDEX_HEADER, id);
         }
-        if !answer.headers().contains_key(header::CONTENT_LENGTH)
-            && let Some(length) = http_body::Body::size_hint(answer.body()).exact().and_then(small_length)
-        {
-            answer.headers_mut().insert(header::CONTENT_LENGTH, length);
-        }
         Poll::Ready(answer)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_lengths_are_the_sizes_written_out() {
-        for n in [0u64, 1, 13, 27, 999, 4095] {
-            assert_eq!(small_length(n).map(|v| v.to_str().unwrap().to_string()), Some(n.to_string()));
-        }
-        assert_eq!(small_length(SMALL as u64), None, "larger answers get the router's value");
-        assert_eq!(small_length(u64::MAX), None);
     }
 }

@@ -14,7 +14,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll};
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request};
@@ -36,12 +36,12 @@ pub struct Endpoint {
 }
 
 /// `handler` for GET, which also answers HEAD (the same head, no body).
-pub fn get<H: Handler<T, AppState>, T: 'static>(handler: H) -> Endpoint {
+pub fn get<H: Handler<T, AppState>, T>(handler: H) -> Endpoint {
     Endpoint { post: false, call: Box::new(move |request, state| Box::pin(handler.clone().call(request, state))) }
 }
 
 /// `handler` for POST.
-pub fn post<H: Handler<T, AppState>, T: 'static>(handler: H) -> Endpoint {
+pub fn post<H: Handler<T, AppState>, T>(handler: H) -> Endpoint {
     Endpoint { post: true, call: Box::new(move |request, state| Box::pin(handler.clone().call(request, state))) }
 }
 
@@ -80,16 +80,21 @@ impl Routes {
         Ok(Routes { inner: Arc::new(Inner { paths, endpoints, state }) })
     }
 
-    /// The handler's answer to `request` and whether it is to a HEAD request, or why none.
-    fn route(&self, mut request: Request) -> Result<(Answer, bool), ApiError> {
+    /// The handler's answer to `request`, or the answer that refuses it (no route, or a method
+    /// the route does not take).
+    fn route(&self, mut request: Request) -> RouteFuture {
+        let head = request.method() == Method::HEAD;
+        let refuse = |refused| RouteFuture { answer: None, refused: Some(refused), head };
         let path = request.uri().path();
         let Ok(matched) = self.inner.paths.at(path) else {
-            return Err(ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json"));
+            return refuse(ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json").into_response());
         };
         let (endpoint, tail) = &self.inner.endpoints[*matched.value];
         let method = request.method();
-        let head = method == Method::HEAD && !endpoint.post;
-        let allowed = if endpoint.post { method == Method::POST } else { head || method == Method::GET };
+        let allowed = match endpoint.post {
+            true => method == Method::POST,
+            false => method == Method::GET || method == Method::HEAD,
+        };
         if !allowed {
             let mut refused = ApiError::new(
                 Code::MethodNotAllowed,
@@ -98,12 +103,12 @@ impl Routes {
             .into_response();
             let allow = if endpoint.post { "POST" } else { "GET,HEAD" };
             refused.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
-            return Ok((Box::pin(std::future::ready(refused)), false));
+            return refuse(refused);
         }
         if let Some(at) = *tail {
             request.extensions_mut().insert(TailAt(at));
         }
-        Ok(((endpoint.call)(request, self.inner.state.clone()), head))
+        RouteFuture { answer: Some((endpoint.call)(request, self.inner.state.clone())), refused: None, head }
     }
 }
 
@@ -117,20 +122,17 @@ impl tower::Service<Request> for Routes {
     }
 
     fn call(&mut self, request: Request) -> RouteFuture {
-        match self.route(request) {
-            Ok((answer, head)) => RouteFuture { answer: Some(answer), head, refused: None },
-            Err(e) => RouteFuture { answer: None, head: false, refused: Some(e.into_response()) },
-        }
+        self.route(request)
     }
 }
 
-/// The future of [`Routes`]: the handler's answer, or the refusal of a path of no route. An
-/// answer of a known size says it in `Content-Length` (as axum's router did); the answer to a
-/// HEAD request is the GET's, its length kept and its body dropped.
+/// The future of [`Routes`]: the handler's answer, or the answer that refused the request.
+/// Either says its length in `Content-Length` when its body's size is known and it has none (as
+/// axum's router did); the answer to a HEAD request is the GET's head, its length kept, no body.
 pub struct RouteFuture {
     answer: Option<Answer>,
-    head: bool,
     refused: Option<Response>,
+    head: bool,
 }
 
 impl Future for RouteFuture {
@@ -138,24 +140,37 @@ impl Future for RouteFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match &mut this.answer {
-            Some(answer) => {
-                let mut response = std::task::ready!(answer.as_mut().poll(cx));
-                if !response.headers().contains_key(header::CONTENT_LENGTH)
-                    && let Some(n) = http_body::Body::size_hint(response.body()).exact()
-                {
-                    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(n));
-                }
-                if this.head {
-                    *response.body_mut() = axum::body::Body::empty();
-                }
-                Poll::Ready(Ok(response))
-            }
-            None => Poll::Ready(Ok(this
-                .refused
-                .take()
-                .unwrap_or_else(|| ApiError::new(Code::Internal, "an answer polled twice").into_response()))),
+        let mut response = match &mut this.answer {
+            Some(answer) => std::task::ready!(answer.as_mut().poll(cx)),
+            None => match this.refused.take() {
+                Some(refused) => refused,
+                None => ApiError::new(Code::Internal, "an answer polled twice").into_response(),
+            },
+        };
+        if !response.headers().contains_key(header::CONTENT_LENGTH)
+            && let Some(n) = http_body::Body::size_hint(response.body()).exact()
+        {
+            response.headers_mut().insert(header::CONTENT_LENGTH, content_length(n));
         }
+        if this.head {
+            *response.body_mut() = axum::body::Body::empty();
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Answers shorter than this get their `Content-Length` value from a table made once.
+const SMALL: usize = 4096;
+
+/// The `Content-Length` value of `size` bytes: below [`SMALL`], a static value copied without
+/// allocating and without a shared counter between cores; above, formatted (one allocation).
+fn content_length(size: u64) -> HeaderValue {
+    static LENGTHS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
+        (0..SMALL).map(|n| HeaderValue::from_static(Box::leak(n.to_string().into_boxed_str()))).collect()
+    });
+    match usize::try_from(size).ok().and_then(|n| LENGTHS.get(n)) {
+        Some(value) => value.clone(),
+        None => HeaderValue::from(size),
     }
 }
 
@@ -186,6 +201,18 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Tail {
         match parts.extensions.get::<TailAt>() {
             Some(_) => <Tail as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some),
             None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_are_the_sizes_written_out() {
+        for n in [0u64, 1, 13, 27, 999, 4095, 4096, 1 << 40, u64::MAX] {
+            assert_eq!(content_length(n).to_str().unwrap(), n.to_string());
         }
     }
 }
