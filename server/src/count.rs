@@ -1,11 +1,12 @@
-//! Counting a request: its time, its route in [`Stats`], the `Server` header, and the request
-//! log when it is on. Started by the [gate](crate::gate) when a request comes in, finished when
-//! its answer is ready; two clock reads, no allocation unless the log is on.
+//! Counting a request: its time, its route in [`Stats`], and the request log when it is on.
+//! Started by the [gate](crate::gate) when a request comes in, finished when its answer is
+//! ready; two clock reads, no allocation unless the log is on. (The `Server` header is the
+//! connection's, as `Date` is: [`http1::answer`](crate::http1::answer).)
 
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, Uri, header};
+use axum::http::{Method, Uri};
 use axum::response::Response;
 
 use crate::counters::Stats;
@@ -26,9 +27,8 @@ impl Counted {
     }
 
     /// Counts `response` in `stats` under the route that answered it (`other` when none did),
-    /// names the server on it, and logs it when the log is on.
-    pub fn finish(self, stats: &Stats, route: Option<RouteId>, response: &mut Response) {
-        response.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER));
+    /// and logs it when the log is on.
+    pub fn finish(self, stats: &Stats, route: Option<RouteId>, response: &Response) {
         let took = self.started.elapsed();
         stats.record(route.map(|r| r.0), took);
         if let Some(access) = self.access {

@@ -118,7 +118,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let mut response = loop {
+        let response = loop {
             match this.step.as_mut().project() {
                 StepProj::Refused { answer } => match answer.take() {
                     Some(answer) => break answer,
@@ -142,7 +142,7 @@ where
         };
         this.inflight.take();
         if let Some(counted) = this.counted.take() {
-            counted.finish(&this.shared.stats, *this.route, &mut response);
+            counted.finish(&this.shared.stats, *this.route, &response);
         }
         Poll::Ready(Ok(response))
     }

@@ -6,8 +6,9 @@
 //! extensions (percent-decoded, into shared strings, in a new map, even for a route with none:
 //! about 560 of `/plaintext`'s 14,900 instructions and 1,640 of `/wiki/{title}`'s 23,900), and
 //! called the handler through a method router and a boxed service. Here a route's parameter,
-//! always the rest of its path ([`Tail`]), is noted as where it starts and decoded only by the
-//! handler that asks for it; a route answers GET (and HEAD) or POST, as the table declares
+//! always the rest of its path ([`Tail`]), starts where the fixed part of its path ends
+//! ([`tail_at`], known when the table is built and handed to the handler in its
+//! [`Call`](crate::routed::Call)), and is decoded only by the handler that asks for it; a route answers GET (and HEAD) or POST, as the table declares
 //! ([`get`], [`post`]); another method gets the table's JSON 405 with `Allow`, a path of no
 //! route the JSON 404.
 
@@ -24,6 +25,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, Code};
+use crate::routed::Call;
 use crate::state::AppState;
 
 /// A handler's answer, boxed (as axum boxes the future of every handler).
@@ -45,9 +47,12 @@ pub fn post<H: Handler<T, AppState>, T>(handler: H) -> Endpoint {
     Endpoint { post: true, call: Box::new(move |request, state| Box::pin(handler.clone().call(request, state))) }
 }
 
-/// Where a route's parameter starts in the request's path (see [`Tail`]).
-#[derive(Debug, Clone, Copy)]
-struct TailAt(usize);
+/// Where the parameter of a route of path `path` starts in a request's path, if it has one:
+/// the length of the path's fixed part, which a matching path repeats byte for byte (the
+/// router refuses a table whose parameter is not the rest of its path).
+pub fn tail_at(path: &str) -> Option<usize> {
+    path.find('{')
+}
 
 /// The router of the route table (see the [module](self)).
 #[derive(Clone)]
@@ -57,9 +62,7 @@ pub struct Routes {
 
 struct Inner {
     paths: matchit::Router<usize>,
-    /// Each route's endpoint and where its parameter starts, if it has one: the length of the
-    /// fixed part of its path, which a matching path repeats byte for byte.
-    endpoints: Vec<(Endpoint, Option<usize>)>,
+    endpoints: Vec<Endpoint>,
     state: AppState,
 }
 
@@ -75,21 +78,21 @@ impl Routes {
                 return Err(format!("{path}: a route's one parameter must be the rest of its path"));
             }
             paths.insert(path, endpoints.len()).map_err(|e| format!("{path}: {e}"))?;
-            endpoints.push((endpoint, path.find('{')));
+            endpoints.push(endpoint);
         }
         Ok(Routes { inner: Arc::new(Inner { paths, endpoints, state }) })
     }
 
     /// The handler's answer to `request`, or the answer that refuses it (no route, or a method
     /// the route does not take).
-    fn route(&self, mut request: Request) -> RouteFuture {
+    fn route(&self, request: Request) -> RouteFuture {
         let head = request.method() == Method::HEAD;
         let refuse = |refused| RouteFuture { answer: None, refused: Some(refused), head };
         let path = request.uri().path();
         let Ok(matched) = self.inner.paths.at(path) else {
             return refuse(ApiError::new(Code::RouteNotFound, "no such route; see /openapi.json").into_response());
         };
-        let (endpoint, tail) = &self.inner.endpoints[*matched.value];
+        let endpoint = &self.inner.endpoints[*matched.value];
         let method = request.method();
         let allowed = match endpoint.post {
             true => method == Method::POST,
@@ -104,9 +107,6 @@ impl Routes {
             let allow = if endpoint.post { "POST" } else { "GET,HEAD" };
             refused.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
             return refuse(refused);
-        }
-        if let Some(at) = *tail {
-            request.extensions_mut().insert(TailAt(at));
         }
         RouteFuture { answer: Some((endpoint.call)(request, self.inner.state.clone())), refused: None, head }
     }
@@ -179,12 +179,16 @@ fn content_length(size: u64) -> HeaderValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tail(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Tail {
+impl FromRequestParts<Call> for Tail {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Tail, ApiError> {
-        let at = parts.extensions.get::<TailAt>().map(|t| t.0);
-        let raw = at.and_then(|at| parts.uri.path().get(at..)).unwrap_or("");
+    async fn from_request_parts(parts: &mut Parts, call: &Call) -> Result<Tail, ApiError> {
+        let raw = call.tail().and_then(|at| parts.uri.path().get(at..)).unwrap_or("");
+        // A path is ASCII (the URI's parser refuses anything else): with no escape in it, it is
+        // its own decoding, taken without a byte-by-byte decoder or a UTF-8 check.
+        if !raw.contains('%') {
+            return Ok(Tail(raw.to_owned()));
+        }
         match percent_encoding::percent_decode_str(raw).decode_utf8() {
             Ok(decoded) => Ok(Tail(decoded.into_owned())),
             Err(_) => {
@@ -194,12 +198,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Tail {
     }
 }
 
-impl<S: Send + Sync> OptionalFromRequestParts<S> for Tail {
+impl OptionalFromRequestParts<Call> for Tail {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Tail>, ApiError> {
-        match parts.extensions.get::<TailAt>() {
-            Some(_) => <Tail as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some),
+    async fn from_request_parts(parts: &mut Parts, call: &Call) -> Result<Option<Tail>, ApiError> {
+        match call.tail() {
+            Some(_) => <Tail as FromRequestParts<Call>>::from_request_parts(parts, call).await.map(Some),
             None => Ok(None),
         }
     }

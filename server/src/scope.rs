@@ -22,7 +22,7 @@ use folio_engine::library::{Dataset, Library, Loaded};
 
 use crate::error::{ApiError, Code};
 use crate::or_answer::OrAnswer;
-use crate::state::AppState;
+use crate::routed::Call;
 
 /// The response header naming the index an answer came from ([`Index::id`]).
 pub const INDEX_HEADER: HeaderName = HeaderName::from_static("folio-index");
@@ -76,14 +76,14 @@ impl Scope {
     }
 }
 
-impl FromRequestParts<AppState> for Scope {
+impl FromRequestParts<Call> for Scope {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Scope, Infallible> {
-        // Taken, not cloned: the route's wrapper put it there for this one extraction.
-        match parts.extensions.remove::<Scope>() {
-            Some(scope) => Ok(scope),
-            None => Ok(Scope::of(parts.extensions.get::<Picked>(), &state.library)),
+    async fn from_request_parts(parts: &mut Parts, call: &Call) -> Result<Scope, Infallible> {
+        // The one the route's wrapper took when it admitted the request.
+        match call.scope() {
+            Some(scope) => Ok(scope.clone()),
+            None => Ok(Scope::of(parts.extensions.get::<Picked>(), &call.app.library)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Answers on the wire: a response's head written into the connection's write buffer, with the
-//! framing of the body that follows (RFC 9112, section 6), and the `Date` every answer carries.
+//! framing of the body that follows (RFC 9112, section 6), and the `Date` and `Server` every
+//! answer carries.
 
 use std::cell::Cell;
 use std::time::{Duration, UNIX_EPOCH};
@@ -40,7 +41,8 @@ pub struct For<'a> {
 }
 
 /// Writes the head of `parts` into `out`; `size` is the body's exact length, if known. Adds
-/// `Date`, `Content-Length` (or chunked coding) and `Connection` as the answer needs them.
+/// `Date`, `Server`, `Content-Length` (or chunked coding) and `Connection` as the answer needs
+/// them.
 pub fn head(out: &mut Vec<u8>, parts: &response::Parts, size: Option<u64>, asked: For<'_>) -> Written {
     let status = parts.status;
     let headers = &parts.headers;
@@ -54,12 +56,15 @@ pub fn head(out: &mut Vec<u8>, parts: &response::Parts, size: Option<u64>, asked
         out.extend_from_slice(b"\r\n");
     }
     // The fields the head depends on are noted as they are written (no lookups after).
-    let (mut has_length, mut has_date, mut has_connection, mut close) = (false, false, false, false);
+    let (mut has_length, mut has_date, mut has_server, mut has_connection, mut close) =
+        (false, false, false, false, false);
     for (name, value) in headers {
         if name == header::CONTENT_LENGTH {
             has_length = true;
         } else if name == header::DATE {
             has_date = true;
+        } else if name == header::SERVER {
+            has_server = true;
         } else if name == header::CONNECTION {
             has_connection = true;
             close |= value.as_bytes().eq_ignore_ascii_case(b"close");
@@ -90,6 +95,11 @@ pub fn head(out: &mut Vec<u8>, parts: &response::Parts, size: Option<u64>, asked
     if !has_date {
         out.extend_from_slice(b"date: ");
         out.extend_from_slice(&date());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !has_server {
+        out.extend_from_slice(b"server: ");
+        out.extend_from_slice(crate::SERVER.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     if !keep_alive && !has_connection {
@@ -156,7 +166,9 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 200 OK\r\nserver: folio\r\ncontent-length: 13\r\ndate: "), "{text}");
         assert!(text.ends_with(" GMT\r\n\r\n"), "{text}");
         assert_eq!(w, Written { framing: Framing::Length, keep_alive: true });
+        assert_eq!(text.matches("server: ").count(), 1, "a handler's own Server header is kept alone: {text}");
         let (text, w) = written(404, &[], None, Method::GET, Version::HTTP_11);
+        assert!(text.contains(&format!("\r\nserver: {}\r\n", crate::SERVER)), "{text}");
         assert!(text.starts_with("HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n"), "{text}");
         assert_eq!(w.framing, Framing::Chunked);
         let (text, w) = written(200, &[], None, Method::GET, Version::HTTP_10);

@@ -43,7 +43,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, Version, header};
+use axum::http::{Method, Request, Version};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -350,8 +350,7 @@ where
     /// (what it still sends is read and dropped, so that closing does not reset the connection
     /// before the answer arrived).
     async fn refuse(&mut self, error: ApiError) -> io::Result<()> {
-        let mut response = error.into_response();
-        response.headers_mut().insert(header::SERVER, HeaderValue::from_static(crate::SERVER));
+        let response = error.into_response();
         let asked = For { method: &Method::GET, version: Version::HTTP_11, keep_alive: false };
         self.answer(response, asked).await?;
         self.flush().await?;
