@@ -27,8 +27,7 @@ use crate::routes::table::ROUTES;
 use crate::scope::{INDEX_HEADER, Picked, Scope};
 use crate::state::{AppState, Limits};
 
-/// Which route answered: its position in [`ROUTES`](crate::routes::table::ROUTES), for the
-/// gate's counters.
+/// Which route answered: its position in [`ROUTES`], for the gate's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteId(pub usize);
 

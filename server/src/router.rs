@@ -7,10 +7,10 @@
 //! about 560 of `/plaintext`'s 14,900 instructions and 1,640 of `/wiki/{title}`'s 23,900), and
 //! called the handler through a method router and a boxed service. Here a route's parameter,
 //! always the rest of its path ([`Tail`]), starts where the fixed part of its path ends
-//! ([`tail_at`], known when the table is built and handed to the handler in its
-//! [`Call`](crate::routed::Call)), and is decoded only by the handler that asks for it; a route answers GET (and HEAD) or POST, as the table declares
-//! ([`get`], [`post`]); another method gets the table's JSON 405 with `Allow`, a path of no
-//! route the JSON 404.
+//! ([`tail_at`], known when the table is built and handed to the handler in its [`Call`]), and
+//! is decoded only by the handler that asks for it; a route answers GET (and HEAD) or POST, as
+//! the table declares ([`get`], [`post`]); another method gets the table's JSON 405 with
+//! `Allow`, a path of no route the JSON 404.
 
 use std::convert::Infallible;
 use std::future::Future;
