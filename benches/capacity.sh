@@ -2,13 +2,15 @@
 # Capacity per core as CPU time per request (issue 16), for a VM whose throughput at saturation
 # moves by more than the gaps being measured:   benches/capacity.sh [PAGES] [RATE] [ROUNDS] [SECONDS]
 # (default 1000000 pages, 20000 requests/s, 5 rounds, 10 s). Each round starts Folio (per-core
-# runtime, one worker) and then the actix-web peer (one worker), each pinned to core 0, and
+# runtime, one worker), then the actix-web peer and the Python peer (one worker each), each
+# pinned to core 0, and
 # offers every route the same fixed rate from oha on core 1 (16 connections, below either
 # server's saturation): the server's user + system CPU per answer from /proc/PID/stat. A
 # server that needs less CPU per answer serves more answers per core at saturation, so the
 # ratios of medians stand for the issue's throughput ratios: actix-web's CPU over Folio's for
 # /plaintext and /json (target at least 1.0), Folio's /plaintext over its /wiki on random
-# titles (target at least 0.8). Prints Markdown for benches/RESULTS.md.
+# titles (target at least 0.8), the Python peer's /wiki over Folio's (target at least 5).
+# Prints Markdown for benches/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
@@ -18,6 +20,7 @@ SECS="${4:-10}"
 source benches/fixture.sh
 oha_tool
 actix_peer
+python_peer
 machine_line
 echo "- dump: $PAGES pages; $("$OHA" --version); $RATE requests/s offered for $SECS s per route, $ROUNDS rounds"
 
@@ -37,7 +40,7 @@ measure() {
 urls() { printf "%s%s\n" "$1" "$2" > "$WORK/capacity-urls-$3"; echo "$WORK/capacity-urls-$3"; }
 
 LAUNCH=(taskset -c 0)
-trap 'stop_server; actix_stop' EXIT
+trap 'stop_server; actix_stop; python_peer_stop' EXIT
 for round in $(seq "$ROUNDS"); do
   serve 18140 --workers 1
   wait_verified "$URL"
@@ -53,16 +56,22 @@ for round in $(seq "$ROUNDS"); do
   measure "actix-web /plaintext" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /plaintext aplain)"
   measure "actix-web /json" "$ACTIX_PID" "$(urls http://127.0.0.1:18141 /json ajson)"
   actix_stop
+  python_peer_start 18142 1 taskset -c 0
+  sed "s#^http://[^/]*#http://127.0.0.1:18142#" "$WORK/capacity-wiki.lua.urls" > "$WORK/capacity-urls-pwiki"
+  measure "Python peer /wiki/{random title}" "$PEER_PID" "$WORK/capacity-urls-pwiki"
+  python_peer_stop
 done
 
 echo
 echo "| server and route | CPU per answer, µs (each round) | median |"
 echo "| --- | --- | --- |"
 declare -A MED
-for k in "Folio /plaintext" "Folio /json" "Folio /wiki/{random title}" "actix-web /plaintext" "actix-web /json"; do
+for k in "Folio /plaintext" "Folio /json" "Folio /wiki/{random title}" "actix-web /plaintext" "actix-web /json" \
+  "Python peer /wiki/{random title}"; do
   MED[$k]=$(echo "${CPU[$k]}" | median)
   echo "| $k |${CPU[$k]} | ${MED[$k]} |"
 done
 echo
 echo "- answers per core, Folio / actix-web: /plaintext **$(ratio "${MED[actix-web /plaintext]}" "${MED[Folio /plaintext]}") x**, /json **$(ratio "${MED[actix-web /json]}" "${MED[Folio /json]}") x** (target at least 1.0)"
 echo "- /wiki/{random title} / /plaintext, Folio per core: **$(ratio "${MED[Folio /plaintext]}" "${MED[Folio /wiki/{random title}]}") x** (target at least 0.8)"
+echo "- /wiki/{random title} per core, Folio / the Python peer: **$(ratio "${MED[Python peer /wiki/{random title}]}" "${MED[Folio /wiki/{random title}]}") x** (target at least 5); Folio's /wiki at most 12 µs: **${MED[Folio /wiki/{random title}]} µs**"

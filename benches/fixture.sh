@@ -56,6 +56,45 @@ stop_server() {
   SERVER_PID=""
   SERVER_TMP=""
 }
+# python_peer: installs the Python peer (benches/peers/python: marisa-trie, numpy, uvicorn with
+# uvloop and httptools) in a venv under WORK if missing, and builds its index of DUMP if missing.
+# Sets VENV and PEER_DIR. python_peer_start PORT WORKERS [WORD...] starts it with WORKERS
+# processes (the words, when given, come before the command: `taskset -c 0` pins it), its log in
+# WORK/peer.log; sets PEER_PID and waits for its first answer. python_peer_stop stops it.
+PEER_PID=""
+python_peer() {
+  VENV="$WORK/peer-venv"
+  PEER_DIR="$WORK/peer-$PAGES"
+  if [ ! -x "$VENV/bin/uvicorn" ] || ! cmp -s benches/peers/python/requirements.txt "$VENV/requirements.txt"; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r benches/peers/python/requirements.txt
+    cp benches/peers/python/requirements.txt "$VENV/requirements.txt"
+  fi
+  if [ ! -f "$PEER_DIR/titles.marisa" ]; then
+    local t0
+    t0=$(date +%s%N)
+    "$VENV/bin/python" benches/peers/python/peer.py build "$DUMP" "$PEER_DIR"
+    echo "peer index built in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
+  fi
+}
+python_peer_start() {
+  local port=$1 workers=$2
+  shift 2
+  (cd benches/peers/python && PEER_DUMP="$DUMP" PEER_INDEX="$PEER_DIR" exec "$@" "$VENV/bin/uvicorn" peer:app \
+    --port "$port" --workers "$workers" --loop uvloop --http httptools --no-access-log --log-level warning) \
+    2> "$WORK/peer.log" &
+  PEER_PID=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/offsets/List_of_"; do
+    kill -0 "$PEER_PID" 2>/dev/null || { cat "$WORK/peer.log" >&2; return 1; }
+    sleep 0.002
+  done
+}
+python_peer_stop() {
+  [ -n "$PEER_PID" ] || return 0
+  kill "$PEER_PID" 2>/dev/null || true
+  wait "$PEER_PID" 2>/dev/null || true
+  PEER_PID=""
+}
 trap stop_server EXIT
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -17,31 +17,16 @@ SECS="${2:-10}"
 RUNS="${3:-3}"
 source benches/fixture.sh
 CORES=$(nproc)
-PEER_DIR="$WORK/peer-$PAGES"
-VENV="$WORK/peer-venv"
-if [ ! -x "$VENV/bin/uvicorn" ] || ! cmp -s benches/peers/python/requirements.txt "$VENV/requirements.txt"; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r benches/peers/python/requirements.txt
-  cp benches/peers/python/requirements.txt "$VENV/requirements.txt"
-fi
-if [ ! -f "$PEER_DIR/titles.marisa" ]; then
-  t0=$(date +%s%N)
-  "$VENV/bin/python" benches/peers/python/peer.py build "$DUMP" "$PEER_DIR"
-  echo "peer index built in $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
-fi
+python_peer
 
 PEER="http://127.0.0.1:18094"
-PEER_PID=""
-trap 'stop_server; [ -n "$PEER_PID" ] && kill "$PEER_PID" 2>/dev/null; true' EXIT
+trap 'stop_server; python_peer_stop' EXIT
 serve 18093
 FOLIO="$URL"
 curl -sf -o /dev/null "$FOLIO/offsets/List_of_"
 FOLIO_START=$(( ($(date +%s%N) - SERVE_T0) / 1000000 ))
 t0=$(date +%s%N)
-(cd benches/peers/python && PEER_DUMP="$DUMP" PEER_INDEX="$PEER_DIR" exec "$VENV/bin/uvicorn" peer:app \
-  --port 18094 --workers "$CORES" --loop uvloop --http httptools --no-access-log --log-level warning) 2> "$WORK/peer.log" &
-PEER_PID=$!
-until curl -sf -o /dev/null "$PEER/offsets/List_of_"; do sleep 0.002; done
+python_peer_start 18094 "$CORES"
 PEER_START=$(( ($(date +%s%N) - t0) / 1000000 ))
 sleep 2 # every worker has loaded
 PEER_LOAD=$(awk '/index loaded in/ {print $5}' "$WORK/peer.log" | sort -g | tail -1)
