@@ -212,6 +212,9 @@ fn what_is_not_http_gets_a_json_400_and_the_connection_closes() {
         assert_eq!(got.status, 400, "{}: {text}", String::from_utf8_lossy(bad));
         assert!(text.contains(r#""code":"bad_request""#), "{text}");
         assert_eq!(got.header("connection"), Some("close"));
+        // A refusal is an answer like any other: it names the server and the date.
+        assert!(got.header("server").is_some_and(|s| s.starts_with("folio/")), "{:?}", got.headers);
+        assert!(got.header("date").is_some(), "{:?}", got.headers);
         assert!(reader.closed());
     }
 }
