@@ -3,14 +3,13 @@
 # moves by more than the gaps being measured:   benches/capacity.sh [PAGES] [RATE] [ROUNDS] [SECONDS]
 # (default 1000000 pages, 20000 requests/s, 5 rounds, 10 s). Each round starts Folio (per-core
 # runtime, one worker), then the actix-web peer and the Python peer (one worker each), each
-# pinned to core 0, and
-# offers every route the same fixed rate from oha on core 1 (16 connections, below either
-# server's saturation): the server's user + system CPU per answer from /proc/PID/stat. A
-# server that needs less CPU per answer serves more answers per core at saturation, so the
-# ratios of medians stand for the issue's throughput ratios: actix-web's CPU over Folio's for
-# /plaintext and /json (target at least 1.0), Folio's /plaintext over its /wiki on random
-# titles (target at least 0.8), the Python peer's /wiki over Folio's (target at least 5).
-# Prints Markdown for benches/RESULTS.md.
+# pinned to core 0, and offers every route the same fixed rate from oha on core 1 (16
+# connections, below every server's saturation): the server's user + system CPU per answer
+# from /proc/PID/stat. A server that needs less CPU per answer serves more answers per core at
+# saturation, so the ratios of medians stand for the issue's throughput ratios: actix-web's CPU
+# over Folio's for /plaintext and /json (target at least 1.0), Folio's /plaintext over its /wiki
+# on random titles (target at least 0.8), the Python peer's /wiki over Folio's (target at least
+# 5). Prints Markdown for benches/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES="${1:-1000000}"
