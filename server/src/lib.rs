@@ -81,7 +81,7 @@ pub fn app(state: AppState) -> App {
     let routes = routes::table::ROUTES
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.path, (r.handler)(routed::Entry::new(&state.limits, i, r.index))));
+        .map(|(i, r)| (r.path, (r.handler)(routed::Entry::new(&state.limits, i, r))));
     // As axum's router did: a table that is no router is a bug, found by every test.
     let router = router::Routes::new(routes, state.clone()).unwrap_or_else(|e| panic!("the route table: {e}"));
     gate::Gate::new(&state, scope::Pick::new(&library, router))

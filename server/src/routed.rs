@@ -23,7 +23,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiError, Code};
-use crate::routes::table::ROUTES;
+use crate::routes::table::{ROUTES, Route};
 use crate::scope::{INDEX_HEADER, Picked, Scope};
 use crate::state::{AppState, Limits};
 
@@ -92,10 +92,10 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    /// Route `route` of the table, which answers from an index if `index`.
-    pub fn new(limits: &'a Limits, route: usize, index: bool) -> Entry<'a> {
-        let tail = ROUTES.get(route).and_then(|r| crate::router::tail_at(r.path));
-        Entry { limits, route, index, tail }
+    /// Route `of`, the `route`th of the table: whether it answers from an index and where its
+    /// parameter starts are read from its entry.
+    pub fn new(limits: &'a Limits, route: usize, of: &Route) -> Entry<'a> {
+        Entry { limits, route, index: of.index, tail: crate::router::tail_at(of.path) }
     }
 
     /// `handler` as this route's.
