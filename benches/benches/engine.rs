@@ -35,6 +35,16 @@ fn queries(c: &mut Criterion) {
             index.page_bytes(&page).unwrap().len()
         })
     });
+    // What `/wiki/{title}` asks of the engine: the span of the page a title means (from format
+    // 8 on, the title's slot and the dump's <title>) and its checked bytes.
+    let mut i = 0;
+    g.bench_function("find_span_and_page_bytes", |b| {
+        b.iter(|| {
+            i = (i + 1) % titles.len();
+            let span = index.find_span(black_box(&titles[i])).unwrap().unwrap();
+            index.span_bytes(&span).unwrap().len()
+        })
+    });
     for (name, prefix, case, limit) in [
         ("prefix_small_10", "Battle of ab", Case::Sensitive, 10),
         ("prefix_first_10_of_list_of", "List of ", Case::Sensitive, 10),

@@ -21,8 +21,9 @@ use crate::error::{Error, Result};
 /// Version 4 added a compressed dataset's `bz2_start` and `stream_offset` columns; version 5
 /// its `stream_sums.npy`. Version 6 leaves a compressed dataset's title-ordered copy and
 /// `title_rank.npy` out ([`lean`]). Version 7 added `title_slots.npy`, the hash table of exact
-/// titles (an index without it finds exact titles in `titles.fst`).
-pub const FORMAT_VERSION: u32 = 7;
+/// titles (an index without it finds exact titles in `titles.fst`). Version 8's slots hold the
+/// page's span beside its row, so that serving a page reads no column of the page table.
+pub const FORMAT_VERSION: u32 = 8;
 
 /// The oldest layout this build still reads (without what later versions added).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -55,8 +56,9 @@ pub const PAGES_FILE: &str = "pages.arrow";
 pub const OFFSETS_FILE: &str = "offsets.npy";
 /// Titles to the row of their first page (fst maps).
 pub const TITLES_FILE: &str = "titles.fst";
-/// The hash table of distinct titles to rows for exact lookups (NumPy `.npy`, uint32; format 7
-/// on): see [`crate::title_slots`].
+/// The hash table of distinct titles to rows for exact lookups (NumPy `.npy`, format 7 on:
+/// uint32 keys; format 8 on: uint64, two per slot, with the page's span): see
+/// [`crate::title_slots`].
 pub const TITLE_SLOTS_FILE: &str = "title_slots.npy";
 /// Rank in bytewise title order to row (NumPy `.npy`, uint32).
 pub const TITLE_ORDER_FILE: &str = "title_order.npy";

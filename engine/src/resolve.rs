@@ -17,7 +17,24 @@ impl Index {
     /// does ([`normalize_title`]), or, when normalizing changed it and found nothing, titled
     /// `raw` exactly. `None` when neither exists.
     pub fn find(&self, raw: &str) -> Result<Option<Page<'_>>> {
-        self.find_span(raw)?.map(|span| self.page_at_span(&span)).transpose()
+        self.as_meant(raw, |title| self.row_of(title))?.map(|(row, _)| self.page(row as usize)).transpose()
+    }
+
+    /// What `look` finds for `raw` normalized ([`normalize_title`]), or, when normalizing
+    /// changed it and found nothing, for `raw` itself; with the title it was found by.
+    fn as_meant<'t, T>(
+        &self,
+        raw: &'t str,
+        look: impl Fn(&str) -> Result<Option<T>>,
+    ) -> Result<Option<(T, Cow<'t, str>)>> {
+        let title = normalize_title(raw);
+        if let Some(found) = look(&title)? {
+            return Ok(Some((found, Cow::Owned(title))));
+        }
+        if title == raw {
+            return Ok(None);
+        }
+        Ok(look(raw)?.map(|found| (found, Cow::Borrowed(raw))))
     }
 
     /// The whole row of the page at `span` (from [`Index::find_span`], or made elsewhere): its
@@ -28,21 +45,14 @@ impl Index {
         self.page(span.row as usize)
     }
 
-    /// Where the XML of the page [`Index::find`] finds lies: the row [`Index::row_of`] finds (its
-    /// title checked in the page table) and its start and end columns, not the whole row; for
-    /// serving its bytes with [`Index::span_bytes`], which also checks the dump's `<title>`.
+    /// Where the XML of the page [`Index::find`] finds lies: its row and span, as
+    /// `title_slots.npy` holds them (format 8 on: the title confirmed by the dump's `<title>`
+    /// where the page's bytes are in memory, else by the page table) or the page table's start
+    /// and end columns, not the whole row; for serving its bytes with [`Index::span_bytes`],
+    /// which checks the dump's `<title>` too.
     pub fn find_span<'t>(&self, raw: &'t str) -> Result<Option<PageSpan<'t>>> {
-        let title = normalize_title(raw);
-        let (row, title) = match self.row_of(&title)? {
-            Some(row) => (row, Cow::Owned(title)),
-            None if title != raw => match self.row_of(raw)? {
-                Some(row) => (row, Cow::Borrowed(raw)),
-                None => return Ok(None),
-            },
-            None => return Ok(None),
-        };
-        let (start, end) = self.pages.start_end(row as usize)?;
-        Ok(Some(PageSpan { row, title, start, end }))
+        let found = self.as_meant(raw, |title| self.span_of(title))?;
+        Ok(found.map(|((row, start, end), title)| PageSpan { row, title, start, end }))
     }
 
     /// Follows redirects from `page`, at most [`MAX_REDIRECT_HOPS`]: the page they lead to.

@@ -222,13 +222,23 @@ impl Index {
     }
 
     /// Checks that `title_slots.npy` (format 7 on) finds every title at the row `titles.fst`
-    /// gives it (checked against the page table above) and holds nothing else.
+    /// gives it (checked against the page table above), from format 8 on with that row's span,
+    /// and holds nothing else.
     fn verify_title_slots(&self) -> Result<()> {
         let Some(slots) = &self.title_slots else { return Ok(()) };
         self.titles.for_each(|key, row| {
-            let found = slots.get(key, |r| self.pages.title_bytes(r as usize))?;
-            if found.map(u64::from) != Some(row) {
-                let what = format!("finds {:?} at {found:?}, not at row {row}", String::from_utf8_lossy(key));
+            let title = std::str::from_utf8(key).map_err(|_| Error::corrupt(slots.path(), "a title is not UTF-8"))?;
+            let found = slots.get(key, |c| self.row_titled(c.row, title))?;
+            let Some(found) = found.filter(|c| u64::from(c.row) == row) else {
+                let what = format!("finds {title:?} at {:?}, not at row {row}", found.map(|c| c.row));
+                return Err(Error::corrupt(slots.path(), what));
+            };
+            let span = self.pages.start_end(found.row as usize)?;
+            // A slot holds no span in format 7, nor for a page of 4 GiB or more.
+            let long = span.1.saturating_sub(span.0) >= u64::from(crate::title_slots::LONG);
+            let want = (slots.has_spans() && !long).then_some(span);
+            if found.span != want {
+                let what = format!("holds {:?} for {title:?}, whose page is at bytes {span:?}", found.span);
                 return Err(Error::corrupt(slots.path(), what));
             }
             Ok(())

@@ -125,15 +125,19 @@ impl IndexWriter {
     }
 
     /// Writes `titles.fst`, `title_slots.npy`, `title_order.npy` and (unless `lean`:
-    /// [`format::lean`]) `title_rank.npy` from the titles and the rows sorted by `(title, row)`.
-    /// Returns the number of distinct titles.
-    pub fn write_titles(&self, titles: &Strings, order: &[u32], lean: bool) -> Result<u64> {
+    /// [`format::lean`]) `title_rank.npy` from the pages' titles and spans and the rows sorted
+    /// by `(title, row)`. Returns the number of distinct titles.
+    pub fn write_titles(&self, pages: &PageColumns, order: &[u32], lean: bool) -> Result<u64> {
+        let titles = &pages.title;
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
         let firsts = first_of_runs(order.len(), key);
         let values: Vec<u32> = firsts.par_iter().map(|&rank| order[rank as usize]).collect();
         let slots = || {
-            let entries = firsts.iter().zip(&values).map(|(&rank, &row)| (key(rank as usize), row));
+            let entries = firsts.iter().zip(&values).map(|(&rank, &row)| {
+                let (start, end) = (pages.start[row as usize], pages.end[row as usize]);
+                crate::title_slots::Entry { title: key(rank as usize), row, start, end }
+            });
             let slots = crate::title_slots::build(order.len() as u64, entries)?;
             self.write_npy(format::TITLE_SLOTS_FILE, &slots)
         };

@@ -103,6 +103,24 @@ fn format_v7_finds_exact_titles_through_its_hash_table_as_v6_does_through_its_fs
 }
 
 #[test]
+fn format_v8_holds_each_title_s_span_in_its_slot_and_finds_what_v7_finds() {
+    let (v8, v7) = (Index::open(fixture("v8")).unwrap(), Index::open(fixture("v7")).unwrap());
+    answers_the_same(&v8);
+    let slots = |v: &str| std::fs::read(fixture(v).join("title_slots.npy")).unwrap();
+    // 16 slots for 5 titles: four bytes each in format 7, sixteen in format 8 (after the
+    // 128-byte header).
+    assert_eq!((slots("v7").len(), slots("v8").len()), (128 + 16 * 4, 128 + 16 * 16));
+    for row in 0..v7.len() {
+        let title = v7.page(row).unwrap().title;
+        assert_eq!(v8.row_of(title).unwrap(), v7.row_of(title).unwrap(), "{title:?}");
+        // The span from the slot (its title confirmed in the dump) is the page table's.
+        let span = v8.find_span(title).unwrap().unwrap();
+        assert_eq!(Some(span.clone()), v7.find_span(title).unwrap(), "{title:?}");
+        assert_eq!(&*v8.span_bytes(&span).unwrap(), &*v7.row_bytes(span.row).unwrap());
+    }
+}
+
+#[test]
 fn format_v6_compressed_leaves_the_title_ordered_copy_out_and_lists_the_same() {
     let (lean, full) = (Index::open(fixture("v6-compressed")).unwrap(), Index::open(fixture("v5-compressed")).unwrap());
     answers_the_same(&lean);

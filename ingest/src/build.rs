@@ -211,7 +211,7 @@ fn write_orders(
     let ((distinct, sorted), (folded, title_weights)) = rayon::join(
         || {
             rayon::join(
-                || writer.write_titles(titles, &order, lean),
+                || writer.write_titles(pages, &order, lean),
                 || if lean { Ok(()) } else { writer.write_sorted(pages, &order) },
             )
         },

@@ -230,7 +230,9 @@ fn exact_titles_are_found_through_the_hash_table_and_a_damaged_table_hides_no_pa
         let index = Index::open(&out).unwrap();
         for (title, &row) in &expected {
             assert_eq!(index.row_of(title).unwrap(), Some(row), "{title:?} ({why})");
-            assert_eq!(index.find_span(title).unwrap().map(|s| s.row), Some(row), "{title:?} ({why})");
+            let page = index.page(row as usize).unwrap();
+            let span = index.find_span(title).unwrap().map(|s| (s.row, s.start, s.end));
+            assert_eq!(span, Some((row, page.start, page.end)), "{title:?} ({why})");
         }
         for absent in ["Nowhere at all", "", "Anarchism\u{1}", "anarchism"] {
             assert_eq!(index.row_of(absent).unwrap(), None, "{absent:?} ({why})");
@@ -248,12 +250,26 @@ fn exact_titles_are_found_through_the_hash_table_and_a_damaged_table_hides_no_pa
     check("emptied");
     let e = Index::open(&out).unwrap().verify().expect_err("verify finds the damage");
     assert!(e.to_string().contains("title_slots.npy"), "{e}");
-    // Every slot moved one place on: each title's slot is passed over or confirmed against the
-    // page table, never taken for another title's row.
+    // Every slot moved one place on (sixteen bytes), or its words moved by one or a half: each
+    // title's slot is passed over or confirmed against the page table or the dump, never taken
+    // for another title's row or span.
+    for by in [16, 8, 4] {
+        let mut bad = good.clone();
+        bad[npy_data..].rotate_right(by);
+        std::fs::write(&slots, &bad).unwrap();
+        check(&format!("shifted by {by} bytes"));
+    }
+    // Every span moved on by a byte: no title is confirmed by the dump there, each is by the
+    // page table, whose span is then the one given.
     let mut bad = good.clone();
-    bad[npy_data..].rotate_right(4);
+    for slot in bad[npy_data..].chunks_exact_mut(16).filter(|s| s[..4] != [0xff; 4]) {
+        let start = u64::from_le_bytes(slot[8..].try_into().unwrap());
+        slot[8..].copy_from_slice(&(start + 1).to_le_bytes());
+    }
     std::fs::write(&slots, &bad).unwrap();
-    check("shifted");
+    check("spans moved");
+    let e = Index::open(&out).unwrap().verify().expect_err("verify finds the damage");
+    assert!(e.to_string().contains("title_slots.npy"), "{e}");
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub fn schema_of(version: u32) -> Option<Schema> {
     ];
     match version {
         1 => {}
-        2..=7 => fields.extend([
+        2..=crate::format::FORMAT_VERSION => fields.extend([
             Field::new("incoming_links", DataType::UInt32, false),
             Field::new("redirects_in", DataType::UInt32, false),
             Field::new("text_bytes", id, false),
