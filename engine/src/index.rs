@@ -435,7 +435,7 @@ impl Index {
     /// `title_slots.npy` holds the span, and when its bytes are in memory ([`Index::holds`]) the
     /// candidate is confirmed by the dump's `<title>` there, which serving the page reads anyway:
     /// the lookup then touches the slot and the page, and no column of the page table. (A
-    /// damaged slot can then name, with the right row, the span of a later page of the same
+    /// damaged slot can then name, with the right row, the span of another page of the same
     /// title; `verify` checks every slot's span.)
     pub(crate) fn span_of(&self, title: &str) -> Result<Option<(u32, u64, u64)>> {
         if let Some(slots) = &self.title_slots {

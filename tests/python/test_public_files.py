@@ -33,7 +33,7 @@ def dump_bytes():
 def test_manifest_is_plain_json():
     m = manifest()
     assert m["format"] == "folio-index"
-    assert m["format_version"] == 7  # engine/FORMAT.md
+    assert m["format_version"] == 8  # engine/FORMAT.md
     assert m["counts"]["pages"] == 206
     assert m["counts"]["redirects"] == 100
     assert sum(m["counts"]["namespaces"].values()) == 206
@@ -102,3 +102,25 @@ def test_offsets_npy_is_the_sorted_start_column():
         start, end = int(offsets[row]), ends[row]
         for off in [start, (start + end) // 2, end]:
             assert np.searchsorted(offsets, off, side="right") - 1 == row
+
+
+def test_title_slots_npy_holds_each_title_s_first_row_and_span():
+    # engine/FORMAT.md, "title_slots.npy": format 8, two uint64 words per slot.
+    words = np.load(INDEX / "title_slots.npy", mmap_mode="r")
+    assert words.dtype == np.uint64 and words.ndim == 1 and len(words) % 2 == 0
+    slots = words.reshape(-1, 2)
+    n = len(slots)
+    t = pages()
+    titles, starts, ends = t.column("title").to_pylist(), t.column("start").to_pylist(), t.column("end").to_pylist()
+    first = {}
+    for row, title in enumerate(titles):
+        first.setdefault(title, row)
+    assert n & (n - 1) == 0 and n >= 2 * len(first)
+    bits = min(max(len(titles).bit_length(), 1), 32)
+    full = slots[(slots[:, 0] & 0xFFFFFFFF) != 0xFFFFFFFF]
+    assert len(full) == len(first)
+    rows = (full[:, 0] & ((1 << bits) - 1)).astype(np.int64)
+    assert sorted(rows.tolist()) == sorted(first.values())
+    lengths, held_starts = (full[:, 0] >> 32).astype(np.int64), full[:, 1].astype(np.int64)
+    for row, length, start in zip(rows, lengths, held_starts):
+        assert (start, start + length) == (starts[row], ends[row])
