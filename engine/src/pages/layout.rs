@@ -12,7 +12,7 @@ use super::VERSION_KEY;
 /// columns, version 2 adds the rank signals and the rank; versions 3 to 5 change nothing here
 /// (version 4 adds the location fields for compressed datasets); version 6 narrows `page_id`
 /// and `text_bytes` to `UInt32` (MediaWiki's own `page_id` and `page_len` are `int unsigned`)
-/// and `headings` to `UInt16` (saturating); version 7 changes nothing here.
+/// and `headings` to `UInt16` (saturating); versions 7 and 8 change nothing here.
 pub fn schema_of(version: u32) -> Option<Schema> {
     let narrow = version >= 6;
     let id = if narrow { DataType::UInt32 } else { DataType::UInt64 };
