@@ -55,6 +55,42 @@ impl Index {
         Ok(found.map(|((row, start, end), title)| PageSpan { row, title, start, end }))
     }
 
+    /// The row of the page titled exactly `title` (as [`Index::row_of`] finds it) and the offsets
+    /// of its first and last bytes: what serving its bytes needs. From format 8 on, the slot of
+    /// `title_slots.npy` holds the span, and when its bytes are in memory ([`Index::holds`]) the
+    /// candidate is confirmed by the dump's `<title>` there, which serving the page reads anyway:
+    /// the lookup then touches the slot and the page, and no column of the page table. (A
+    /// damaged slot can then name, with the right row, the span of another page of the same
+    /// title; `verify` checks every slot's span.)
+    fn span_of(&self, title: &str) -> Result<Option<(u32, u64, u64)>> {
+        if let Some(slots) = &self.title_slots {
+            let mut in_dump = false;
+            let found = slots.get(title.as_bytes(), |c| {
+                // The dump's word is taken only for a yes: a page it cannot read (changed under
+                // the map), whose title differs (another title's slot, or damaged bytes), or that
+                // is not in memory is asked of the page table, and then the span is the page
+                // table's too; so a lookup answers as the page table does.
+                in_dump = c.span.is_some_and(|(start, end)| {
+                    let end = end.saturating_add(1);
+                    self.holds(start, end)
+                        && self.read(start, end).is_ok_and(|b| crate::page_check::is_page_titled(&b, title))
+                });
+                Ok(in_dump || self.row_titled(c.row, title)?)
+            })?;
+            if let Some(c) = found {
+                let (start, end) = match (in_dump, c.span) {
+                    (true, Some(span)) => span,
+                    _ => self.pages.start_end(c.row as usize)?,
+                };
+                return Ok(Some((c.row, start, end)));
+            }
+        }
+        let Some(row) = self.fst_row(title)? else { return Ok(None) };
+        self.check_row_title(row, title)?;
+        let (start, end) = self.pages.start_end(row as usize)?;
+        Ok(Some((row, start, end)))
+    }
+
     /// Follows redirects from `page`, at most [`MAX_REDIRECT_HOPS`]: the page they lead to.
     /// A redirect whose target does not exist is itself the answer (as MediaWiki shows it);
     /// a loop is [`Error::RedirectLoop`]; an error reading the index is that error, never a

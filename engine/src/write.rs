@@ -128,6 +128,10 @@ impl IndexWriter {
     /// [`format::lean`]) `title_rank.npy` from the pages' titles and spans and the rows sorted
     /// by `(title, row)`. Returns the number of distinct titles.
     pub fn write_titles(&self, pages: &PageColumns, order: &[u32], lean: bool) -> Result<u64> {
+        pages.check_lengths()?;
+        if order.len() != pages.len() {
+            return Err(Error::InvalidInput(format!("an order of {} rows for {} pages", order.len(), pages.len())));
+        }
         let titles = &pages.title;
         let key = |rank: usize| titles.bytes(order[rank] as usize);
         // The rank of each distinct title's first page.
