@@ -52,6 +52,7 @@ pub use manifest::{CompressedDump, Counts, DumpInfo, Manifest, fingerprint, fing
 pub use mediawiki::{normalize_prefix, normalize_title, title_to_url};
 pub use pages::PageTable;
 pub use prefix::{Case, Cursor, PrefixPage, PrefixQuery, TitleSpan};
+pub use resolve::Found;
 pub use resolve::MAX_REDIRECT_HOPS;
 pub use site::Site;
 pub use sys::alloc;

@@ -7,10 +7,27 @@ use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::mediawiki::{normalize_prefix, normalize_title};
-use crate::{Case, Index, Page, PageSpan, TitleSpan};
+use crate::{Case, Index, Page, PageBytes, PageSpan, TitleSpan};
 
 /// Most redirect hops [`Index::follow_redirects`] takes.
 pub const MAX_REDIRECT_HOPS: usize = 5;
+
+/// What [`Index::find_read`] finds: where the page's XML lies and, when the lookup read it to
+/// confirm the title, the XML itself (already checked: serve it as [`Index::span_bytes`] would).
+pub struct Found<'t> {
+    /// Where the page's XML lies, with the title it was found by.
+    pub span: PageSpan<'t>,
+    /// The page's XML, when the lookup read and checked it.
+    pub bytes: Option<PageBytes>,
+}
+
+/// What an exact lookup for serving finds: the row, its span, and its XML when it was read.
+struct Hit {
+    row: u32,
+    start: u64,
+    end: u64,
+    bytes: Option<PageBytes>,
+}
 
 impl Index {
     /// The page a person means by `raw`: the page whose title is `raw` normalized as MediaWiki
@@ -51,44 +68,52 @@ impl Index {
     /// and end columns, not the whole row; for serving its bytes with [`Index::span_bytes`],
     /// which checks the dump's `<title>` too.
     pub fn find_span<'t>(&self, raw: &'t str) -> Result<Option<PageSpan<'t>>> {
-        let found = self.as_meant(raw, |title| self.span_of(title))?;
-        Ok(found.map(|((row, start, end), title)| PageSpan { row, title, start, end }))
+        Ok(self.find_read(raw)?.map(|found| found.span))
     }
 
-    /// The row of the page titled exactly `title` (as [`Index::row_of`] finds it) and the offsets
-    /// of its first and last bytes: what serving its bytes needs. From format 8 on, the slot of
+    /// [`Index::find_span`], with the page's XML when the lookup read it to confirm the title
+    /// (format 8 on, the bytes in memory): checked as [`Index::span_bytes`] checks them, so
+    /// that serving the page need not read and check them again.
+    pub fn find_read<'t>(&self, raw: &'t str) -> Result<Option<Found<'t>>> {
+        let found = self.as_meant(raw, |title| self.span_of(title))?;
+        Ok(found
+            .map(|(Hit { row, start, end, bytes }, title)| Found { span: PageSpan { row, title, start, end }, bytes }))
+    }
+
+    /// The row of the page titled exactly `title` (as [`Index::row_of`] finds it), the offsets
+    /// of its first and last bytes, and its XML when the lookup read it: what serving it needs. From format 8 on, the slot of
     /// `title_slots.npy` holds the span, and when its bytes are in memory ([`Index::holds`]) the
     /// candidate is confirmed by the dump's `<title>` there, which serving the page reads anyway:
     /// the lookup then touches the slot and the page, and no column of the page table. (A
     /// damaged slot can then name, with the right row, the span of another page of the same
     /// title; `verify` checks every slot's span.)
-    fn span_of(&self, title: &str) -> Result<Option<(u32, u64, u64)>> {
+    fn span_of(&self, title: &str) -> Result<Option<Hit>> {
         if let Some(slots) = &self.title_slots {
-            let mut in_dump = false;
+            let mut read = None;
             let found = slots.get(title.as_bytes(), |c| {
                 // The dump's word is taken only for a yes: a page it cannot read (changed under
                 // the map), whose title differs (another title's slot, or damaged bytes), or that
                 // is not in memory is asked of the page table, and then the span is the page
                 // table's too; so a lookup answers as the page table does.
-                in_dump = c.span.is_some_and(|(start, end)| {
+                read = c.span.and_then(|(start, end)| {
                     let end = end.saturating_add(1);
-                    self.holds(start, end)
-                        && self.read(start, end).is_ok_and(|b| crate::page_check::is_page_titled(&b, title))
+                    let bytes = self.holds(start, end).then(|| self.read(start, end).ok()).flatten()?;
+                    crate::page_check::is_page_titled(&bytes, title).then_some(bytes)
                 });
-                Ok(in_dump || self.row_titled(c.row, title)?)
+                Ok(read.is_some() || self.row_titled(c.row, title)?)
             })?;
             if let Some(c) = found {
-                let (start, end) = match (in_dump, c.span) {
-                    (true, Some(span)) => span,
+                let (start, end) = match (&read, c.span) {
+                    (Some(_), Some(span)) => span,
                     _ => self.pages.start_end(c.row as usize)?,
                 };
-                return Ok(Some((c.row, start, end)));
+                return Ok(Some(Hit { row: c.row, start, end, bytes: read }));
             }
         }
         let Some(row) = self.fst_row(title)? else { return Ok(None) };
         self.check_row_title(row, title)?;
         let (start, end) = self.pages.start_end(row as usize)?;
-        Ok(Some((row, start, end)))
+        Ok(Some(Hit { row, start, end, bytes: None }))
     }
 
     /// Follows redirects from `page`, at most [`MAX_REDIRECT_HOPS`]: the page they lead to.

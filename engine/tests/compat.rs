@@ -117,6 +117,12 @@ fn format_v8_holds_each_title_s_span_in_its_slot_and_finds_what_v7_finds() {
         let span = v8.find_span(title).unwrap().unwrap();
         assert_eq!(Some(span.clone()), v7.find_span(title).unwrap(), "{title:?}");
         assert_eq!(&*v8.span_bytes(&span).unwrap(), &*v7.row_bytes(span.row).unwrap());
+        // The lookup read the page (in memory) to confirm it, and hands the bytes on; format 7
+        // confirms in the page table and reads none.
+        let (found, old) = (v8.find_read(title).unwrap().unwrap(), v7.find_read(title).unwrap().unwrap());
+        assert_eq!(found.span, span);
+        assert_eq!(&*found.bytes.expect("read by the lookup"), &*v7.row_bytes(span.row).unwrap());
+        assert!(old.bytes.is_none());
     }
 }
 

@@ -41,7 +41,8 @@ pub async fn page(
 ) -> ApiResult<Response> {
     let headers = request.headers();
     let index = scope.index();
-    let first = index.find_span(&raw)?.ok_or_else(|| not_found(&raw))?;
+    // The lookup may have read the page to confirm its title: then it is served as read.
+    let folio_engine::Found { span: first, bytes: read } = index.find_read(&raw)?.ok_or_else(|| not_found(&raw))?;
     let follow_redirects = params::follow_redirects(query.as_deref()).map_err(|e| match e {
         params::ParamError::Bad(m) | params::ParamError::Cursor(m) => ApiError::new(Code::BadRequest, m),
     })?;
@@ -55,7 +56,10 @@ pub async fn page(
     let mut response = if conditional::matches(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let bytes = page_xml(&state, index, span).await?;
+        let bytes = match read.filter(|_| followed.is_none()) {
+            Some(bytes) => bytes,
+            None => page_xml(&state, index, span).await?,
+        };
         // Room for the page and its last byte, which the body splits off (no reallocation).
         let mut frames = Vec::with_capacity(2);
         frames.push(Bytes::from_owner(bytes));
