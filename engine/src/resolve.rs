@@ -81,12 +81,12 @@ impl Index {
     }
 
     /// The row of the page titled exactly `title` (as [`Index::row_of`] finds it), the offsets
-    /// of its first and last bytes, and its XML when the lookup read it: what serving it needs. From format 8 on, the slot of
-    /// `title_slots.npy` holds the span, and when its bytes are in memory ([`Index::holds`]) the
-    /// candidate is confirmed by the dump's `<title>` there, which serving the page reads anyway:
-    /// the lookup then touches the slot and the page, and no column of the page table. (A
-    /// damaged slot can then name, with the right row, the span of another page of the same
-    /// title; `verify` checks every slot's span.)
+    /// of its first and last bytes, and its XML when the lookup read it: what serving it needs.
+    /// From format 8 on, the slot of `title_slots.npy` holds the span, and when its bytes are in
+    /// memory ([`Index::holds`]) the candidate is confirmed by the dump's `<title>` there, the
+    /// bytes then served: the lookup touches the slot and the page, and no column of the page
+    /// table. (A damaged slot can then name, with the right row, the span of another page of the
+    /// same title; `verify` checks every slot's span.)
     fn span_of(&self, title: &str) -> Result<Option<Hit>> {
         if let Some(slots) = &self.title_slots {
             let mut read = None;
