@@ -22,11 +22,17 @@
     python3 benches/requests.py same FOLIO PEER OUT.lua [--count N] [--seed S]
         checks that Folio and the Python peer give the same answers (/wiki and /offsets), then
         writes N random /wiki paths for both (benches/peer.sh)
+    python3 benches/requests.py sizes URLS PEER OUT
+        for each /wiki URL of a running Folio in the file URLS (one per line), its page's
+        length and span (from /pages): PEER/bytes/LENGTH in OUT (the actix-web peer's answer of
+        as many bytes, no lookup behind it) and the same Folio's /xml?range=START-END in OUT.xml
+        (the same bytes without the title's lookup), one per line (benches/capacity.sh)
 
 Only the standard library: it runs with the system python3.
 """
 
 import argparse
+import http.client
 import json
 import random
 import sys
@@ -215,15 +221,37 @@ def same(args):
     write_paths(args.out, paths)
 
 
+def sizes(args):
+    with open(args.url) as f:
+        urls = [urllib.parse.urlsplit(line.strip()) for line in f if line.strip()]
+    lengths, ranges, connection = [], [], None
+    for u in urls:
+        if connection is None or connection.host != u.hostname or connection.port != u.port:
+            connection = http.client.HTTPConnection(u.hostname, u.port)
+        assert u.path.startswith("/wiki/"), u.geturl()
+        connection.request("GET", "/pages/" + u.path[len("/wiki/"):])
+        answer = connection.getresponse()
+        meta = json.loads(answer.read())
+        assert answer.status == 200, f"{u.geturl()}: {answer.status} {meta}"
+        assert meta["bytes"] == meta["end"] - meta["start"] + 1, meta
+        lengths.append(meta["bytes"])
+        ranges.append(f"{u.scheme}://{u.netloc}/xml?range={meta['start']}-{meta['end']}")
+    with open(args.out, "w") as f:
+        f.writelines(f"{args.peer}/bytes/{n}\n" for n in lengths)
+    with open(args.out + ".xml", "w") as f:
+        f.writelines(f"{r}\n" for r in ranges)
+    print(f"{len(lengths)} sizes, mean {sum(lengths) / len(lengths):.0f} bytes", file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     commands = (("wiki", wiki, 20000), ("mix", mix, 0), ("same", same, 5000), ("articles", articles, 0), ("suggest", suggest, 2000),
-                ("fulltext", fulltext, 1000))
+                ("fulltext", fulltext, 1000), ("sizes", sizes, 0))
     for name, fn, count in commands:
         p = sub.add_parser(name)
         p.add_argument("url")
-        if name == "same":
+        if name in ("same", "sizes"):
             p.add_argument("peer")
         p.add_argument("out")
         if name == "articles":

@@ -1,5 +1,8 @@
 //! The smallest idiomatic actix-web server answering TechEmpower's /plaintext and /json, with
-//! one worker per core (actix's default), for a side-by-side run with folio-server.
+//! one worker per core (actix's default), for a side-by-side run with folio-server; and
+//! `/bytes/{n}`, `n` bytes (at most 4 MiB) of a static buffer, the floor of an answer of that
+//! size with no lookup behind it (benches/capacity.sh asks it for the sizes of Folio's `/wiki`
+//! answers).
 
 use actix_web::{App, HttpResponse, HttpServer, get, http::header::ContentType, web};
 use serde::Serialize;
@@ -19,9 +22,21 @@ async fn json() -> web::Json<Message> {
     web::Json(Message { message: "Hello, World!" })
 }
 
+/// What `/bytes/{n}` answers from.
+static FILL: [u8; 4 << 20] = [b'x'; 4 << 20];
+
+#[get("/bytes/{n}")]
+async fn bytes(n: web::Path<usize>) -> HttpResponse {
+    let n = n.into_inner().min(FILL.len());
+    HttpResponse::Ok()
+        .content_type(ContentType::xml())
+        .insert_header(("Server", "actix"))
+        .body(web::Bytes::from_static(&FILL[..n]))
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18095".into());
     println!("actix-hello at http://{addr}/");
-    HttpServer::new(|| App::new().service(plaintext).service(json)).bind(addr)?.run().await
+    HttpServer::new(|| App::new().service(plaintext).service(json).service(bytes)).bind(addr)?.run().await
 }
