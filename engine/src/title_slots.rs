@@ -114,11 +114,18 @@ pub fn build<'a>(rows: u64, titles: impl ExactSizeIterator<Item = Entry<'a>>) ->
         while words[at * 2] != u64::MAX {
             at = (at + 1) & mask;
         }
-        let length = u32::try_from(end - start).ok().filter(|&n| n != LONG).unwrap_or(LONG);
+        let length = length_field(start, end);
         words[at * 2] = u64::from(tag | row) | u64::from(length) << 32;
         words[at * 2 + 1] = start;
     }
     Ok(words)
+}
+
+/// What a slot of format 8 holds as the length of the page at `start..=end` (`start <= end`):
+/// its last byte's offset from its first, or [`LONG`] when that does not fit (the span is then
+/// the page table's).
+pub(crate) fn length_field(start: u64, end: u64) -> u32 {
+    u32::try_from(end - start).ok().filter(|&n| n != LONG).unwrap_or(LONG)
 }
 
 impl TitleSlots {

@@ -235,7 +235,7 @@ impl Index {
             };
             let span = self.pages.start_end(found.row as usize)?;
             // A slot holds no span in format 7, nor for a page of 4 GiB or more.
-            let long = span.1.saturating_sub(span.0) >= u64::from(crate::title_slots::LONG);
+            let long = span.1 < span.0 || crate::title_slots::length_field(span.0, span.1) == crate::title_slots::LONG;
             let want = (slots.has_spans() && !long).then_some(span);
             if found.span != want {
                 let what = format!("holds {:?} for {title:?}, whose page is at bytes {span:?}", found.span);
